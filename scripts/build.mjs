@@ -1,0 +1,29 @@
+// Build: precompile the DomainList schema into a standalone validator (no schema
+// compilation at start-up), then bundle the function into one file, dist/fn.js.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Ajv from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const schema = JSON.parse(readFileSync(`${root}/schema/domain-list.schema.json`, 'utf8'));
+const ajv = new Ajv.default({ allErrors: true, code: { source: true, esm: true }, strict: true });
+const validate = ajv.compile(schema);
+mkdirSync(`${root}/src/generated`, { recursive: true });
+writeFileSync(`${root}/src/generated/validate-domain-list.js`, standaloneCode.default(ajv, validate));
+
+if (!process.argv.includes('--schema-only')) {
+  await build({
+    entryPoints: [`${root}/src/main.ts`],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    outfile: `${root}/dist/fn.js`,
+    // yaml is CommonJS; its require('process') needs a real require inside the ESM bundle.
+    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}

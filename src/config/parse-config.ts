@@ -1,0 +1,110 @@
+import type { ErrorObject } from 'ajv';
+import { normalizeList, type RawDomain } from '../domains/normalize-list.js';
+import type { Domain } from '../domains/normalize-domain.js';
+import { validate } from '../generated/validate-domain-list.js';
+import { error, type Result } from '../krm/results.js';
+import { fromConfigMap } from './config-map.js';
+import { withDefaults, type DomainListSpec, type Options } from './options.js';
+
+/** The run's options and normalised list, or the errors that stop the run. */
+export interface ConfigOutcome {
+  options?: Options;
+  domains: Domain[];
+  results: Result[];
+}
+
+export const DOMAIN_LIST_API_VERSION = 'wildcard-egress.dev/v1alpha1';
+
+const ACCEPTED_FORMS =
+  `expected a DomainList (apiVersion: ${DOMAIN_LIST_API_VERSION}, kind: DomainList, spec.domains) ` +
+  'or a ConfigMap whose data.domains lists the domains separated by commas or newlines';
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Reads the function config: one case per accepted form, and a default case
+ * whose error names every accepted form.
+ */
+export function parseConfig(fc: unknown): ConfigOutcome {
+  if (!isObject(fc) || Object.keys(fc).length === 0) {
+    return refuse(`no function config: ${ACCEPTED_FORMS}`);
+  }
+  const { apiVersion, kind } = fc;
+  if (kind === 'DomainList' && apiVersion === DOMAIN_LIST_API_VERSION) return fromDomainList(fc);
+  if (kind === 'ConfigMap' && apiVersion === 'v1') {
+    const converted = fromConfigMap(fc);
+    if (converted.results.length > 0) return { domains: [], results: converted.results };
+    return fromDomainList(converted.domainList, converted.pathOf);
+  }
+  return refuse(
+    `unsupported function config apiVersion ${JSON.stringify(apiVersion ?? null)}, kind ${JSON.stringify(kind ?? null)}: ${ACCEPTED_FORMS}`,
+  );
+}
+
+function refuse(message: string): ConfigOutcome {
+  return { domains: [], results: [error(message)] };
+}
+
+function fromDomainList(doc: Json, pathOf: (specPath: string) => string = (p) => p): ConfigOutcome {
+  const file = fileOf(doc);
+  if (!validate(doc)) {
+    const results = (validate.errors ?? []).map((e) => schemaError(e, doc, pathOf, file));
+    return { domains: [], results };
+  }
+  const spec = doc.spec as DomainListSpec;
+  const metadata = isObject(doc.metadata) ? doc.metadata : {};
+  const listName = typeof metadata.name === 'string' ? metadata.name : '';
+  const raw: RawDomain[] = spec.domains.map((value, i) => ({ value, path: pathOf(`spec.domains[${i}]`) }));
+  const list = normalizeList(raw, pathOf('spec.domains'), file);
+  return { options: withDefaults(spec, listName), domains: list.domains, results: list.results };
+}
+
+function fileOf(doc: Json): Result['file'] | undefined {
+  const annotations = isObject(doc.metadata) && isObject(doc.metadata.annotations) ? doc.metadata.annotations : {};
+  const path = annotations['config.kubernetes.io/path'] ?? annotations['internal.config.kubernetes.io/path'];
+  return typeof path === 'string' ? { path } : undefined;
+}
+
+/** `/spec/domains/3` → `spec.domains[3]`. */
+export function toFieldPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+function valueAt(doc: unknown, pointer: string): unknown {
+  let node: unknown = doc;
+  for (const seg of pointer.split('/').slice(1)) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return node;
+}
+
+function schemaError(e: ErrorObject, doc: Json, pathOf: (p: string) => string, file?: Result['file']): Result {
+  const at = toFieldPath(e.instancePath);
+  const extra = file ? { file } : {};
+  if (e.keyword === 'additionalProperties') {
+    const name = String((e.params as { additionalProperty: string }).additionalProperty);
+    const path = pathOf(at ? `${at}.${name}` : name);
+    return error(`unknown field ${JSON.stringify(name)} at ${path}`, { field: { path }, ...extra });
+  }
+  if (e.keyword === 'required') {
+    const name = String((e.params as { missingProperty: string }).missingProperty);
+    const path = pathOf(at ? `${at}.${name}` : name);
+    return error(`missing required field ${path}`, { field: { path }, ...extra });
+  }
+  const path = pathOf(at);
+  const value = valueAt(doc, e.instancePath);
+  const allowed = e.keyword === 'enum' ? ` (one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : '';
+  return error(`${path}: value ${JSON.stringify(value)} ${e.message ?? 'is invalid'}${allowed}`, {
+    field: { path, currentValue: value },
+    ...extra,
+  });
+}

@@ -1,0 +1,52 @@
+import { isIP } from 'node:net';
+
+/** A domain accepted into the list: lower-case, no trailing dot, `*.` only as the whole first label. */
+export type Domain = string & { readonly __domain: unique symbol };
+
+/** Outcome of normalising one entry: the domain, or why it is refused. */
+export type DomainCheck = { ok: true; domain: Domain } | { ok: false; reason: string };
+
+const LABEL = /^[a-z0-9-]+$/;
+const MAX_NAME = 253;
+const MAX_LABEL = 63;
+
+/**
+ * Normalises one host name the way Istio and Envoy will compare it, or says
+ * why they would reject it. Pure; the caller quotes the value in its result.
+ */
+export function normalizeDomain(raw: string): DomainCheck {
+  const trimmed = raw.trim();
+  if (trimmed === '') return fail('is empty');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return fail('has a scheme: list the host name only');
+  const bare = trimmed.startsWith('[') && trimmed.endsWith(']') ? trimmed.slice(1, -1) : trimmed;
+  if (isIP(bare) !== 0) return fail('is an IP address: list DNS names only');
+  if (trimmed.includes('/')) return fail('has a path: list the host name only');
+  if (trimmed.includes(':')) return fail('has a port: ports are set by upstreamPort, not per name');
+  let name = trimmed.toLowerCase();
+  if (name.endsWith('.')) name = name.slice(0, -1);
+  if (name === '*') return fail('is a bare "*": Istio and Envoy refuse it; write "*.example.com"');
+  if (name.length > MAX_NAME) return fail(`is ${name.length} characters long, over the DNS limit of ${MAX_NAME}`);
+  const labels = name.split('.');
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i]!;
+    if (label.includes('*')) {
+      if (label !== '*') return fail(`has a partial wildcard label "${label}": only a whole leftmost "*." is allowed`);
+      if (i !== 0) return fail('has a wildcard that is not the leftmost label: only a whole leftmost "*." is allowed');
+      if (labels.length < 2) return fail('is a bare "*"');
+      continue;
+    }
+    if (label === '') return fail('has an empty label');
+    if (label.length > MAX_LABEL) return fail(`has a label of ${label.length} characters, over the DNS limit of ${MAX_LABEL}`);
+    if (!LABEL.test(label)) {
+      const bad = [...label].find((c) => !/[a-z0-9-]/.test(c));
+      return fail(`has the character ${JSON.stringify(bad)}: only letters, digits and hyphens are allowed`);
+    }
+    if (label.startsWith('-') || label.endsWith('-')) return fail(`has a label "${label}" that starts or ends with a hyphen`);
+  }
+  if (/^[0-9]+$/.test(labels[labels.length - 1]!)) return fail('ends in an all-numeric label, which no top-level domain is');
+  return { ok: true, domain: name as Domain };
+}
+
+function fail(reason: string): DomainCheck {
+  return { ok: false, reason };
+}

@@ -1,0 +1,115 @@
+import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+
+/**
+ * Field paths in kustomize's style: keys separated by dots, `*` for every
+ * element of a list, `[key=value]` for the elements of a list of maps whose
+ * `key` (itself a dotted path, list values flattened) includes `value`, and
+ * `[key~value]`, which also accepts elements where `key` is absent.
+ */
+export type Segment =
+  | { type: 'key'; key: string }
+  | { type: 'each' }
+  | { type: 'select'; path: Segment[]; value: string; orAbsent: boolean };
+
+/** Thrown for a path that cannot be parsed; the message quotes it. */
+export class FieldPathError extends Error {}
+
+/** Parses a field path such as `spec.tls.*.match.[gateways~mesh].sniHosts`. */
+export function parseFieldPath(path: string): Segment[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const c of path) {
+    if (c === '[') depth++;
+    if (c === ']') depth--;
+    if (depth < 0) throw new FieldPathError(`field path ${JSON.stringify(path)} has an unmatched "]"`);
+    if (c === '.' && depth === 0) {
+      parts.push(current);
+      current = '';
+    } else current += c;
+  }
+  if (depth !== 0) throw new FieldPathError(`field path ${JSON.stringify(path)} has an unmatched "["`);
+  parts.push(current);
+  const segments = parts.map((part): Segment => {
+    if (part === '') throw new FieldPathError(`field path ${JSON.stringify(path)} has an empty segment`);
+    if (part === '*') return { type: 'each' };
+    if (part.startsWith('[') && part.endsWith(']')) {
+      const m = /^\[([^=~]+)([=~])(.*)\]$/.exec(part);
+      if (!m) throw new FieldPathError(`field path ${JSON.stringify(path)} has a selector ${JSON.stringify(part)} that is not [key=value]`);
+      return { type: 'select', path: parseFieldPath(m[1]!), value: m[3]!, orAbsent: m[2] === '~' };
+    }
+    return { type: 'key', key: part };
+  });
+  if (segments[segments.length - 1]!.type !== 'key') {
+    throw new FieldPathError(`field path ${JSON.stringify(path)} must end with a field name`);
+  }
+  return segments;
+}
+
+/** One field the path reaches: the map holding it, its key, and the concrete path for results. */
+export interface FieldHit {
+  parent: YAMLMap;
+  key: string;
+  value: Node | null;
+  path: string;
+}
+
+/** Every existing field the path reaches under `root`, in document order. */
+export function resolveFieldPath(root: Node, segments: readonly Segment[]): FieldHit[] {
+  const hits: FieldHit[] = [];
+  walk(root, segments, 0, '', hits);
+  return hits;
+}
+
+function walk(node: unknown, segments: readonly Segment[], i: number, at: string, hits: FieldHit[]): void {
+  const seg = segments[i]!;
+  if (seg.type === 'key') {
+    if (!isMap(node) || !node.has(seg.key)) return;
+    const child = node.get(seg.key, true) as Node | null;
+    const path = at ? `${at}.${seg.key}` : seg.key;
+    if (i === segments.length - 1) {
+      hits.push({ parent: node, key: seg.key, value: child ?? null, path });
+      return;
+    }
+    walk(child, segments, i + 1, path, hits);
+    return;
+  }
+  if (!isSeq(node)) return;
+  node.items.forEach((item, index) => {
+    if (seg.type === 'select' && !matches(item, seg)) return;
+    walk(item, segments, i + 1, `${at}[${index}]`, hits);
+  });
+}
+
+function matches(item: unknown, seg: Extract<Segment, { type: 'select' }>): boolean {
+  if (!isMap(item)) return false;
+  const found = collectValues(item, seg.path, 0);
+  if (found === undefined) return seg.orAbsent;
+  return found.includes(seg.value);
+}
+
+/** Scalar values at a path, lists flattened; `undefined` when the path is absent. */
+function collectValues(node: unknown, segments: readonly Segment[], i: number): string[] | undefined {
+  if (i === segments.length) {
+    if (isScalar(node)) return [String(node.value)];
+    if (isSeq(node)) return node.items.flatMap((x) => (isScalar(x) ? [String(x.value)] : []));
+    return [];
+  }
+  const seg = segments[i]!;
+  if (seg.type === 'key') {
+    if (!isMap(node) || !node.has(seg.key)) return undefined;
+    return collectValues(node.get(seg.key, true), segments, i + 1);
+  }
+  if (!isSeq(node)) return undefined;
+  const all: string[] = [];
+  let any = false;
+  for (const item of node.items) {
+    if (seg.type === 'select' && !matches(item, seg)) continue;
+    const v = collectValues(item, segments, i + 1);
+    if (v !== undefined) {
+      any = true;
+      all.push(...v);
+    }
+  }
+  return any ? all : undefined;
+}

@@ -1,0 +1,45 @@
+/**
+ * Where host lists live, per kind: the one table the function consults both
+ * for the resources it renders and for items that opt in by annotation.
+ * A new kind is a new row, not new code.
+ */
+export interface HostPlace {
+  group: string;
+  kind: string;
+  /** Field path (see field-path.ts). */
+  path: string;
+  /** How each host is written; `{host}` and `{routingNamespace}` are replaced. */
+  format?: string;
+  /**
+   * Keep entries the list does not own: those outside `{routingNamespace}/`
+   * and the namespace-wide `{routingNamespace}/*`. For lists users share with
+   * other destinations, such as a Sidecar's egress hosts.
+   */
+  keepForeign?: boolean;
+}
+
+const NETWORKING = 'networking.istio.io';
+const SECURITY = 'security.istio.io';
+
+export const HOST_PLACES: readonly HostPlace[] = [
+  { group: NETWORKING, kind: 'VirtualService', path: 'spec.hosts' },
+  // Only tls matches that apply to sidecars ("mesh", which is also the default when gateways is absent).
+  { group: NETWORKING, kind: 'VirtualService', path: 'spec.tls.*.match.[gateways~mesh].sniHosts' },
+  { group: NETWORKING, kind: 'ServiceEntry', path: 'spec.hosts' },
+  {
+    group: NETWORKING,
+    kind: 'EnvoyFilter',
+    path: 'spec.configPatches.*.patch.value.filter_chains.[filters.*.name=envoy.filters.network.sni_dynamic_forward_proxy].filter_chain_match.server_names',
+  },
+  { group: NETWORKING, kind: 'Sidecar', path: 'spec.egress.*.hosts', format: '{routingNamespace}/{host}', keepForeign: true },
+  { group: SECURITY, kind: 'AuthorizationPolicy', path: 'spec.rules.*.to.*.operation.hosts' },
+  { group: SECURITY, kind: 'AuthorizationPolicy', path: 'spec.rules.*.when.[key=connection.sni].values' },
+];
+
+/** The annotation an item carries to receive the list named by its value. */
+export const OPT_IN_ANNOTATION = 'wildcard-egress.dev/domain-list';
+
+/** Rows of the table for one group and kind. */
+export function hostPlacesFor(group: string, kind: string): HostPlace[] {
+  return HOST_PLACES.filter((p) => p.group === group && p.kind === kind);
+}

@@ -1,0 +1,81 @@
+import type { Options } from '../config/options.js';
+import type { Domain } from '../domains/normalize-domain.js';
+import { stackNames } from './names.js';
+import type { Resource } from './resource.js';
+
+/**
+ * Part 2 of the post, mesh side: the Gateway server that ends Istio mTLS, the
+ * VirtualService that steers listed SNI names to it, the DestinationRule for
+ * mTLS, the ServiceEntry that registers the hosts, and access logging.
+ */
+export function renderRouting(o: Options, domains: readonly Domain[]): Resource[] {
+  const n = stackNames(o);
+  const ns = o.routingNamespace;
+  const resources: Resource[] = [
+    {
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'Gateway',
+      metadata: { name: n.gateway, namespace: ns },
+      spec: {
+        selector: { ...n.podLabels },
+        servers: [
+          {
+            port: { number: o.gateway.targetPort, name: 'tls-egress', protocol: 'TLS' },
+            hosts: ['*'],
+            tls: { mode: 'ISTIO_MUTUAL' },
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'VirtualService',
+      metadata: { name: n.virtualService, namespace: ns },
+      spec: {
+        hosts: [...domains],
+        gateways: ['mesh', n.gatewayRef],
+        tls: [
+          {
+            match: [{ gateways: ['mesh'], port: o.upstreamPort, sniHosts: [...domains] }],
+            route: [{ destination: { host: n.serviceHost, subset: n.subset } }],
+          },
+        ],
+        // istiod drops a Gateway listener nothing routes to; this dummy route keeps it.
+        tcp: [
+          {
+            match: [{ gateways: [n.gatewayRef], port: o.gateway.targetPort }],
+            route: [{ destination: { host: n.dummyHost }, weight: 100 }],
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'DestinationRule',
+      metadata: { name: n.destinationRule, namespace: ns },
+      spec: {
+        host: n.serviceHost,
+        subsets: [{ name: n.subset }],
+        trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } },
+      },
+    },
+    {
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'ServiceEntry',
+      metadata: { name: n.serviceEntry, namespace: ns },
+      spec: {
+        hosts: [...domains],
+        ports: [{ number: o.upstreamPort, name: 'tls', protocol: 'TLS' }],
+      },
+    },
+  ];
+  if (o.accessLogging) {
+    resources.push({
+      apiVersion: 'telemetry.istio.io/v1alpha1',
+      kind: 'Telemetry',
+      metadata: { name: n.telemetry, namespace: ns },
+      spec: { accessLogging: [{ providers: [{ name: 'envoy' }] }] },
+    });
+  }
+  return resources;
+}

@@ -1,0 +1,11 @@
+import type { Options } from '../config/options.js';
+import type { Domain } from '../domains/normalize-domain.js';
+import { renderEnvoyFilter } from './render-envoy-filter.js';
+import { renderGateway } from './render-gateway.js';
+import { renderRouting } from './render-routing.js';
+import type { Resource } from './resource.js';
+
+/** The whole egress stack of the post for one list, in the post's order. */
+export function renderStack(o: Options, domains: readonly Domain[]): Resource[] {
+  return [...renderGateway(o), ...renderRouting(o, domains), renderEnvoyFilter(o, domains)];
+}
