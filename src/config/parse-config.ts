@@ -102,8 +102,10 @@ function schemaError(e: ErrorObject, doc: Json, pathOf: (p: string) => string, f
   }
   const path = pathOf(at);
   const value = valueAt(doc, e.instancePath);
-  const allowed = e.keyword === 'enum' ? ` (one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : '';
-  return error(`${path}: value ${JSON.stringify(value)} ${e.message ?? 'is invalid'}${allowed}`, {
+  const reason = e.keyword === 'enum'
+    ? `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
+    : (e.message ?? 'is invalid');
+  return error(`${path}: value ${JSON.stringify(value)} ${reason}`, {
     field: { path, currentValue: value },
     ...extra,
   });

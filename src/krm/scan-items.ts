@@ -53,7 +53,8 @@ export function scanItems(text: string): ScannedList | undefined {
     const line = lines[i]!;
     const ind = indentOf(line);
     if (line.charCodeAt(0) === 9) return undefined;
-    if (isBlankOrComment(line, ind) || ind > 0) {
+    // Indented lines and column-0 `- ` entries belong to the value of the last top-level key.
+    if (isBlankOrComment(line, ind) || ind > 0 || (sawContent && isSeqEntry(line, 0))) {
       restLines.push(line);
       i++;
       continue;
