@@ -1,0 +1,72 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { runFunction } from '../src/run.js';
+import { domainList, fourPlaces, parseOutput, resourceList, ROOT } from './helpers.js';
+
+const BLOG = `${ROOT}../shared/reference/blog-manifests.yaml`;
+
+/** Every leaf where `a` and `b` differ, as `path: a-value | b-value`. */
+function differences(a: unknown, b: unknown, at = ''): string[] {
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].flatMap((k) => {
+      const path = Array.isArray(a) ? `${at}[${k}]` : at ? `${at}.${k}` : k;
+      return differences((a as any)[k], (b as any)[k], path);
+    });
+  }
+  return a === b ? [] : [`${at}: ${JSON.stringify(a)} | ${JSON.stringify(b)}`];
+}
+
+function id(r: any): string {
+  return `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;
+}
+
+/** The four host places of a resource blanked, so other fields can be compared. */
+function hostListsAside(r: any): any {
+  const copy = structuredClone(r);
+  if (copy.kind === 'VirtualService') {
+    copy.spec.hosts = '<list>';
+    for (const t of copy.spec.tls) for (const m of t.match) m.sniHosts = '<list>';
+  }
+  if (copy.kind === 'ServiceEntry') copy.spec.hosts = '<list>';
+  if (copy.kind === 'EnvoyFilter') {
+    for (const p of copy.spec.configPatches) {
+      for (const fc of p.patch.value.filter_chains ?? []) fc.filter_chain_match.server_names = '<list>';
+    }
+  }
+  return copy;
+}
+
+/** Fields the function adds to the post's resources; each only narrows scope (see README). */
+const NARROWING_ADDITIONS = [
+  'EnvoyFilter/istio-system/sni-magic spec.workloadSelector: {"labels":{"istio":"egressgateway"}} | undefined',
+  'EnvoyFilter/istio-system/sni-magic spec.configPatches[3].match.listener.portNumber: 8443 | undefined',
+];
+
+describe.skipIf(!existsSync(BLOG))('default output against the post (../shared/reference/blog-manifests.yaml)', () => {
+  const blog = parseAllDocuments(readFileSync(BLOG, 'utf8')).map((d) => d.toJS());
+
+  function render(domains: string[]) {
+    const out = runFunction(resourceList([], domainList(domains)));
+    expect(out.exitCode).toBe(0);
+    return parseOutput(out.stdout);
+  }
+
+  it('renders the same ten resources, in the same order', () => {
+    expect(render(['*.wikipedia.org']).items.map(id)).toEqual(blog.map(id));
+  });
+
+  it('matches every field of the post except the documented narrowing additions', () => {
+    const items = render(['*.wikipedia.org']).items;
+    const diffs = items.flatMap((r, i) => differences(r, blog[i]).map((d) => `${id(r)} ${d}`));
+    expect(diffs).toEqual(NARROWING_ADDITIONS);
+  });
+
+  it('with another list, differs from the post only in the host lists and the narrowing additions', () => {
+    const items = render(['*.Example.com', 'api.github.com.', 'wikipedia.org']).items;
+    const diffs = items.flatMap((r, i) => differences(hostListsAside(r), hostListsAside(blog[i])).map((d) => `${id(r)} ${d}`));
+    expect(diffs).toEqual(NARROWING_ADDITIONS);
+    expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(['*.example.com', 'api.github.com', 'wikipedia.org']));
+  });
+});

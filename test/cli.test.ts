@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { domainList, fourPlaces, parseOutput, resourceList, runBundle } from './helpers.js';
+
+const MALFORMED = ['*', '*foo.com', 'foo.*.com', '10.0.0.1', '::1', 'https://a.com', 'a.com:443', 'a.com/x', 'a..com', `${'a'.repeat(64)}.com`, `${'a.'.repeat(127)}com`, 'a_b.com', '-a.com', 'a-.com'];
+
+describe('node dist/fn.js', () => {
+  it('prints the post stack for *.wikipedia.org with no items, exit 0', () => {
+    const r = runBundle(resourceList([], domainList(['*.wikipedia.org'])));
+    expect(r.status).toBe(0);
+    const out = parseOutput(r.stdout);
+    expect(out.items.map((i) => i.kind)).toEqual(['Service', 'Deployment', 'Role', 'RoleBinding', 'Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'Telemetry', 'EnvoyFilter']);
+    expect(Object.values(fourPlaces(out))).toEqual(Array(4).fill(['*.wikipedia.org']));
+    expect(r.stderr).toBe('');
+  });
+
+  it('keeps the wiring consistent for a mixed list: Service, subset, selector, ports', () => {
+    const r = runBundle(resourceList([], domainList(['*.Example.COM', 'api.example.com', 'WikiPedia.org.'])));
+    const out = parseOutput(r.stdout);
+    const [svc, deploy, , , gw, vs, dr, se, , ef] = out.items as any[];
+    expect(Object.values(fourPlaces(out))).toEqual(Array(4).fill(['*.example.com', 'api.example.com', 'wikipedia.org']));
+    const svcHost = `${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`;
+    expect(vs.spec.tls[0].route[0].destination).toEqual({ host: svcHost, subset: dr.spec.subsets[0].name });
+    expect(dr.spec.host).toBe(svcHost);
+    expect(svc.spec.selector).toEqual(gw.spec.selector);
+    expect(deploy.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
+    expect(ef.spec.workloadSelector.labels).toEqual(svc.spec.selector);
+    expect(svc.spec.ports[0].targetPort).toBe(gw.spec.servers[0].port.number);
+    expect(vs.spec.tcp[0].match[0].port).toBe(gw.spec.servers[0].port.number);
+    expect(vs.spec.gateways).toContain(gw.metadata.name);
+    expect(vs.spec.tls[0].match[0].port).toBe(se.spec.ports[0].number);
+  });
+
+  it('gives the same stack from the ConfigMap form', () => {
+    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: function-input\ndata:\n  domains: "*.Example.COM,api.example.com\\nWikiPedia.org."\n';
+    const fromCm = parseOutput(runBundle(resourceList([], cm)).stdout).items;
+    const fromDl = parseOutput(runBundle(resourceList([], domainList(['*.Example.COM', 'api.example.com', 'WikiPedia.org.']))).stdout).items;
+    expect(fromCm).toEqual(fromDl);
+  });
+
+  for (const name of MALFORMED) {
+    it(`exits 1 on ${JSON.stringify(name.length > 30 ? `${name.slice(0, 20)}…` : name)} with an error result quoting it`, () => {
+      const items = ['apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep\ndata:\n  a: "1"\n'];
+      const r = runBundle(resourceList(items, domainList(['ok.example.com', name])));
+      expect(r.status).toBe(1);
+      const out = parseOutput(r.stdout);
+      expect(out.results).toContainEqual(expect.objectContaining({ severity: 'error', message: expect.stringContaining(JSON.stringify(name)), field: expect.objectContaining({ path: 'spec.domains[1]' }) }));
+      expect(out.items).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'keep' }, data: { a: '1' } }]);
+      expect(r.stderr).toContain(JSON.stringify(name));
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+
+  const broken: Record<string, string> = {
+    'empty stdin': '',
+    'not YAML': '{{{ not: yaml',
+    'a YAML list': '- a\n- b\n',
+    'random bytes': Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 7919) % 256)).toString('latin1'),
+  };
+  for (const [name, input] of Object.entries(broken)) {
+    it(`exits 1 with a one-line message on ${name}`, () => {
+      const r = runBundle(input);
+      expect(r.status).toBe(1);
+      expect(parseOutput(r.stdout).results).toEqual([expect.objectContaining({ severity: 'error' })]);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+});

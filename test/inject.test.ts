@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { runFunction } from '../src/run.js';
+import { asEntry, documentSources, domainList, fourPlaces, ofKind, parseOutput, readProjectFile, resourceList, withoutResults } from './helpers.js';
+
+const post = documentSources(readProjectFile('testdata/fixtures/post-stack.yaml'));
+const unrelated = documentSources(readProjectFile('testdata/fixtures/unrelated.yaml'));
+const NEW_LIST = ['*.wikimedia.org', 'API.GitHub.com', '*.wikipedia.org'];
+const NORMALISED = ['api.github.com', '*.wikimedia.org', '*.wikipedia.org'];
+
+function run(items: string[], config: string) {
+  const out = runFunction(resourceList(items, config));
+  return { ...out, parsed: parseOutput(out.stdout) };
+}
+
+describe('injecting into the post manifests plus unrelated items', () => {
+  const { stdout, exitCode, parsed } = run([...post, ...unrelated], domainList(NEW_LIST));
+
+  it('puts the normalised list in all four places', () => {
+    expect(exitCode).toBe(0);
+    expect(fourPlaces(parsed)).toEqual({
+      'VirtualService spec.hosts': NORMALISED,
+      'VirtualService sniHosts': NORMALISED,
+      'ServiceEntry spec.hosts': NORMALISED,
+      'EnvoyFilter server_names': NORMALISED,
+    });
+  });
+
+  it('keeps exactly one of each stack resource', () => {
+    const ids = parsed.items.map((i) => `${i.kind}/${i.metadata.namespace}/${i.metadata.name}`);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(parsed.items).toHaveLength(post.length + unrelated.length);
+  });
+
+  it('copies unrelated items and untouched stack items byte for byte', () => {
+    const untouched = [...unrelated, ...post.filter((d) => !/kind: (VirtualService|ServiceEntry|EnvoyFilter)\n/.test(d))];
+    expect(untouched.length).toBe(unrelated.length + 7);
+    for (const doc of untouched) expect(stdout).toContain(asEntry(doc));
+  });
+
+  it('changes only the host lists inside changed items, comments included', () => {
+    const vs = post.find((d) => d.includes('kind: VirtualService'))!;
+    const expected = asEntry(vs).replaceAll('- "*.wikipedia.org"', NORMALISED.map((h) => `- "${h}"`).join('\n' + ' '.repeat(0)));
+    // Each list keeps the column of its first dash.
+    const out = stdout.slice(stdout.indexOf('- # Sends listed SNI names'), stdout.indexOf('- # Sidecars talk'));
+    expect(out).toContain('  # Keeps the Gateway listener alive: istiod prunes listeners no route uses.\n');
+    expect(out.split('\n').filter((l) => !/"(api\.github\.com|\*\.wikimedia\.org|\*\.wikipedia\.org)"/.test(l))).toEqual(
+      expected.split('\n').filter((l) => !/"(api\.github\.com|\*\.wikimedia\.org|\*\.wikipedia\.org)"/.test(l)),
+    );
+    expect(out).toContain('    hosts:\n      - "api.github.com"\n      - "*.wikimedia.org"\n      - "*.wikipedia.org"\n');
+  });
+
+  it('changes nothing on a second run', () => {
+    const again = runFunction(stdout);
+    expect(again.exitCode).toBe(0);
+    expect(withoutResults(again.stdout)).toBe(withoutResults(stdout));
+    expect(parseOutput(again.stdout).results.at(-1)!.message).toMatch(/^already up to date: 4 host place\(s\)/);
+  });
+
+  it('reports one info result per changed place with counts before and after', () => {
+    const infos = parsed.results.filter((r) => r.field);
+    expect(infos.map((r) => [r.resourceRef.kind, r.field.path, r.message.replace(/^.*: /, '')])).toEqual([
+      ['VirtualService', 'spec.hosts', '1 host(s) before, 3 after'],
+      ['VirtualService', 'spec.tls[0].match[0].sniHosts', '1 host(s) before, 3 after'],
+      ['ServiceEntry', 'spec.hosts', '1 host(s) before, 3 after'],
+      ['EnvoyFilter', 'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names', '1 host(s) before, 3 after'],
+    ]);
+  });
+});
+
+describe('reconciling by identity', () => {
+  it('adds only the stack resources the input lacks', () => {
+    const some = post.filter((d) => /kind: (Service|VirtualService)\n/.test(d));
+    const { parsed } = run(some, domainList(['a.example.com']));
+    expect(parsed.items).toHaveLength(10);
+    expect(parsed.results.filter((r) => r.message.startsWith('added ')).map((r) => r.resourceRef.kind)).toEqual([
+      'Deployment', 'Role', 'RoleBinding', 'Gateway', 'DestinationRule', 'ServiceEntry', 'Telemetry', 'EnvoyFilter',
+    ]);
+  });
+
+  it('takes an item without a namespace as the stack resource of that kind and name', () => {
+    const se = 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: wildcard\nspec:\n  hosts: []\n';
+    const { parsed } = run([se], domainList(['a.example.com']));
+    expect(ofKind(parsed, 'ServiceEntry')).toEqual([expect.objectContaining({ spec: { hosts: ['a.example.com'] } })]);
+  });
+
+  it('leaves a same-named resource in another namespace alone and adds its own', () => {
+    const se = 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: wildcard\n  namespace: team-a\nspec:\n  hosts: [x.example.org]\n';
+    const { stdout, parsed } = run([se], domainList(['a.example.com']));
+    expect(stdout).toContain(asEntry(se));
+    expect(ofKind(parsed, 'ServiceEntry').map((s) => s.spec.hosts)).toEqual([['x.example.org'], ['a.example.com']]);
+  });
+});
+
+describe('host list shapes', () => {
+  const shapes: Record<string, [hosts: string, expected: string]> = {
+    'indented block list with comments': ['  hosts:\n    - old.example.com # old\n    - older.example.com\n  # after\n', '  hosts:\n    - "*.a.example"\n    - b.example\n  # after\n'],
+    'plain block list': ['  hosts:\n  - old.example.com\n', '  hosts:\n  - "*.a.example"\n  - b.example\n'],
+    'single-quoted list': ["  hosts:\n  - 'old.example.com'\n", "  hosts:\n  - '*.a.example'\n  - 'b.example'\n"],
+    'flow list': ['  hosts: [old.example.com]\n', '  hosts: ["*.a.example", b.example]\n'],
+    'empty flow list': ['  hosts: []\n', '  hosts: ["*.a.example", "b.example"]\n'],
+    'no value': ['  hosts:\n  location: MESH_EXTERNAL\n', '  hosts: ["*.a.example", "b.example"]\n  location: MESH_EXTERNAL\n'],
+  };
+  for (const [name, [hosts, expected]] of Object.entries(shapes)) {
+    it(name, () => {
+      const head = 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: x\n  namespace: ns\n  annotations:\n    wildcard-egress.dev/domain-list: egress\nspec:\n';
+      const { stdout, exitCode } = run([head + hosts], domainList(['B.example', '*.a.example'], 'generate: false'));
+      expect(exitCode).toBe(0);
+      expect(stdout).toContain(asEntry(head + expected));
+    });
+  }
+});
+
+describe('generate: false', () => {
+  const annotated = 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: a\n  namespace: ns\n  annotations:\n    wildcard-egress.dev/domain-list: egress\nspec:\n  hosts: [old.example]\n';
+  const plain = 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: b\n  namespace: ns\nspec:\n  hosts: [old.example]\n';
+
+  it('fills the annotated item, leaves the unannotated one alone and adds nothing', () => {
+    const { stdout, parsed } = run([annotated, plain], domainList(['x.example'], 'generate: false'));
+    expect(parsed.items.map((i) => [i.metadata.name, i.spec.hosts])).toEqual([['a', ['x.example']], ['b', ['old.example']]]);
+    expect(stdout).toContain(asEntry(plain));
+  });
+
+  it('warns when the list reaches nothing', () => {
+    const { parsed, exitCode } = run([plain], domainList(['x.example'], 'generate: false'));
+    expect(exitCode).toBe(0);
+    expect(parsed.results).toContainEqual(expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/reached nothing/) }));
+  });
+
+  it('warns for an annotated item whose places are all missing', () => {
+    const bare = 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: v\n  annotations:\n    wildcard-egress.dev/domain-list: egress\nspec:\n  http: []\n';
+    const { parsed } = run([bare], domainList(['x.example'], 'generate: false'));
+    expect(parsed.results).toContainEqual(expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/VirtualService\/v has no place for the list/) }));
+  });
+});
+
+describe('check mode', () => {
+  it('reports each differing place with path, current and proposed values and exits 1, changing nothing', () => {
+    const input = resourceList(post, domainList(['*.wikipedia.org', 'api.github.com'], 'check: true'));
+    const out = runFunction(input);
+    expect(out.exitCode).toBe(1);
+    const errors = parseOutput(out.stdout).results.filter((r) => r.severity === 'error');
+    expect(errors.map((e) => [e.resourceRef.kind, e.field.path, e.field.currentValue, e.field.proposedValue])).toEqual([
+      ['VirtualService', 'spec.hosts', ['*.wikipedia.org'], ['api.github.com', '*.wikipedia.org']],
+      ['VirtualService', 'spec.tls[0].match[0].sniHosts', ['*.wikipedia.org'], ['api.github.com', '*.wikipedia.org']],
+      ['ServiceEntry', 'spec.hosts', ['*.wikipedia.org'], ['api.github.com', '*.wikipedia.org']],
+      ['EnvoyFilter', 'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names', ['*.wikipedia.org'], ['api.github.com', '*.wikipedia.org']],
+    ]);
+    for (const doc of post) expect(out.stdout).toContain(asEntry(doc));
+  });
+
+  it('exits 0 with an info summary on matching manifests', () => {
+    const out = runFunction(resourceList(post, domainList(['*.wikipedia.org'], 'check: true')));
+    expect(out.exitCode).toBe(0);
+    const results = parseOutput(out.stdout).results;
+    expect(results).toEqual([{ severity: 'info', message: 'check: all 4 host place(s) match the 1 domain(s); nothing changed' }]);
+  });
+
+  it('reports missing stack resources', () => {
+    const out = runFunction(resourceList(post.slice(1), domainList(['*.wikipedia.org'], 'check: true')));
+    expect(out.exitCode).toBe(1);
+    expect(parseOutput(out.stdout).results).toContainEqual(expect.objectContaining({ severity: 'error', message: 'Service/istio-egress/egressgateway is missing from the input' }));
+  });
+});
