@@ -1,6 +1,6 @@
 // Build: precompile the DomainList schema into a standalone validator (no schema
 // compilation at start-up), then bundle the function into one file, dist/fn.js.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
@@ -26,4 +26,5 @@ if (!process.argv.includes('--schema-only')) {
     legalComments: 'none',
     logLevel: 'warning',
   });
+  chmodSync(`${root}/dist/fn.js`, 0o755);
 }

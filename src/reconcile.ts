@@ -158,14 +158,14 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
 function reportPlace(oc: PlaceOutcome, h: ItemHeader, check: boolean): Result[] {
   const where = { ...about(h) };
   if (oc.problem) {
-    return [warning(`${label(h)} field ${oc.path} ${oc.problem}; left as is`, { ...where, field: { path: oc.path } })];
+    return [warning(`field ${oc.problem}; left as is`, { ...where, field: { path: oc.path } })];
   }
   if (!oc.changed) return [];
   const field = { path: oc.path, currentValue: oc.current, proposedValue: oc.proposed };
   if (check) {
-    return [error(`${label(h)} field ${oc.path} holds ${oc.current.length} host(s) that differ from the list of ${oc.proposed.length}`, { ...where, field })];
+    return [error(`hosts differ from domain list: ${oc.current.length} present, ${oc.proposed.length} expected`, { ...where, field })];
   }
-  return [info(`${label(h)} field ${oc.path}: ${oc.current.length} host(s) before, ${oc.proposed.length} after`, { ...where, field: { path: oc.path } })];
+  return [info(`hosts updated: ${oc.current.length} before, ${oc.proposed.length} after`, { ...where, field: { path: oc.path } })];
 }
 
 function summary(o: Options, domainCount: number, reached: number, changed: number, missing: number, results: readonly Result[]): Result {

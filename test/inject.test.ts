@@ -58,11 +58,11 @@ describe('injecting into the post manifests plus unrelated items', () => {
 
   it('reports one info result per changed place with counts before and after', () => {
     const infos = parsed.results.filter((r) => r.field);
-    expect(infos.map((r) => [r.resourceRef.kind, r.field.path, r.message.replace(/^.*: /, '')])).toEqual([
-      ['VirtualService', 'spec.hosts', '1 host(s) before, 3 after'],
-      ['VirtualService', 'spec.tls[0].match[0].sniHosts', '1 host(s) before, 3 after'],
-      ['ServiceEntry', 'spec.hosts', '1 host(s) before, 3 after'],
-      ['EnvoyFilter', 'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names', '1 host(s) before, 3 after'],
+    expect(infos.map((r) => [r.resourceRef.kind, r.field.path, r.message])).toEqual([
+      ['VirtualService', 'spec.hosts', 'hosts updated: 1 before, 3 after'],
+      ['VirtualService', 'spec.tls[0].match[0].sniHosts', 'hosts updated: 1 before, 3 after'],
+      ['ServiceEntry', 'spec.hosts', 'hosts updated: 1 before, 3 after'],
+      ['EnvoyFilter', 'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names', 'hosts updated: 1 before, 3 after'],
     ]);
   });
 });

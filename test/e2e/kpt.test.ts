@@ -1,0 +1,79 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { BUNDLE, fourPlaces } from '../helpers.js';
+import { copyExample, describeWithTool, parseStream, sh, snapshot } from './tools.js';
+
+/** Points the example's `exec:` at this checkout's bundle (kpt resolves relative paths from its cwd). */
+function useLocalBundle(dir: string): void {
+  const kptfile = join(dir, 'Kptfile');
+  writeFileSync(kptfile, readFileSync(kptfile, 'utf8').replace('node ../../dist/fn.js', `node ${BUNDLE}`));
+}
+
+function setDomains(dir: string, domains: string[]): void {
+  const file = join(dir, 'domains.yaml');
+  const text = readFileSync(file, 'utf8');
+  writeFileSync(file, text.replace(/  domains:\n(  - .*\n)+/, `  domains:\n${domains.map((d) => `  - ${JSON.stringify(d)}\n`).join('')}`));
+}
+
+const NEW = ['*.wikipedia.org', 'API.GitHub.com', '*.wikimedia.org'];
+const NORMALISED = ['api.github.com', '*.wikimedia.org', '*.wikipedia.org'];
+
+describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
+  it('render rewrites the package: the list in all four places, comments kept, a second render changes no file', () => {
+    const dir = copyExample('kpt-package');
+    useLocalBundle(dir);
+    setDomains(dir, NEW);
+    const before = readFileSync(join(dir, 'egress-stack.yaml'), 'utf8');
+    const r = sh('kpt', ['fn', 'render', dir, '--allow-exec']);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    const after = readFileSync(join(dir, 'egress-stack.yaml'), 'utf8');
+    const items = parseStream(after);
+    expect(items).toHaveLength(10);
+    expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(NORMALISED));
+    for (const comment of before.split('\n').filter((l) => l.trimStart().startsWith('#'))) expect(after).toContain(comment.trim());
+    expect(readFileSync(join(dir, 'domains.yaml'), 'utf8')).toContain('# The one place the egress allowlist lives.');
+
+    const first = snapshot(dir);
+    const again = sh('kpt', ['fn', 'render', dir, '--allow-exec']);
+    expect(again.status, again.stderr).toBe(0);
+    expect(snapshot(dir)).toEqual(first);
+  });
+
+  it('eval with the ConfigMap form (-- domains=…) writes the list', () => {
+    const dir = copyExample('kpt-package');
+    const r = sh('kpt', ['fn', 'eval', dir, '--exec', `node ${BUNDLE}`, '--', 'domains=*.Example.com,api.example.org']);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    const items = parseStream(readFileSync(join(dir, 'egress-stack.yaml'), 'utf8'));
+    expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(['*.example.com', 'api.example.org']));
+    expect(readFileSync(join(dir, 'domains.yaml'), 'utf8')).toContain('kind: DomainList');
+  });
+
+  it('a malformed list fails the render with the function message and leaves files alone', () => {
+    const dir = copyExample('kpt-package');
+    useLocalBundle(dir);
+    setDomains(dir, ['*.wikipedia.org', 'foo.*.com']);
+    const before = snapshot(dir);
+    const r = sh('kpt', ['fn', 'render', dir, '--allow-exec']);
+    expect(r.status).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain('domain "foo.*.com" has a wildcard that is not the leftmost label');
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('the drift check as a validator passes on matching manifests and fails on drift', () => {
+    const dir = copyExample('kpt-validator');
+    useLocalBundle(dir);
+    const stack = join(dir, 'egress-stack.yaml');
+    const data = parseStream(readFileSync(stack, 'utf8'));
+    const ok = sh('kpt', ['fn', 'render', dir, '--allow-exec']);
+    expect(ok.status, ok.stderr + ok.stdout).toBe(0);
+    expect(ok.stdout + ok.stderr).toContain('check: all 4 host place(s) match the 1 domain(s); nothing changed');
+    // kpt re-formats the files it reads; the validator itself changes no value.
+    expect(parseStream(readFileSync(stack, 'utf8'))).toEqual(data);
+
+    setDomains(dir, ['*.wikipedia.org', 'api.github.com']);
+    const drift = sh('kpt', ['fn', 'render', dir, '--allow-exec']);
+    expect(drift.status).not.toBe(0);
+    expect(drift.stdout + drift.stderr).toContain('hosts differ from domain list: 1 present, 2 expected');
+  });
+});

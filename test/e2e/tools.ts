@@ -1,0 +1,76 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { repairKptQuotes } from '../../src/krm/repair-kpt-quotes.js';
+import { ROOT } from '../helpers.js';
+
+export const SHIM_DIR = join(ROOT, 'test/e2e/shim');
+
+function available(cmd: string, args: string[]): boolean {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 30_000 });
+  return r.status === 0;
+}
+
+/**
+ * Describes tests that need a real tool. Without the tool they skip with a loud
+ * message, except under CI=true, where a missing tool is a failing test.
+ */
+export function describeWithTool(tool: 'kpt' | 'kubectl', title: string, body: () => void): void {
+  const args = tool === 'kpt' ? ['version'] : ['version', '--client'];
+  if (available(tool, args)) {
+    describe(title, body);
+    return;
+  }
+  if (process.env.CI === 'true') {
+    describe(title, () => {
+      it(`needs ${tool} on PATH (CI=true: a missing tool fails the run)`, () => {
+        throw new Error(`${tool} is not installed or does not run`);
+      });
+    });
+    return;
+  }
+  console.warn(`\n!!! ${tool} not found: SKIPPING end-to-end tests "${title}". Install ${tool} to run them. !!!\n`);
+  describe.skip(title, body);
+}
+
+/** Runs a command with a timeout; never throws. */
+export function sh(cmd: string, args: string[], opts: { cwd?: string; path?: string } = {}): SpawnSyncReturns<string> {
+  const env = { ...process.env, ...(opts.path ? { PATH: `${opts.path}:${process.env.PATH}` } : {}) };
+  return spawnSync(cmd, args, { cwd: opts.cwd, env, encoding: 'utf8', timeout: 120_000 });
+}
+
+/** Copies an example to a fresh temporary directory and returns its path. */
+export function copyExample(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `wildcard-egress-${name}-`));
+  cpSync(join(ROOT, 'examples', name), dir, { recursive: true });
+  return dir;
+}
+
+/** Every file under a directory with its content, for "nothing changed" checks. */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out[p.slice(dir.length)] = readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/**
+ * Parses a multi-document YAML stream into plain objects, failing on any YAML
+ * error. Files kpt writes may carry its closing-quote bug (see
+ * repair-kpt-quotes.ts), so that one defect is repaired first.
+ */
+export function parseStream(text: string): Record<string, any>[] {
+  return parseAllDocuments(repairKptQuotes(text)).map((d) => {
+    if (d.errors.length > 0) throw new Error(`invalid YAML: ${d.errors[0]!.message}`);
+    return d.toJS();
+  }).filter((x) => x !== null);
+}
