@@ -110,6 +110,34 @@ describe('host list shapes', () => {
   }
 });
 
+describe('a changed item keeps everything outside its host lists', () => {
+  it('odd scalars, flow maps, quoting and comments stay as written', () => {
+    const se = [
+      '# head comment',
+      'apiVersion: networking.istio.io/v1',
+      'kind: ServiceEntry',
+      'metadata:',
+      '  name: odd',
+      '  namespace: ns',
+      '  annotations:',
+      '    wildcard-egress.dev/domain-list: egress',
+      '    zip: 0800',
+      '    flag: yes',
+      '    ratio: .5',
+      '    big: 12345678901234567890',
+      '  labels: {team: "a", tier: web}',
+      'spec:',
+      '  hosts:   # the list',
+      '  - old.example',
+      '  ports:',
+      "  - {number: 443, name: 'tls', protocol: TLS}",
+      '  resolution: NONE # trailing',
+    ].join('\n') + '\n';
+    const { stdout } = run([se], domainList(['new.example'], 'generate: false'));
+    expect(stdout).toContain(asEntry(se.replace('  - old.example\n', '  - new.example\n')));
+  });
+});
+
 describe('generate: false', () => {
   const annotated = 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: a\n  namespace: ns\n  annotations:\n    wildcard-egress.dev/domain-list: egress\nspec:\n  hosts: [old.example]\n';
   const plain = 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: b\n  namespace: ns\nspec:\n  hosts: [old.example]\n';

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { BUNDLE, fourPlaces } from '../helpers.js';
-import { copyExample, describeWithTool, parseStream, sh, snapshot } from './tools.js';
+import { copyExample, describeWithTool, parseStream, sh, SHIM_DIR, snapshot } from './tools.js';
 
 /** Points the example's `exec:` at this checkout's bundle (kpt resolves relative paths from its cwd). */
 function useLocalBundle(dir: string): void {
@@ -38,6 +38,17 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
     const again = sh('kpt', ['fn', 'render', dir, '--allow-exec']);
     expect(again.status, again.stderr).toBe(0);
     expect(snapshot(dir)).toEqual(first);
+  });
+
+  it('render with the published image in the Kptfile runs the container function (docker shim)', () => {
+    const dir = copyExample('kpt-package');
+    const kptfile = join(dir, 'Kptfile');
+    writeFileSync(kptfile, readFileSync(kptfile, 'utf8').replace('- exec: node ../../dist/fn.js', '- image: ghcr.io/wildcard-egress/wildcard-egress:v0.1.0'));
+    setDomains(dir, NEW);
+    const r = sh('kpt', ['fn', 'render', dir], { path: SHIM_DIR });
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    const items = parseStream(readFileSync(join(dir, 'egress-stack.yaml'), 'utf8'));
+    expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(NORMALISED));
   });
 
   it('eval with the ConfigMap form (-- domains=…) writes the list', () => {
