@@ -1,11 +1,10 @@
-import { Document } from 'yaml';
 import type { Options, Target } from './config/options.js';
 import type { Domain } from './domains/normalize-domain.js';
 import type { ItemHeader } from './krm/item-header.js';
 import { ItemError, ItemSource, annotationsOf } from './krm/item-source.js';
 import { toEntry } from './krm/resource-list.js';
 import { error, info, warning, type ResourceRef, type Result } from './krm/results.js';
-import { PRINT_OPTIONS } from './krm/yaml-options.js';
+import { emitYaml } from './krm/emit-yaml.js';
 import { editHostPlaces, type PlaceOutcome } from './places/edit-host-places.js';
 import { hostPlacesFor, OPT_IN_ANNOTATION, type HostPlace } from './places/host-places.js';
 import { groupOf, identityKey, type Resource } from './stack/resource.js';
@@ -54,7 +53,7 @@ function targetMatches(t: Target, h: ItemHeader, item: ItemSource): boolean {
 
 /** Renders one resource as a sequence entry at the input's indent. */
 function renderEntry(resource: Resource, indent: number): string {
-  return toEntry(new Document(resource, PRINT_OPTIONS).toString(PRINT_OPTIONS), indent);
+  return toEntry(emitYaml(resource), indent);
 }
 
 /**

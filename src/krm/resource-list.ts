@@ -1,4 +1,5 @@
-import { Document, stringify, isMap, isScalar, isSeq, parseDocument, visit, type Node, type YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, isSeq, parseDocument, visit, type Node, type YAMLMap } from 'yaml';
+import { emitYaml } from './emit-yaml.js';
 import { repairKptQuotes } from './repair-kpt-quotes.js';
 import { scanItems } from './scan-items.js';
 import { MAX_ALIAS_COUNT, PARSE_OPTIONS, PRINT_OPTIONS } from './yaml-options.js';
@@ -113,6 +114,6 @@ export function toEntry(docText: string, indent: number): string {
 export function writeResourceList(items: readonly string[], functionConfig: unknown, resultsYaml: string): string {
   const head = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n';
   const body = items.length === 0 ? 'items: []\n' : 'items:\n' + items.join('');
-  const fc = functionConfig === undefined ? '' : stringify({ functionConfig }, PRINT_OPTIONS);
+  const fc = functionConfig === undefined ? '' : emitYaml({ functionConfig });
   return head + body + fc + resultsYaml;
 }

@@ -1,5 +1,4 @@
-import { stringify } from 'yaml';
-import { PRINT_OPTIONS } from './yaml-options.js';
+import { emitYaml } from './emit-yaml.js';
 
 /** Severity levels of the KRM results spec. */
 export type Severity = 'error' | 'warning' | 'info';
@@ -44,7 +43,7 @@ export function hasErrors(results: readonly Result[]): boolean {
 
 /** Prints `results:` as the tail of a ResourceList. */
 export function printResults(results: readonly Result[]): string {
-  return stringify({ results }, PRINT_OPTIONS);
+  return emitYaml({ results });
 }
 
 /** One line per result for stderr, the way a person reads them. */
