@@ -71,11 +71,13 @@ export function domainListYaml(list, indent = '') {
   ].map((l) => indent + l).join('\n') + '\n';
 }
 
-/** A ResourceList of `count` Deployments plus the post's stack, with a list of `domainCount` names. */
-export function resourceList(count, domainCount) {
+/** A ResourceList of `count` Deployments (plus the post's stack unless `withStack` is false), with `domainCount` names. */
+export function resourceList(count, domainCount, withStack = true) {
   let items = '';
   for (let i = 0; i < count; i++) items += deployment(i);
-  return `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items}${postItems()}functionConfig:\n${domainListYaml(domains(domainCount), '  ')}`;
+  if (withStack) items += postItems();
+  const itemsBlock = items === '' ? 'items: []\n' : `items:\n${items}`;
+  return `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n${itemsBlock}functionConfig:\n${domainListYaml(domains(domainCount), '  ')}`;
 }
 
 /** The same Deployments as plain manifests, for a kustomize base. */

@@ -1,0 +1,143 @@
+// `npm run bench`: measures the bundled function against the floor (parse the
+// ResourceList into a yaml Document and print it), its scaling, its cold start
+// beside bare node, its peak memory, and the time it adds inside kubectl
+// kustomize beside kustomize's own replacements. It prints figures and ratios
+// and exits 0 whatever they are: it measures, it does not judge.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { domainListYaml, domains, manifests, resourceList } from './generate.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bundle = join(root, 'dist/fn.js');
+const floor = join(root, 'bench/floor.mjs');
+const maxrss = join(root, 'bench/maxrss.cjs');
+const quick = process.env.BENCH_QUICK === '1';
+const ROUNDS = quick ? 3 : 9;
+
+execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+const dir = mkdtempSync(join(tmpdir(), 'wildcard-egress-bench-'));
+const write = (name, text) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+const inputs = {
+  n4000: write('n4000.yaml', resourceList(4000, 1000)),
+  n16000: write('n16000.yaml', resourceList(16000, 1000)),
+  tiny: write('tiny.yaml', resourceList(0, 1, false)),
+  d10000: write('d10000.yaml', resourceList(0, 10000, false)),
+  d1: write('d1.yaml', resourceList(0, 1, false)),
+};
+
+/** Runs node with args and stdin from a file; returns wall time (ms) and peak RSS (KiB). */
+function run(args, inputPath, withRss) {
+  const input = inputPath ? readFileSync(inputPath) : '';
+  const t = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [...(withRss ? ['-r', maxrss] : []), ...args], { input, maxBuffer: 1 << 30 });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  const m = /BENCH_MAXRSS_KB=(\d+)/.exec(r.stderr.toString());
+  if (r.status !== 0 && !args.includes('-e')) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return { ms, kb: m ? Number(m[1]) : NaN };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Alternates the commands round by round after warm-up runs; medians per command. */
+function measure(cmds, rounds, warmup = 2, withRss = true) {
+  const res = Object.fromEntries(Object.keys(cmds).map((k) => [k, { ms: [], kb: [] }]));
+  for (let i = 0; i < warmup + rounds; i++) {
+    for (const [k, [args, input]] of Object.entries(cmds)) {
+      const r = run(args, input, withRss);
+      if (i >= warmup) {
+        res[k].ms.push(r.ms);
+        res[k].kb.push(r.kb);
+      }
+    }
+  }
+  return Object.fromEntries(Object.entries(res).map(([k, v]) => [k, { ms: median(v.ms), mb: median(v.kb) / 1024 }]));
+}
+
+const fmt = (x) => x.toFixed(1);
+console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}`);
+console.log(`rounds: ${ROUNDS} after 2 warm-up runs, commands alternated, medians\n`);
+
+const main = measure({
+  fn4000: [[bundle], inputs.n4000],
+  floor4000: [[floor], inputs.n4000],
+  fn16000: [[bundle], inputs.n16000],
+}, ROUNDS);
+console.log('4,000 Deployments + the post stack, 1,000 domains:');
+console.log(`  function   ${fmt(main.fn4000.ms)} ms, peak ${fmt(main.fn4000.mb)} MiB`);
+console.log(`  floor      ${fmt(main.floor4000.ms)} ms, peak ${fmt(main.floor4000.mb)} MiB`);
+console.log(`  fn/floor   ${(main.fn4000.ms / main.floor4000.ms).toFixed(2)}   (goal <= 0.5)`);
+console.log(`16,000 Deployments (4x): function ${fmt(main.fn16000.ms)} ms, peak ${fmt(main.fn16000.mb)} MiB`);
+console.log(`  scaling    ${(main.fn16000.ms / main.fn4000.ms).toFixed(2)}   (goal <= 4.0)`);
+
+// No memory probe here: preloading it would add the same start-up cost to both sides.
+const cold = measure({ bare: [['-e', ''], undefined], fnTiny: [[bundle], inputs.tiny] }, ROUNDS * 3, 2, false);
+console.log(`\ncold start: bare node ${fmt(cold.bare.ms)} ms, function on a tiny input (no items, one domain) ${fmt(cold.fnTiny.ms)} ms`);
+console.log(`  ratio      ${(cold.fnTiny.ms / cold.bare.ms).toFixed(2)}   (goal <= 1.6)`);
+
+const lists = measure({ d1: [[bundle], inputs.d1], d10000: [[bundle], inputs.d10000] }, ROUNDS);
+console.log(`\n10,000 domains, no items: ${fmt(lists.d10000.ms)} ms; 1 domain: ${fmt(lists.d1.ms)} ms; the list costs ${fmt(lists.d10000.ms - lists.d1.ms)} ms`);
+
+kustomize();
+
+function kustomize() {
+  const which = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
+  if (which.status !== 0) {
+    console.log('\nkubectl kustomize: kubectl not found, skipped');
+    return;
+  }
+  if (process.env.BENCH_SKIP_KUSTOMIZE === '1') {
+    console.log('\nkubectl kustomize: skipped (BENCH_SKIP_KUSTOMIZE=1)');
+    return;
+  }
+  const k = join(dir, 'kustomize');
+  mkdirSync(join(k, 'base'), { recursive: true });
+  writeFileSync(join(k, 'base/apps.yaml'), manifests(4000));
+  writeFileSync(join(k, 'base/stack.yaml'), readFileSync(join(root, 'testdata/fixtures/post-stack.yaml')));
+  writeFileSync(join(k, 'base/kustomization.yaml'), 'resources:\n- apps.yaml\n- stack.yaml\n');
+  const variants = {
+    plain: 'resources:\n- ../base\n',
+    // Any container function costs kustomize a serialise/parse round trip: this one only echoes.
+    echo: 'resources:\n- ../base\ntransformers:\n- domains.yaml\n',
+    function: 'resources:\n- ../base\ntransformers:\n- domains.yaml\n',
+    replacements: [
+      'resources:\n- ../base\nreplacements:\n- source:\n    kind: ServiceEntry\n    name: wildcard\n    fieldPath: spec.hosts\n  targets:',
+      '  - select: {kind: VirtualService, name: direct-wildcard-through-egress-gateway}\n    fieldPaths: [spec.hosts, spec.tls.0.match.0.sniHosts]',
+      '  - select: {kind: EnvoyFilter, name: sni-magic}\n    fieldPaths: [spec.configPatches.2.patch.value.filter_chains.0.filter_chain_match.server_names]\n',
+    ].join('\n'),
+  };
+  const fnConfig = domainListYaml(domains(1000)).replace('  name: egress\n', '  name: egress\n  annotations:\n    config.kubernetes.io/function: |\n      container:\n        image: wildcard-egress:bench\n');
+  for (const [name, kustomization] of Object.entries(variants)) {
+    mkdirSync(join(k, name));
+    writeFileSync(join(k, name, 'kustomization.yaml'), kustomization);
+    writeFileSync(join(k, name, 'domains.yaml'), fnConfig);
+  }
+  const env = { ...process.env, PATH: `${join(root, 'test/e2e/shim')}:${process.env.PATH}` };
+  const envOf = (v) => (v === 'echo' ? { ...env, WILDCARD_EGRESS_SHIM_ECHO: '1' } : env);
+  const times = Object.fromEntries(Object.keys(variants).map((v) => [v, []]));
+  const rounds = Number(process.env.BENCH_KUSTOMIZE_ROUNDS ?? (quick ? 1 : 3));
+  for (let i = 0; i < rounds; i++) {
+    for (const v of Object.keys(variants)) {
+      const t = process.hrtime.bigint();
+      const r = spawnSync('kubectl', ['kustomize', '--enable-alpha-plugins', join(k, v)], { env: envOf(v), maxBuffer: 1 << 30 });
+      if (r.status !== 0) throw new Error(`kustomize ${v}: ${r.stderr}`);
+      times[v].push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+  }
+  const m = Object.fromEntries(Object.entries(times).map(([v, xs]) => [v, median(xs)]));
+  console.log(`\nkubectl kustomize over the same 4,000 Deployments + stack (${rounds} round(s), medians):`);
+  console.log(`  no host copy        ${fmt(m.plain)} ms`);
+  console.log(`  echo function       ${fmt(m.echo)} ms  (+${fmt(m.echo - m.plain)} ms, ${(((m.echo - m.plain) / m.plain) * 100).toFixed(1)}%): kustomize's own cost of any container function`);
+  console.log(`  this function       ${fmt(m.function)} ms  (+${fmt(m.function - m.plain)} ms, ${(((m.function - m.plain) / m.plain) * 100).toFixed(1)}%; +${fmt(m.function - m.echo)} ms over echo)`);
+  console.log(`  replacements        ${fmt(m.replacements)} ms  (+${fmt(m.replacements - m.plain)} ms, ${(((m.replacements - m.plain) / m.plain) * 100).toFixed(1)}%)`);
+}
