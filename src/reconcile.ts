@@ -8,6 +8,7 @@ import { emitYaml } from './krm/emit-yaml.js';
 import { editHostPlaces, type PlaceOutcome } from './places/edit-host-places.js';
 import { hostPlacesFor, OPT_IN_ANNOTATION, type HostPlace } from './places/host-places.js';
 import { groupOf, identityKey, type Resource } from './stack/resource.js';
+import { stackNames } from './stack/names.js';
 import { renderStack } from './stack/render-stack.js';
 
 /** Items to write and results to report. */
@@ -107,6 +108,9 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
         results.push(error(`item ${index} ${e.message}`, { field: { path: `items[${index}]` }, ...about(h) }));
       }
     }
+    if (stackIndex === undefined && isStaleChunk(h, o, rendered)) {
+      results.push(warning(`${label(h)} looks like a ServiceEntry this list split off earlier; the list no longer needs it: delete it`, about(h)));
+    }
     if (places.length === 0) {
       if (optedIn) {
         results.push(warning(`${label(h)} asks for domain list ${JSON.stringify(o.listName)} but its kind has no host places; add a spec.targets entry for it`, about(h)));
@@ -114,10 +118,13 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
       out.push(source);
       return;
     }
+    // A rendered ServiceEntry holds its own share of the list (at most 256 hosts); every other place holds all of it.
+    const stackResource = stackIndex === undefined ? undefined : rendered[stackIndex]!;
+    const hosts = stackResource?.kind === 'ServiceEntry' ? (stackResource.spec as { hosts: Domain[] }).hosts : domains;
     let edit;
     try {
       const parsed = item.parse();
-      edit = editHostPlaces(source, parsed.root, places, domains, o.routingNamespace);
+      edit = editHostPlaces(source, parsed.root, places, hosts, o.routingNamespace);
     } catch (e) {
       if (!(e instanceof ItemError)) throw e;
       results.push(error(`item ${index} ${e.message}`, { field: { path: `items[${index}]` }, ...about(h) }));
@@ -130,7 +137,7 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
     for (const oc of edit.outcomes) {
       placesReached++;
       results.push(...reportPlace(oc, h, o.check));
-      if (oc.changed && !oc.problem) changedPlaces++;
+      if (oc.changed && !oc.problem && !oc.refused) changedPlaces++;
     }
     out.push(o.check ? source : edit.text);
   });
@@ -154,8 +161,19 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
   return { items: out, results };
 }
 
+/** A ServiceEntry named like one of the list's chunks (`wildcard-3`) that the current list does not render. */
+function isStaleChunk(h: ItemHeader, o: Options, rendered: readonly Resource[]): boolean {
+  const base = stackNames(o).serviceEntry;
+  if (h.kind !== 'ServiceEntry' || h.namespace !== o.routingNamespace || !h.name?.startsWith(`${base}-`)) return false;
+  if (!/^\d+$/.test(h.name.slice(base.length + 1))) return false;
+  return !rendered.some((r) => r.kind === 'ServiceEntry' && r.metadata.name === h.name);
+}
+
 function reportPlace(oc: PlaceOutcome, h: ItemHeader, check: boolean): Result[] {
   const where = { ...about(h) };
+  if (oc.refused) {
+    return [error(`field ${oc.refused}; let the function render the stack's ServiceEntries, which split the list`, { ...where, field: { path: oc.path } })];
+  }
   if (oc.problem) {
     return [warning(`field ${oc.problem}; left as is`, { ...where, field: { path: oc.path } })];
   }

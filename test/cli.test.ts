@@ -14,10 +14,10 @@ describe('node dist/fn.js', () => {
   });
 
   it('keeps the wiring consistent for a mixed list: Service, subset, selector, ports', () => {
-    const r = runBundle(resourceList([], domainList(['*.Example.COM', 'api.example.com', 'WikiPedia.org.'])));
+    const r = runBundle(resourceList([], domainList(['*.Example.COM', 'api.github.com', 'WikiPedia.org.'])));
     const out = parseOutput(r.stdout);
     const [svc, deploy, , , gw, vs, dr, se, , ef] = out.items as any[];
-    expect(Object.values(fourPlaces(out))).toEqual(Array(4).fill(['*.example.com', 'api.example.com', 'wikipedia.org']));
+    expect(Object.values(fourPlaces(out))).toEqual(Array(4).fill(['*.example.com', 'api.github.com', 'wikipedia.org']));
     const svcHost = `${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`;
     expect(vs.spec.tls[0].route[0].destination).toEqual({ host: svcHost, subset: dr.spec.subsets[0].name });
     expect(dr.spec.host).toBe(svcHost);
@@ -31,9 +31,9 @@ describe('node dist/fn.js', () => {
   });
 
   it('gives the same stack from the ConfigMap form', () => {
-    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: function-input\ndata:\n  domains: "*.Example.COM,api.example.com\\nWikiPedia.org."\n';
+    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: function-input\ndata:\n  domains: "*.Example.COM,api.github.com\\nWikiPedia.org."\n';
     const fromCm = parseOutput(runBundle(resourceList([], cm)).stdout).items;
-    const fromDl = parseOutput(runBundle(resourceList([], domainList(['*.Example.COM', 'api.example.com', 'WikiPedia.org.']))).stdout).items;
+    const fromDl = parseOutput(runBundle(resourceList([], domainList(['*.Example.COM', 'api.github.com', 'WikiPedia.org.']))).stdout).items;
     expect(fromCm).toEqual(fromDl);
   });
 

@@ -15,6 +15,8 @@ const valid: Record<string, [input: string, normalised: string]> = {
   'label of 63 characters': [`${'a'.repeat(63)}.com`, `${'a'.repeat(63)}.com`],
   'name of 253 characters': [`${'a'.repeat(61)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`, `${'a'.repeat(61)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`],
   'all-numeric label before the top level': ['123.example.com', '123.example.com'],
+  'international name as punycode': ['Bücher.Example', 'xn--bcher-kva.example'],
+  'international wildcard as punycode': ['*.bücher.example', '*.xn--bcher-kva.example'],
 };
 
 const invalid: Record<string, [input: string, reason: RegExp]> = {
@@ -39,7 +41,7 @@ const invalid: Record<string, [input: string, reason: RegExp]> = {
   'name of 254 characters': [`${'a'.repeat(62)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`, /254 characters long/],
   'underscore': ['my_host.example.com', /character "_"/],
   'space inside': ['my host.com', /character " "/],
-  'non-ASCII letter': ['bücher.example', /character "ü"/],
+  'invalid international name': ['a\u200b\u0000b.example', /not a valid international domain name/],
   'label starting with a hyphen': ['-api.example.com', /starts or ends with a hyphen/],
   'label ending with a hyphen': ['api-.example.com', /starts or ends with a hyphen/],
   'all-numeric top-level label': ['example.123', /all-numeric/],

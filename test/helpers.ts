@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse, parseAllDocuments } from 'yaml';
+import { isSeq, parse, parseAllDocuments, parseDocument } from 'yaml';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BUNDLE = `${ROOT}dist/fn.js`;
@@ -60,6 +60,12 @@ export function parseOutput(stdout: string): Output {
   if (docs.length !== 1 || docs[0]!.errors.length > 0) throw new Error(`output is not one YAML document:\n${stdout}`);
   const list = docs[0]!.toJS() as { items?: any[]; results?: any[] };
   return { items: list.items ?? [], results: list.results ?? [] };
+}
+
+/** Only the results of an output, without expanding the items (which may hold an alias bomb). */
+export function resultsOf(stdout: string): Record<string, any>[] {
+  const results = parseDocument(stdout).get('results', true);
+  return isSeq(results) ? (results.toJSON() as Record<string, any>[]) : [];
 }
 
 /** The output without its results: what a second run must reproduce. */

@@ -1,8 +1,11 @@
 /** A domain accepted into the list: lower-case, no trailing dot, `*.` only as the whole first label. */
 export type Domain = string & { readonly __domain: unique symbol };
 
-/** Outcome of normalising one entry: the domain, or why it is refused. */
-export type DomainCheck = { ok: true; domain: Domain } | { ok: false; reason: string };
+import { domainToASCII } from 'node:url';
+import { mixedScripts } from './scripts.js';
+
+/** Outcome of normalising one entry: the domain (and any cautions), or why it is refused. */
+export type DomainCheck = { ok: true; domain: Domain; warnings?: string[] } | { ok: false; reason: string };
 
 const LABEL = /^[a-z0-9-]+$/;
 const MAX_NAME = 253;
@@ -22,6 +25,17 @@ export function normalizeDomain(raw: string): DomainCheck {
   if (trimmed.includes(':')) return fail('has a port: ports are set by upstreamPort, not per name');
   let name = trimmed.toLowerCase();
   if (name.endsWith('.')) name = name.slice(0, -1);
+  const warnings: string[] = [];
+  if (/[^\x00-\x7f]/.test(name)) {
+    // International names go on the wire as punycode (UTS-46 processing, as browsers do).
+    const wildcard = name.startsWith('*.');
+    const unicode = wildcard ? name.slice(2) : name;
+    const ascii = domainToASCII(unicode);
+    if (ascii === '') return fail('is not a valid international domain name (UTS-46)');
+    const scripts = mixedScripts(unicode);
+    if (scripts) warnings.push(`mixes scripts (${scripts.join(', ')}) in one label, as look-alike names do`);
+    name = (wildcard ? '*.' : '') + ascii.toLowerCase();
+  }
   if (name === '*') return fail('is a bare "*": Istio and Envoy refuse it; write "*.example.com"');
   if (name.length > MAX_NAME) return fail(`is ${name.length} characters long, over the DNS limit of ${MAX_NAME}`);
   const labels = name.split('.');
@@ -42,7 +56,7 @@ export function normalizeDomain(raw: string): DomainCheck {
     if (label.startsWith('-') || label.endsWith('-')) return fail(`has a label "${label}" that starts or ends with a hyphen`);
   }
   if (/^[0-9]+$/.test(labels[labels.length - 1]!)) return fail('ends in an all-numeric label, which no top-level domain is');
-  return { ok: true, domain: name as Domain };
+  return warnings.length > 0 ? { ok: true, domain: name as Domain, warnings } : { ok: true, domain: name as Domain };
 }
 
 // Written out rather than taken from node:net, whose loading alone costs more than a run.

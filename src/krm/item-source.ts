@@ -8,6 +8,9 @@ export interface ParsedItem {
   root: Node;
 }
 
+// `&name` where YAML allows an anchor: after a space, a flow indicator or a dash, or at a line start.
+const ANCHOR = /(^|[\s[{,])&[^\s[\]{},]+/m;
+
 /** An item that cannot be read as a resource, with the reason. */
 export class ItemError extends Error {}
 
@@ -59,6 +62,8 @@ export class ItemSource {
   readonly header: ItemHeader;
 
   constructor(readonly source: string) {
+    // An anchor could start an alias bomb: such items are expanded once, with a bound, or refused.
+    if (ANCHOR.test(source)) headerOf(this.parse());
     this.header = readItemHeader(source) ?? headerOf(this.parse());
   }
 

@@ -10,6 +10,8 @@ export interface PlaceOutcome {
   changed: boolean;
   /** Set when the place exists but cannot hold a list (e.g. it is a mapping); it is left as is. */
   problem?: string;
+  /** Set when the list would break a limit of the field; the place is left as is and the run fails. */
+  refused?: string;
 }
 
 /** The item's new source and what happened at each place. */
@@ -62,6 +64,11 @@ export function editHostPlaces(
       const own = formatHosts(place, hosts, routingNamespace);
       const proposed = place.keepForeign ? [...foreignEntries(current, routingNamespace), ...own] : own;
       const changed = !isSeq(value) || current.length !== proposed.length || current.some((h, i) => h !== proposed[i]);
+      if (place.maxItems !== undefined && proposed.length > place.maxItems) {
+        const refused = `would hold ${proposed.length} hosts, over the limit of ${place.maxItems}`;
+        outcomes.push({ path: hit.path, current, proposed, changed: false, refused });
+        continue;
+      }
       outcomes.push({ path: hit.path, current, proposed, changed });
       if (changed) splices.push(spliceFor(source, value, proposed));
     }

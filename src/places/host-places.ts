@@ -16,6 +16,8 @@ export interface HostPlace {
    * other destinations, such as a Sidecar's egress hosts.
    */
   keepForeign?: boolean;
+  /** Most entries the field may hold; a longer list is refused for this place. */
+  maxItems?: number;
 }
 
 const NETWORKING = 'networking.istio.io';
@@ -25,7 +27,8 @@ export const HOST_PLACES: readonly HostPlace[] = [
   { group: NETWORKING, kind: 'VirtualService', path: 'spec.hosts' },
   // Only tls matches that apply to sidecars ("mesh", which is also the default when gateways is absent).
   { group: NETWORKING, kind: 'VirtualService', path: 'spec.tls.*.match.[gateways~mesh].sniHosts' },
-  { group: NETWORKING, kind: 'ServiceEntry', path: 'spec.hosts' },
+  // Istio's CRD caps hosts at 256; the rendered stack splits the list over several ServiceEntries.
+  { group: NETWORKING, kind: 'ServiceEntry', path: 'spec.hosts', maxItems: 256 },
   {
     group: NETWORKING,
     kind: 'EnvoyFilter',

@@ -22,6 +22,5 @@ export function stackNames(o: Options) {
     sniCluster: 'sni_cluster',
     sniListener: 'sni_listener',
     forwardCluster: 'dynamic_forward_proxy_cluster',
-    dnsCache: 'dynamic_forward_proxy_cache_config',
   };
 }

@@ -1,5 +1,6 @@
 import type { Options } from '../config/options.js';
 import type { Domain } from '../domains/normalize-domain.js';
+import { dnsCacheName } from './dns-cache-name.js';
 import { stackNames } from './names.js';
 import type { Resource } from './resource.js';
 
@@ -42,7 +43,8 @@ export const ACCESS_LOG_FORMAT = `${ACCESS_LOG_FIELDS.join(' ')}\n`;
  */
 export function renderEnvoyFilter(o: Options, domains: readonly Domain[]): Resource {
   const n = stackNames(o);
-  const dnsCache = { name: n.dnsCache, dns_lookup_family: o.dnsLookupFamily };
+  const settings = { dns_lookup_family: o.dnsLookupFamily };
+  const dnsCache = { name: dnsCacheName(settings), ...settings };
   const tcpProxy: Record<string, unknown> = {
     '@type': `${TYPE}.filters.network.tcp_proxy.v3.TcpProxy`,
     stat_prefix: 'tcp',

@@ -3,6 +3,22 @@ import type { Domain } from '../domains/normalize-domain.js';
 import { stackNames } from './names.js';
 import type { Resource } from './resource.js';
 
+/** Istio's limit on ServiceEntry `spec.hosts` (the CRD's maxItems). */
+export const SERVICE_ENTRY_MAX_HOSTS = 256;
+
+/** Name of the i-th ServiceEntry of the list: the post's name first, then `-2`, `-3`, … */
+export function serviceEntryName(base: string, i: number): string {
+  return i === 0 ? base : `${base}-${i + 1}`;
+}
+
+/** Splits a sorted list into consecutive runs of at most `size`; an empty list gives one empty run. */
+function chunk<T>(list: readonly T[], size: number): T[][] {
+  if (list.length === 0) return [[]];
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
 /**
  * Part 2 of the post, mesh side: the Gateway server that ends Istio mTLS, the
  * VirtualService that steers listed SNI names to it, the DestinationRule for
@@ -59,15 +75,15 @@ export function renderRouting(o: Options, domains: readonly Domain[]): Resource[
         trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } },
       },
     },
-    {
+    ...chunk(domains, SERVICE_ENTRY_MAX_HOSTS).map((hosts, i): Resource => ({
       apiVersion: 'networking.istio.io/v1alpha3',
       kind: 'ServiceEntry',
-      metadata: { name: n.serviceEntry, namespace: ns },
+      metadata: { name: serviceEntryName(n.serviceEntry, i), namespace: ns },
       spec: {
-        hosts: [...domains],
+        hosts,
         ports: [{ number: o.upstreamPort, name: 'tls', protocol: 'TLS' }],
       },
-    },
+    })),
   ];
   if (o.accessLogging) {
     resources.push({
