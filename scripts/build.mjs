@@ -1,10 +1,12 @@
 // Build: precompile the DomainList schema into a standalone validator (no schema
-// compilation at start-up), then bundle the function into one file, dist/fn.js.
+// compilation at start-up), write the Public Suffix List as plain rule lists, then
+// bundle the function into one file, dist/fn.js.
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { build } from 'esbuild';
+import { publicSuffixModule } from './public-suffixes.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const schema = JSON.parse(readFileSync(`${root}/schema/domain-list.schema.json`, 'utf8'));
@@ -12,6 +14,7 @@ const ajv = new Ajv.default({ allErrors: true, code: { source: true, esm: true }
 const validate = ajv.compile(schema);
 mkdirSync(`${root}/src/generated`, { recursive: true });
 writeFileSync(`${root}/src/generated/validate-domain-list.js`, standaloneCode.default(ajv, validate));
+writeFileSync(`${root}/src/generated/public-suffixes.js`, publicSuffixModule());
 
 if (!process.argv.includes('--schema-only')) {
   await build({
