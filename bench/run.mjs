@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BASE_IMAGE, buildBaseImage, buildImage, IMAGE, podmanEnv, podmanProblem } from '../scripts/local-image.mjs';
 import { domainListYaml, domains, manifests, resourceList } from './generate.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -88,7 +89,43 @@ console.log(`  ratio      ${(cold.fnTiny.ms / cold.bare.ms).toFixed(2)}   (goal 
 const lists = measure({ d1: [[bundle], inputs.d1], d10000: [[bundle], inputs.d10000] }, ROUNDS);
 console.log(`\n10,000 domains, no items: ${fmt(lists.d10000.ms)} ms; 1 domain: ${fmt(lists.d1.ms)} ms; the list costs ${fmt(lists.d10000.ms - lists.d1.ms)} ms`);
 
+image();
 kustomize();
+
+/** The image built from the Dockerfile (local base, host bundle): its size and a container's cold start. */
+function image() {
+  const env = podmanEnv(join(dir, 'podman'));
+  const problem = podmanProblem(env);
+  if (problem || process.env.BENCH_SKIP_IMAGE === '1') {
+    console.log(`\ncontainer image: skipped (${problem ?? 'BENCH_SKIP_IMAGE=1'})`);
+    return;
+  }
+  buildBaseImage(join(dir, 'podman'), env);
+  buildImage(env);
+  const size = (ref) => Number(spawnSync('podman', ['image', 'inspect', ref, '--format', '{{.Size}}'], { env, encoding: 'utf8' }).stdout.trim()) / 1024 / 1024;
+  const tiny = readFileSync(inputs.tiny);
+  const flags = ['--rm', '-i', '--network', 'none', '--user', 'nobody', '--security-opt=no-new-privileges'];
+  const time = (args) => {
+    const t = process.hrtime.bigint();
+    const r = spawnSync('podman', args, { env, input: tiny });
+    if (r.status !== 0) throw new Error(`podman ${args.join(' ')}: ${r.stderr}`);
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  };
+  const bare = [];
+  const fn = [];
+  for (let i = 0; i < 2 + ROUNDS; i++) {
+    const b = time(['run', ...flags, BASE_IMAGE, '-e', '']);
+    const f = time(['run', ...flags, IMAGE]);
+    if (i >= 2) {
+      bare.push(b);
+      fn.push(f);
+    }
+  }
+  console.log(`\ncontainer image (podman + runc, kustomize's flags, ${ROUNDS} rounds, medians):`);
+  console.log(`  image size  ${fmt(size(IMAGE))} MiB (local base from the host's node binary: ${fmt(size(BASE_IMAGE))} MiB; the bundle adds ${fmt(size(IMAGE) - size(BASE_IMAGE))} MiB)`);
+  console.log(`  bare node container ${fmt(median(bare))} ms, function container on a tiny input ${fmt(median(fn))} ms, ratio ${(median(fn) / median(bare)).toFixed(2)}`);
+  spawnSync('podman', ['rmi', '--all', '--force'], { env });
+}
 
 function kustomize() {
   const which = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
