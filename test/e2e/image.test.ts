@@ -33,6 +33,15 @@ describe.skipIf(problem !== undefined && process.env.CI !== 'true')('the contain
 
   const podman = (args: string[], input = '') => spawnSync('podman', args, { env, input, encoding: 'utf8', timeout: 120_000 });
 
+  /** `kubectl kustomize` on an example, with `docker` resolving to podman; returns the items it prints. */
+  function kustomize(example: string): Record<string, any>[] {
+    const r = spawnSync('kubectl', ['kustomize', '--enable-alpha-plugins', join(ROOT, 'examples', example)], {
+      env: { ...env, PATH: `${kustomizePath}:${env.PATH}` }, encoding: 'utf8', timeout: 300_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    return parseStream(r.stdout);
+  }
+
   it('runs directly with a ResourceList on stdin, with kustomize\'s flags, and prints what the bundle prints', () => {
     const input = resourceList([], domainList(['*.wikipedia.org', 'api.github.com']));
     const r = podman(['run', '--rm', '-i', ...KUSTOMIZE_FLAGS, IMAGE], input);
@@ -55,21 +64,13 @@ describe.skipIf(problem !== undefined && process.env.CI !== 'true')('the contain
   });
 
   it('is the generator of kubectl kustomize (docker → podman)', () => {
-    const r = spawnSync('kubectl', ['kustomize', '--enable-alpha-plugins', join(ROOT, 'examples/kustomize-generator')], {
-      env: { ...env, PATH: `${kustomizePath}:${env.PATH}` }, encoding: 'utf8', timeout: 300_000,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    const items = parseStream(r.stdout);
+    const items = kustomize('kustomize-generator');
     expect(items).toHaveLength(10);
     expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(['*.wikimedia.org', '*.wikipedia.org']));
   });
 
   it('is the transformer of kubectl kustomize over the post manifests', () => {
-    const r = spawnSync('kubectl', ['kustomize', '--enable-alpha-plugins', join(ROOT, 'examples/kustomize-transformer')], {
-      env: { ...env, PATH: `${kustomizePath}:${env.PATH}` }, encoding: 'utf8', timeout: 300_000,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    const items = parseStream(r.stdout);
+    const items = kustomize('kustomize-transformer');
     expect(items).toHaveLength(10);
     expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(['api.github.com', 'registry.npmjs.org', '*.wikipedia.org']));
   });
