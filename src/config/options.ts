@@ -17,6 +17,38 @@ export interface Target {
   format?: string;
 }
 
+/** `spec.production.highAvailability` as written. */
+export interface HighAvailabilitySpec {
+  replicas?: number;
+  minAvailable?: number;
+  maxReplicas?: number;
+  targetCPUUtilization?: number;
+  cpuRequest?: string;
+  memoryRequest?: string;
+  zoneKey?: string;
+}
+
+/** `spec.production` as written. */
+export interface ProductionSpec {
+  recommended?: boolean;
+  namespaces?: string[];
+  sidecars?: boolean;
+  networkPolicies?: boolean;
+  authorization?: boolean;
+  gatewayTelemetry?: boolean;
+  highAvailability?: HighAvailabilitySpec;
+}
+
+/** Production parts of one run, defaults filled in; `highAvailability` absent when off. */
+export interface Production {
+  namespaces: string[];
+  sidecars: boolean;
+  networkPolicies: boolean;
+  authorization: boolean;
+  gatewayTelemetry: boolean;
+  highAvailability?: Required<HighAvailabilitySpec>;
+}
+
 /** `spec` of a DomainList as the schema accepts it: every option optional but the list. */
 export interface DomainListSpec {
   domains: string[];
@@ -28,6 +60,7 @@ export interface DomainListSpec {
   generate?: boolean;
   check?: boolean;
   targets?: Target[];
+  production?: ProductionSpec;
 }
 
 /** The options of one run, defaults filled in (the defaults reproduce the post). */
@@ -42,6 +75,7 @@ export interface Options {
   generate: boolean;
   check: boolean;
   targets: Target[];
+  production: Production;
 }
 
 /** Option values of the post "Routing egress traffic to wildcard destinations". */
@@ -53,7 +87,35 @@ export const DEFAULTS = {
   accessLogging: true,
   generate: true,
   check: false,
-} as const satisfies Omit<Options, 'listName' | 'targets'>;
+} as const satisfies Omit<Options, 'listName' | 'targets' | 'production'>;
+
+/** What `highAvailability` (or `recommended`) means when a field is left out. */
+function highAvailability(ha: HighAvailabilitySpec): Required<HighAvailabilitySpec> {
+  const replicas = ha.replicas ?? 3;
+  return {
+    replicas,
+    minAvailable: ha.minAvailable ?? replicas - 1,
+    maxReplicas: ha.maxReplicas ?? 2 * replicas,
+    targetCPUUtilization: ha.targetCPUUtilization ?? 80,
+    cpuRequest: ha.cpuRequest ?? '100m',
+    memoryRequest: ha.memoryRequest ?? '128Mi',
+    zoneKey: ha.zoneKey ?? 'topology.kubernetes.io/zone',
+  };
+}
+
+/** Each production part is on when set, or when `recommended` is and the part is not set to false. */
+function production(p: ProductionSpec = {}): Production {
+  const on = (v: boolean | undefined) => v ?? p.recommended ?? false;
+  const ha = p.highAvailability ?? (p.recommended ? {} : undefined);
+  return {
+    namespaces: p.namespaces ?? [],
+    sidecars: on(p.sidecars),
+    networkPolicies: on(p.networkPolicies),
+    authorization: on(p.authorization),
+    gatewayTelemetry: on(p.gatewayTelemetry),
+    ...(ha ? { highAvailability: highAvailability(ha) } : {}),
+  };
+}
 
 /** Fills defaults into a validated spec. */
 export function withDefaults(spec: DomainListSpec, listName: string): Options {
@@ -67,5 +129,6 @@ export function withDefaults(spec: DomainListSpec, listName: string): Options {
     generate: spec.generate ?? DEFAULTS.generate,
     check: spec.check ?? DEFAULTS.check,
     targets: spec.targets ?? [],
+    production: production(spec.production),
   };
 }

@@ -60,7 +60,29 @@ function fromDomainList(doc: Json, pathOf: (specPath: string) => string = (p) =>
   const listName = typeof metadata.name === 'string' ? metadata.name : '';
   const raw: RawDomain[] = spec.domains.map((value, i) => ({ value, path: pathOf(`spec.domains[${i}]`) }));
   const list = normalizeList(raw, pathOf('spec.domains'), file);
-  return { options: withDefaults(spec, listName), domains: list.domains, results: list.results };
+  const options = withDefaults(spec, listName);
+  const crossField = productionProblems(options, file);
+  return { options, domains: list.domains, results: [...list.results, ...crossField] };
+}
+
+/** Rules between production fields that a schema cannot say. */
+function productionProblems(o: Options, file?: Result['file']): Result[] {
+  const p = o.production;
+  const at = (path: string, message: string, value?: unknown) =>
+    error(message, { field: { path, ...(value === undefined ? {} : { currentValue: value }) }, ...(file ? { file } : {}) });
+  const out: Result[] = [];
+  const needNamespaces = (['sidecars', 'networkPolicies', 'authorization'] as const).filter((k) => p[k]);
+  if (needNamespaces.length > 0 && p.namespaces.length === 0) {
+    out.push(at('spec.production.namespaces', `spec.production.namespaces lists no namespace, which ${needNamespaces.join(', ')} need`));
+  }
+  const ha = p.highAvailability;
+  if (ha && ha.minAvailable >= ha.replicas) {
+    out.push(at('spec.production.highAvailability.minAvailable', `minAvailable ${ha.minAvailable} must be below replicas ${ha.replicas}, or no node could ever be drained`, ha.minAvailable));
+  }
+  if (ha && ha.maxReplicas < ha.replicas) {
+    out.push(at('spec.production.highAvailability.maxReplicas', `maxReplicas ${ha.maxReplicas} is below replicas ${ha.replicas}`, ha.maxReplicas));
+  }
+  return out;
 }
 
 function fileOf(doc: Json): Result['file'] | undefined {

@@ -9,6 +9,7 @@ import type { Resource } from './resource.js';
 export function renderGateway(o: Options): Resource[] {
   const n = stackNames(o);
   const ns = o.gateway.namespace;
+  const ha = o.production.highAvailability;
   return [
     {
       apiVersion: 'v1',
@@ -25,6 +26,7 @@ export function renderGateway(o: Options): Resource[] {
       kind: 'Deployment',
       metadata: { name: n.deployment, namespace: ns },
       spec: {
+        ...(ha ? { replicas: ha.replicas } : {}),
         selector: { matchLabels: { ...n.podLabels } },
         template: {
           metadata: {
@@ -38,8 +40,20 @@ export function renderGateway(o: Options): Resource[] {
                 // Istio's injector replaces "auto" with the proxy image at pod start.
                 image: 'auto',
                 securityContext: { capabilities: { drop: ['ALL'] }, runAsUser: 1337, runAsGroup: 1337 },
+                ...(ha ? { resources: { requests: { cpu: ha.cpuRequest, memory: ha.memoryRequest } } } : {}),
               },
             ],
+            ...(ha
+              ? {
+                  // Spread over zones (and hosts) so one zone or node going down leaves gateways running.
+                  topologySpreadConstraints: [ha.zoneKey, 'kubernetes.io/hostname'].map((topologyKey) => ({
+                    maxSkew: 1,
+                    topologyKey,
+                    whenUnsatisfiable: 'ScheduleAnyway',
+                    labelSelector: { matchLabels: { ...n.podLabels } },
+                  })),
+                }
+              : {}),
           },
         },
       },

@@ -85,7 +85,15 @@ export function renderRouting(o: Options, domains: readonly Domain[]): Resource[
       },
     })),
   ];
-  if (o.accessLogging) {
+  if (o.accessLogging && o.production.gatewayTelemetry) {
+    // Access logs for the gateway pods only, not (as the post's mesh-default) for every workload.
+    resources.push({
+      apiVersion: 'telemetry.istio.io/v1',
+      kind: 'Telemetry',
+      metadata: { name: n.deployment, namespace: o.gateway.namespace },
+      spec: { selector: { matchLabels: { ...n.podLabels } }, accessLogging: [{ providers: [{ name: 'envoy' }] }] },
+    });
+  } else if (o.accessLogging) {
     resources.push({
       apiVersion: 'telemetry.istio.io/v1alpha1',
       kind: 'Telemetry',

@@ -1,7 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { BUNDLE, fourPlaces } from '../helpers.js';
+import { BUNDLE, fourPlaces, ROOT } from '../helpers.js';
+import { allProblems, wiringProblems } from '../support/istio-rules.js';
 import { copyExample, describeWithTool, parseStream, sh, SHIM_DIR, snapshot } from './tools.js';
 
 /** Points the example's `exec:` at this checkout's bundle (kpt resolves relative paths from its cwd). */
@@ -49,6 +51,29 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
     expect(r.status, r.stderr + r.stdout).toBe(0);
     const items = parseStream(readFileSync(join(dir, 'egress-stack.yaml'), 'utf8'));
     expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(NORMALISED));
+  });
+
+  it('eval renders the recommended production set into an empty package, checks pass, a second eval changes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wildcard-egress-production-'));
+    const pkg = join(dir, 'pkg');
+    mkdirSync(pkg);
+    const config = join(dir, 'production.yaml');
+    writeFileSync(config, readFileSync(join(ROOT, 'testdata/production-recommended/config.yaml'), 'utf8'));
+    const r = sh('kpt', ['fn', 'eval', pkg, '--exec', `node ${BUNDLE}`, '--fn-config', config]);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    const files = snapshot(pkg);
+    const items = Object.values(files).flatMap((text) => parseStream(text));
+    expect(items.map((i) => i.kind).sort()).toEqual([
+      'AuthorizationPolicy', 'Deployment', 'DestinationRule', 'EnvoyFilter', 'Gateway', 'HorizontalPodAutoscaler',
+      'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service',
+      'ServiceEntry', 'Sidecar', 'Sidecar', 'Telemetry', 'VirtualService',
+    ]);
+    expect(readdirSync(pkg).sort()).toEqual(['billing', 'istio-egress', 'istio-system', 'shop']);
+    expect(allProblems(items)).toEqual([]);
+    expect(wiringProblems(items)).toEqual([]);
+    const again = sh('kpt', ['fn', 'eval', pkg, '--exec', `node ${BUNDLE}`, '--fn-config', config]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(snapshot(pkg)).toEqual(files);
   });
 
   it('eval with the ConfigMap form (-- domains=…) writes the list', () => {

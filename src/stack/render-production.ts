@@ -1,0 +1,125 @@
+import type { Options } from '../config/options.js';
+import type { Domain } from '../domains/normalize-domain.js';
+import { stackNames } from './names.js';
+import type { Resource } from './resource.js';
+
+/** Name of every production resource the function renders in an application namespace. */
+export const APP_RESOURCE_NAME = 'wildcard-egress';
+
+/**
+ * Deny by default at the sidecar: in each application namespace, a Sidecar
+ * that knows only its own namespace, the egress gateway and the listed hosts,
+ * with REGISTRY_ONLY so any other external host fails at the sidecar.
+ */
+function renderSidecars(o: Options, domains: readonly Domain[]): Resource[] {
+  const n = stackNames(o);
+  return o.production.namespaces.map((ns) => ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'Sidecar',
+    metadata: { name: APP_RESOURCE_NAME, namespace: ns },
+    spec: {
+      outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
+      egress: [{ hosts: ['./*', `${o.gateway.namespace}/${n.serviceHost}`, ...domains.map((d) => `${o.routingNamespace}/${d}`)] }],
+    },
+  }));
+}
+
+const DNS_PORTS = [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }];
+const ANY_POD = { namespaceSelector: {} };
+
+/**
+ * Deny by default on the network: application pods may reach pods in the
+ * cluster (the gateway, istiod, their peers) and DNS, nothing outside; the
+ * gateway may leave the cluster only on the upstream port.
+ */
+function renderNetworkPolicies(o: Options): Resource[] {
+  const n = stackNames(o);
+  const apps: Resource[] = o.production.namespaces.map((ns) => ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: APP_RESOURCE_NAME, namespace: ns },
+    spec: {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [{ to: [ANY_POD] }, { ports: DNS_PORTS }],
+    },
+  }));
+  const gateway: Resource = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: `${n.deployment}-egress`, namespace: o.gateway.namespace },
+    spec: {
+      podSelector: { matchLabels: { ...n.podLabels } },
+      policyTypes: ['Egress'],
+      egress: [
+        { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }], ports: [{ protocol: 'TCP', port: o.upstreamPort }] },
+        { to: [ANY_POD] },
+        { ports: DNS_PORTS },
+      ],
+    },
+  };
+  return [...apps, gateway];
+}
+
+/**
+ * Defense in depth at the gateway: only mesh identities from the application
+ * namespaces may open its TLS port. (The listed names themselves are checked
+ * by the gateway's internal listener, whose filter chain matches only them:
+ * on the gateway's own listener `connection.sni` is the Istio mTLS name, not
+ * the application's.)
+ */
+function renderAuthorization(o: Options): Resource {
+  const n = stackNames(o);
+  return {
+    apiVersion: 'security.istio.io/v1',
+    kind: 'AuthorizationPolicy',
+    metadata: { name: n.deployment, namespace: o.gateway.namespace },
+    spec: {
+      selector: { matchLabels: { ...n.podLabels } },
+      action: 'ALLOW',
+      rules: [
+        {
+          from: [{ source: { namespaces: [...o.production.namespaces] } }],
+          to: [{ operation: { ports: [String(o.gateway.targetPort)] } }],
+        },
+      ],
+    },
+  };
+}
+
+/** Keeps the gateway up through node drains and load: a PodDisruptionBudget and an autoscaler. */
+function renderAvailability(o: Options): Resource[] {
+  const ha = o.production.highAvailability;
+  if (!ha) return [];
+  const n = stackNames(o);
+  return [
+    {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: n.deployment, namespace: o.gateway.namespace },
+      spec: { minAvailable: ha.minAvailable, selector: { matchLabels: { ...n.podLabels } } },
+    },
+    {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: n.deployment, namespace: o.gateway.namespace },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: n.deployment },
+        minReplicas: ha.replicas,
+        maxReplicas: ha.maxReplicas,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: ha.targetCPUUtilization } } }],
+      },
+    },
+  ];
+}
+
+/** Every production resource that is switched on, after the post's stack. */
+export function renderProduction(o: Options, domains: readonly Domain[]): Resource[] {
+  const p = o.production;
+  return [
+    ...(p.sidecars ? renderSidecars(o, domains) : []),
+    ...(p.networkPolicies ? renderNetworkPolicies(o) : []),
+    ...(p.authorization ? [renderAuthorization(o)] : []),
+    ...renderAvailability(o),
+  ];
+}
