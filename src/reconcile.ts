@@ -1,11 +1,13 @@
 import type { Options, Target } from './config/options.js';
-import type { Domain } from './domains/normalize-domain.js';
+import { Document, isScalar, isSeq } from 'yaml';
+import type { DomainPlan } from './domains/plan.js';
 import type { ItemHeader } from './krm/item-header.js';
 import { ItemError, ItemSource, annotationsOf } from './krm/item-source.js';
 import { toEntry } from './krm/resource-list.js';
 import { error, info, warning, type ResourceRef, type Result } from './krm/results.js';
 import { emitYaml } from './krm/emit-yaml.js';
-import { editHostPlaces, type PlaceOutcome } from './places/edit-host-places.js';
+import { editHostPlaces, foreignEntries, type PlaceOutcome } from './places/edit-host-places.js';
+import { parseFieldPath, resolveFieldPath } from './places/field-path.js';
 import { hostPlacesFor, OPT_IN_ANNOTATION, type HostPlace } from './places/host-places.js';
 import { groupOf, identityKey, type Resource } from './stack/resource.js';
 import { stackNames } from './stack/names.js';
@@ -64,9 +66,9 @@ function renderEntry(resource: Resource, indent: number): string {
  * input lacks are added (unless `generate: false`). In check mode nothing is
  * changed and each difference is an error.
  */
-export function reconcile(sources: readonly string[], indent: number, o: Options, domains: readonly Domain[]): Reconciled {
+export function reconcile(sources: readonly string[], indent: number, o: Options, plan: DomainPlan): Reconciled {
   const results: Result[] = [];
-  const rendered = renderStack(o, domains);
+  const rendered = renderStack(o, plan);
   const byIdentity = new Map<string, number>();
   const byName = new Map<string, number>();
   rendered.forEach((r, i) => {
@@ -118,13 +120,20 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
       out.push(source);
       return;
     }
-    // A rendered ServiceEntry holds its own share of the list (at most 256 hosts); every other place holds all of it.
+    // A stack item takes, place by place, what the rendered resource holds there (a ServiceEntry its share,
+    // a lane's listener its names); an opted-in or targeted item takes the whole list.
     const stackResource = stackIndex === undefined ? undefined : rendered[stackIndex]!;
-    const hosts = stackResource?.kind === 'ServiceEntry' ? (stackResource.spec as { hosts: Domain[] }).hosts : domains;
+    const fromRendered = stackResource ? renderedHosts(stackResource, places, o, plan) : undefined;
+    if (fromRendered && fromRendered.count === 0 && !optedIn && places.length === hostPlacesFor(group, h.kind ?? '').length) {
+      // A stack resource whose rendered form holds no list (the gateway's AuthorizationPolicy): nothing to fill.
+      out.push(source);
+      return;
+    }
+    const hostsAt = fromRendered?.hostsAt ?? (() => plan.all);
     let edit;
     try {
       const parsed = item.parse();
-      edit = editHostPlaces(source, parsed.root, places, hosts, o.routingNamespace);
+      edit = editHostPlaces(source, parsed.root, places, hostsAt, o.routingNamespace);
     } catch (e) {
       if (!(e instanceof ItemError)) throw e;
       results.push(error(`item ${index} ${e.message}`, { field: { path: `items[${index}]` }, ...about(h) }));
@@ -157,8 +166,29 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
   if (placesReached === 0 && !(o.generate && !o.check)) {
     results.push(warning(`domain list ${JSON.stringify(o.listName)} reached nothing: no item has a host place for it (annotate items with ${OPT_IN_ANNOTATION}: ${o.listName}, or set generate: true)`));
   }
-  results.push(summary(o, domains.length, placesReached, changedPlaces, rendered.length - present.size, results));
+  results.push(summary(o, plan.all.length, placesReached, changedPlaces, rendered.length - present.size, results));
   return { items: out, results };
+}
+
+/**
+ * What each host place of a rendered resource holds, by concrete path; a place
+ * the rendered resource does not have (a user's extra route, say) takes the
+ * whole list. For formatted places (`istio-system/<host>`) the names are read
+ * back from the entries the function owns.
+ */
+function renderedHosts(resource: Resource, places: readonly HostPlace[], o: Options, plan: DomainPlan) {
+  // No aliases: a list placed twice (one lane's sniHosts in each namespace's match) must resolve at both paths.
+  const root = new Document(resource, { aliasDuplicateObjects: false }).contents!;
+  const byPath = new Map<string, string[]>();
+  for (const place of places) {
+    for (const hit of resolveFieldPath(root, parseFieldPath(place.path))) {
+      if (!isSeq(hit.value)) continue;
+      const values = hit.value.items.flatMap((x) => (isScalar(x) ? [String(x.value)] : []));
+      const prefix = `${o.routingNamespace}/`;
+      byPath.set(hit.path, place.format ? values.filter((v) => !foreignEntries([v], o.routingNamespace).length).map((v) => v.slice(prefix.length)) : values);
+    }
+  }
+  return { count: byPath.size, hostsAt: (_place: HostPlace, path: string): readonly string[] => byPath.get(path) ?? plan.all };
 }
 
 /** A ServiceEntry named like one of the list's chunks (`wildcard-3`) that the current list does not render. */

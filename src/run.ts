@@ -36,7 +36,7 @@ export function runFunction(input: string): RunOutput {
     }
   });
   if (pathProblems.length > 0) return finish(list.items, list.functionConfig, pathProblems);
-  const done = reconcile(list.items, list.indent, options, config.domains);
+  const done = reconcile(list.items, list.indent, options, config.plan);
   const results = [...config.results, ...done.results];
   return finish(hasErrors(results) ? list.items : done.items, list.functionConfig, results);
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeDomain } from '../src/domains/normalize-domain.js';
+import { withDefaults } from '../src/config/options.js';
 import { normalizeList } from '../src/domains/normalize-list.js';
+import { planDomains } from '../src/domains/plan.js';
 
 const valid: Record<string, [input: string, normalised: string]> = {
   'exact name': ['en.wikipedia.org', 'en.wikipedia.org'],
@@ -65,24 +67,24 @@ describe('normalizeDomain refuses', () => {
   }
 });
 
-describe('normalizeList', () => {
+describe('normalizeList and planDomains', () => {
   const raw = (values: string[]) => values.map((value, i) => ({ value, path: `spec.domains[${i}]` }));
+  const plan = (values: string[]) => planDomains(normalizeList(raw(values), 'spec.domains').entries, withDefaults({ domains: values }, 'egress')).plan;
 
   it('collapses exact duplicates after normalising', () => {
-    const out = normalizeList(raw(['a.example.com', 'A.EXAMPLE.COM.', 'a.example.com']), 'spec.domains');
-    expect(out).toEqual({ domains: ['a.example.com'], results: [] });
+    expect(plan(['a.example.com', 'A.EXAMPLE.COM.', 'a.example.com']).all).toEqual(['a.example.com']);
   });
 
   it('sorts by domain hierarchy so input order does not matter', () => {
-    const a = normalizeList(raw(['z.org', '*.wikipedia.org', 'api.example.com', 'wikipedia.org']), 'spec.domains');
-    const b = normalizeList(raw(['wikipedia.org', 'api.example.com', 'z.org', '*.wikipedia.org']), 'spec.domains');
-    expect(a.domains).toEqual(['api.example.com', 'wikipedia.org', '*.wikipedia.org', 'z.org']);
-    expect(b.domains).toEqual(a.domains);
+    const a = plan(['z.org', '*.wikipedia.org', 'api.example.com', 'wikipedia.org']);
+    const b = plan(['wikipedia.org', 'api.example.com', 'z.org', '*.wikipedia.org']);
+    expect(a.all).toEqual(['api.example.com', 'wikipedia.org', '*.wikipedia.org', 'z.org']);
+    expect(b).toEqual(a);
   });
 
   it('reports every bad entry with its value quoted and its path', () => {
     const out = normalizeList(raw(['ok.com', 'foo.*.com', 'x.com:80']), 'spec.domains');
-    expect(out.domains).toEqual(['ok.com']);
+    expect(out.entries.map((e) => e.domain)).toEqual(['ok.com']);
     expect(out.results).toEqual([
       expect.objectContaining({ severity: 'error', message: expect.stringContaining('"foo.*.com"'), field: { path: 'spec.domains[1]', currentValue: 'foo.*.com' } }),
       expect.objectContaining({ severity: 'error', message: expect.stringContaining('"x.com:80"'), field: { path: 'spec.domains[2]', currentValue: 'x.com:80' } }),
@@ -92,5 +94,14 @@ describe('normalizeList', () => {
   it('refuses an empty list', () => {
     const out = normalizeList([], 'spec.domains');
     expect(out.results).toEqual([expect.objectContaining({ severity: 'error', message: expect.stringMatching(/empty/), field: { path: 'spec.domains' } })]);
+  });
+
+  it('puts a name on other ports in a lane of its own, numbered after the post\'s lane', () => {
+    const entries = [{ value: '*.a.org', path: 'p0' }, { value: 'api.b.org', path: 'p1', ports: [443, 8443] }];
+    const lanes = planDomains(normalizeList(entries, 'spec.domains').entries, withDefaults({ domains: [] }, 'egress')).plan.lanes;
+    expect(lanes.map((l) => [l.suffix, l.upstreamPort, l.gatewayPort, l.servicePort, l.domains])).toEqual([
+      ['', 443, 8443, 443, ['*.a.org', 'api.b.org']],
+      ['-8443', 8443, 8444, 8444, ['api.b.org']],
+    ]);
   });
 });

@@ -28,10 +28,21 @@ export interface HighAvailabilitySpec {
   zoneKey?: string;
 }
 
+/** A domain as written: a name, or a name with its upstream ports. */
+export type DomainSpec = string | { name: string; ports?: number[] };
+
+/** One team's allowlist (`spec.production.teams[]`). */
+export interface TeamSpec {
+  name: string;
+  namespaces: string[];
+  domains: DomainSpec[];
+}
+
 /** `spec.production` as written. */
 export interface ProductionSpec {
   recommended?: boolean;
   namespaces?: string[];
+  teams?: TeamSpec[];
   sidecars?: boolean;
   networkPolicies?: boolean;
   authorization?: boolean;
@@ -42,6 +53,7 @@ export interface ProductionSpec {
 /** Production parts of one run, defaults filled in; `highAvailability` absent when off. */
 export interface Production {
   namespaces: string[];
+  teams?: { name: string; namespaces: string[] }[];
   sidecars: boolean;
   networkPolicies: boolean;
   authorization: boolean;
@@ -51,7 +63,7 @@ export interface Production {
 
 /** `spec` of a DomainList as the schema accepts it: every option optional but the list. */
 export interface DomainListSpec {
-  domains: string[];
+  domains: DomainSpec[];
   gateway?: { namespace?: string; name?: string; servicePort?: number; targetPort?: number };
   routingNamespace?: string;
   upstreamPort?: number;
@@ -109,12 +121,18 @@ function production(p: ProductionSpec = {}): Production {
   const ha = p.highAvailability ?? (p.recommended ? {} : undefined);
   return {
     namespaces: p.namespaces ?? [],
+    ...(p.teams ? { teams: p.teams.map((t) => ({ name: t.name, namespaces: t.namespaces })) } : {}),
     sidecars: on(p.sidecars),
     networkPolicies: on(p.networkPolicies),
     authorization: on(p.authorization),
     gatewayTelemetry: on(p.gatewayTelemetry),
     ...(ha ? { highAvailability: highAvailability(ha) } : {}),
   };
+}
+
+/** Every namespace a production part applies to: the shared list's and each team's, once each, in order. */
+export function appNamespaces(p: Production): string[] {
+  return [...new Set([...p.namespaces, ...(p.teams ?? []).flatMap((t) => t.namespaces)])];
 }
 
 /** Fills defaults into a validated spec. */

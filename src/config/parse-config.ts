@@ -1,17 +1,19 @@
 import type { ErrorObject } from 'ajv';
 import { normalizeList, type RawDomain } from '../domains/normalize-list.js';
-import type { Domain } from '../domains/normalize-domain.js';
+import { planDomains, type DomainPlan } from '../domains/plan.js';
 import { validate } from '../generated/validate-domain-list.js';
 import { error, type Result } from '../krm/results.js';
 import { fromConfigMap } from './config-map.js';
-import { withDefaults, type DomainListSpec, type Options } from './options.js';
+import { appNamespaces, withDefaults, type DomainListSpec, type DomainSpec, type Options } from './options.js';
 
 /** The run's options and normalised list, or the errors that stop the run. */
 export interface ConfigOutcome {
   options?: Options;
-  domains: Domain[];
+  plan: DomainPlan;
   results: Result[];
 }
+
+const NO_PLAN: DomainPlan = { all: [], lanes: [] };
 
 export const DOMAIN_LIST_API_VERSION = 'wildcard-egress.dev/v1alpha1';
 
@@ -37,7 +39,7 @@ export function parseConfig(fc: unknown): ConfigOutcome {
   if (kind === 'DomainList' && apiVersion === DOMAIN_LIST_API_VERSION) return fromDomainList(fc);
   if (kind === 'ConfigMap' && apiVersion === 'v1') {
     const converted = fromConfigMap(fc);
-    if (converted.results.length > 0) return { domains: [], results: converted.results };
+    if (converted.results.length > 0) return { plan: NO_PLAN, results: converted.results };
     return fromDomainList(converted.domainList, converted.pathOf);
   }
   return refuse(
@@ -46,23 +48,32 @@ export function parseConfig(fc: unknown): ConfigOutcome {
 }
 
 function refuse(message: string): ConfigOutcome {
-  return { domains: [], results: [error(message)] };
+  return { plan: NO_PLAN, results: [error(message)] };
 }
 
 function fromDomainList(doc: Json, pathOf: (specPath: string) => string = (p) => p): ConfigOutcome {
   const file = fileOf(doc);
   if (!validate(doc)) {
     const results = (validate.errors ?? []).map((e) => schemaError(e, doc, pathOf, file));
-    return { domains: [], results };
+    return { plan: NO_PLAN, results };
   }
   const spec = doc.spec as DomainListSpec;
   const metadata = isObject(doc.metadata) ? doc.metadata : {};
   const listName = typeof metadata.name === 'string' ? metadata.name : '';
-  const raw: RawDomain[] = spec.domains.map((value, i) => ({ value, path: pathOf(`spec.domains[${i}]`) }));
+  const raw: RawDomain[] = [
+    ...spec.domains.map((d, i) => rawDomain(d, pathOf(`spec.domains[${i}]`))),
+    ...(spec.production?.teams ?? []).flatMap((t, ti) => t.domains.map((d, i) => rawDomain(d, `spec.production.teams[${ti}].domains[${i}]`, t.name))),
+  ];
   const list = normalizeList(raw, pathOf('spec.domains'), file);
   const options = withDefaults(spec, listName);
   const crossField = productionProblems(options, file);
-  return { options, domains: list.domains, results: [...list.results, ...crossField] };
+  const { plan, results: planResults } = planDomains(list.entries, options);
+  return { options, plan, results: [...list.results, ...planResults, ...crossField] };
+}
+
+function rawDomain(d: DomainSpec, path: string, team?: string): RawDomain {
+  const base = typeof d === 'string' ? { value: d, path } : { value: d.name, path: `${path}.name`, ...(d.ports ? { ports: [...new Set(d.ports)] } : {}) };
+  return team ? { ...base, team } : base;
 }
 
 /** Rules between production fields that a schema cannot say. */
@@ -72,7 +83,7 @@ function productionProblems(o: Options, file?: Result['file']): Result[] {
     error(message, { field: { path, ...(value === undefined ? {} : { currentValue: value }) }, ...(file ? { file } : {}) });
   const out: Result[] = [];
   const needNamespaces = (['sidecars', 'networkPolicies', 'authorization'] as const).filter((k) => p[k]);
-  if (needNamespaces.length > 0 && p.namespaces.length === 0) {
+  if (needNamespaces.length > 0 && appNamespaces(p).length === 0) {
     out.push(at('spec.production.namespaces', `spec.production.namespaces lists no namespace, which ${needNamespaces.join(', ')} need`));
   }
   const ha = p.highAvailability;
@@ -82,6 +93,10 @@ function productionProblems(o: Options, file?: Result['file']): Result[] {
   if (ha && ha.maxReplicas < ha.replicas) {
     out.push(at('spec.production.highAvailability.maxReplicas', `maxReplicas ${ha.maxReplicas} is below replicas ${ha.replicas}`, ha.maxReplicas));
   }
+  const teamNames = (p.teams ?? []).map((t) => t.name);
+  teamNames.forEach((name, i) => {
+    if (teamNames.indexOf(name) !== i) out.push(at(`spec.production.teams[${i}].name`, `team name ${JSON.stringify(name)} is used twice`, name));
+  });
   return out;
 }
 

@@ -1,35 +1,52 @@
 import { error, warning, type Result } from '../krm/results.js';
-import { foldCovered } from './fold-covered.js';
 import { normalizeDomain, type Domain } from './normalize-domain.js';
 import { suffixKind } from './public-suffix.js';
 
-/** One raw entry of the config, with the field path it came from. */
+/** One raw entry of the config, with the field path it came from and where it applies. */
 export interface RawDomain {
   value: string;
   path: string;
+  /** Upstream ports; the run's upstreamPort when not given. */
+  ports?: number[];
+  /** The team whose namespaces may reach it; the shared list when absent. */
+  team?: string;
 }
 
-/** The normalised list, or the errors that refuse it, with warnings about what was changed. */
+/** An accepted entry: the normalised name, where it applies, and the entry it came from. */
+export interface DomainEntry {
+  domain: Domain;
+  ports?: number[];
+  team?: string;
+  raw: RawDomain;
+}
+
+/** The accepted entries in domain order, and the errors and warnings about the rest. */
 export interface DomainListOutcome {
-  domains: Domain[];
+  entries: DomainEntry[];
   results: Result[];
 }
 
 /** Sort key that keeps a domain next to its parent: `*.wikipedia.org` → `org.wikipedia.*`. */
-function domainOrder(domain: string): string {
+export function domainOrder(domain: string): string {
   return domain.split('.').reverse().join('.');
 }
 
+/** Compares two domains by hierarchy. */
+export function compareDomains(a: string, b: string): number {
+  const ka = domainOrder(a);
+  const kb = domainOrder(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
 /**
- * Normalises every entry, refuses wildcards over a whole public suffix,
- * collapses duplicates, folds names a listed wildcard covers, and sorts the
- * list so the output does not depend on input order. Every refused entry is
- * an error result quoting it; an empty list is an error too.
+ * Normalises every entry and refuses wildcards over a whole public suffix.
+ * Every refused entry is an error result quoting it; an empty shared list is
+ * an error too. Folding and de-duplication happen per lane (see plan.ts).
  */
 export function normalizeList(raw: readonly RawDomain[], listPath: string, file?: Result['file']): DomainListOutcome {
   const results: Result[] = [];
   const where = (path: string, value: string) => ({ field: { path, currentValue: value }, ...(file ? { file } : {}) });
-  const seen = new Map<string, RawDomain>();
+  const entries: DomainEntry[] = [];
   for (const entry of raw) {
     const check = normalizeDomain(entry.value);
     if (!check.ok) {
@@ -47,17 +64,11 @@ export function normalizeList(raw: readonly RawDomain[], listPath: string, file?
         results.push(warning(`domain ${JSON.stringify(entry.value)} is a wildcard over "${check.domain.slice(2)}", where anyone can register a name (Public Suffix List, private section)`, where(entry.path, entry.value)));
       }
     }
-    if (!seen.has(check.domain)) seen.set(check.domain, entry);
+    entries.push({ domain: check.domain, ...(entry.ports ? { ports: entry.ports } : {}), ...(entry.team ? { team: entry.team } : {}), raw: entry });
   }
-  if (raw.length === 0) {
+  if (!raw.some((r) => r.team === undefined)) {
     results.push(error('the domain list is empty: list at least one domain', { field: { path: listPath } }));
   }
-  const keyed = [...seen.keys()].map((d) => [domainOrder(d), d as Domain] as const);
-  keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const { kept, folded } = foldCovered(keyed.map(([, d]) => d));
-  for (const f of folded) {
-    const entry = seen.get(f.name)!;
-    results.push(warning(`domain ${JSON.stringify(entry.value)} is covered by "${f.by}" and is left out: Istio and Envoy refuse overlapping names`, where(entry.path, entry.value)));
-  }
-  return { domains: kept, results };
+  entries.sort((a, b) => compareDomains(a.domain, b.domain));
+  return { entries, results };
 }

@@ -33,7 +33,7 @@ export function formatHosts(place: HostPlace, hosts: readonly string[], routingN
 }
 
 /** Entries of a shared list that the function does not own and must keep. */
-function foreignEntries(current: readonly string[], routingNamespace: string): string[] {
+export function foreignEntries(current: readonly string[], routingNamespace: string): string[] {
   const prefix = `${routingNamespace}/`;
   return current.filter((h) => !h.startsWith(prefix) || h === `${prefix}*`);
 }
@@ -41,13 +41,14 @@ function foreignEntries(current: readonly string[], routingNamespace: string): s
 /**
  * Rewrites the host places of one item by splicing new text over each list's
  * source range, so every byte outside the changed lists stays as written.
- * `root` is the item's mapping node, parsed from `source`.
+ * `root` is the item's mapping node, parsed from `source`; `hostsAt` gives the
+ * names each place (by its concrete path) should hold.
  */
 export function editHostPlaces(
   source: string,
   root: Node,
   places: readonly HostPlace[],
-  hosts: readonly string[],
+  hostsAt: (place: HostPlace, path: string) => readonly string[],
   routingNamespace: string,
 ): ItemEdit {
   const outcomes: PlaceOutcome[] = [];
@@ -61,7 +62,7 @@ export function editHostPlaces(
         continue;
       }
       const current = isSeq(value) ? value.items.map((x) => (isScalar(x) ? String(x.value) : JSON.stringify(x))) : [];
-      const own = formatHosts(place, hosts, routingNamespace);
+      const own = formatHosts(place, hostsAt(place, hit.path), routingNamespace);
       const proposed = place.keepForeign ? [...foreignEntries(current, routingNamespace), ...own] : own;
       const changed = !isSeq(value) || current.length !== proposed.length || current.some((h, i) => h !== proposed[i]);
       if (place.maxItems !== undefined && proposed.length > place.maxItems) {

@@ -1,5 +1,5 @@
 import type { Options } from '../config/options.js';
-import type { Domain } from '../domains/normalize-domain.js';
+import type { DomainPlan, Lane } from '../domains/plan.js';
 import { dnsCacheName } from './dns-cache-name.js';
 import { stackNames } from './names.js';
 import type { Resource } from './resource.js';
@@ -35,13 +35,20 @@ const ACCESS_LOG_FIELDS = [
 /** The forwarder's access-log line (Envoy's file logger wants the trailing newline). */
 export const ACCESS_LOG_FORMAT = `${ACCESS_LOG_FIELDS.join(' ')}\n`;
 
+/** Envoy names of a lane: the post's for the first lane, with the lane's suffix for the others. */
+function laneNames(o: Options, lane: Lane) {
+  const n = stackNames(o);
+  const tail = lane.suffix.replaceAll('-', '_');
+  return { cluster: `${n.sniCluster}${tail}`, listener: `${n.sniListener}${tail}` };
+}
+
 /**
- * The SNI forwarder: a cluster into an internal listener, the dynamic forward
- * proxy cluster, the internal listener whose filter chain matches the listed
- * names and resolves each SNI, and the patch that sends the gateway's TLS
- * listener into it.
+ * The SNI forwarder: per lane, a cluster into an internal listener whose
+ * filter chain matches the lane's names and resolves each SNI on the lane's
+ * upstream port, and the patch that sends the lane's gateway port into it;
+ * one dynamic forward proxy cluster (and DNS cache) for all lanes.
  */
-export function renderEnvoyFilter(o: Options, domains: readonly Domain[]): Resource {
+export function renderEnvoyFilter(o: Options, plan: DomainPlan): Resource {
   const n = stackNames(o);
   const settings = { dns_lookup_family: o.dnsLookupFamily };
   const dnsCache = { name: dnsCacheName(settings), ...settings };
@@ -62,6 +69,101 @@ export function renderEnvoyFilter(o: Options, domains: readonly Domain[]): Resou
       },
     ];
   }
+  const sniCluster = (lane: Lane) => ({
+    applyTo: 'CLUSTER',
+    match: { context: 'GATEWAY' },
+    patch: {
+      operation: 'ADD',
+      value: {
+        name: laneNames(o, lane).cluster,
+        load_assignment: {
+          cluster_name: laneNames(o, lane).cluster,
+          endpoints: [
+            { lb_endpoints: [{ endpoint: { address: { envoy_internal_address: { server_listener_name: laneNames(o, lane).listener } } } }] },
+          ],
+        },
+      },
+    },
+  });
+  const forwardCluster = {
+    applyTo: 'CLUSTER',
+    match: { context: 'GATEWAY' },
+    patch: {
+      operation: 'ADD',
+      value: {
+        name: n.forwardCluster,
+        lb_policy: 'CLUSTER_PROVIDED',
+        cluster_type: {
+          name: 'envoy.clusters.dynamic_forward_proxy',
+          typed_config: {
+            '@type': `${TYPE}.clusters.dynamic_forward_proxy.v3.ClusterConfig`,
+            dns_cache_config: { ...dnsCache },
+          },
+        },
+      },
+    },
+  };
+  const listener = (lane: Lane) => ({
+    applyTo: 'LISTENER',
+    match: { context: 'GATEWAY' },
+    patch: {
+      operation: 'ADD',
+      value: {
+        name: laneNames(o, lane).listener,
+        internal_listener: {},
+        listener_filters: [
+          {
+            name: 'envoy.filters.listener.tls_inspector',
+            typed_config: { '@type': `${TYPE}.filters.listener.tls_inspector.v3.TlsInspector` },
+          },
+        ],
+        filter_chains: [
+          {
+            filter_chain_match: { server_names: [...lane.domains] },
+            filters: [
+              {
+                name: 'envoy.filters.network.sni_dynamic_forward_proxy',
+                typed_config: {
+                  '@type': `${TYPE}.filters.network.sni_dynamic_forward_proxy.v3.FilterConfig`,
+                  port_value: lane.upstreamPort,
+                  dns_cache_config: { ...dnsCache },
+                },
+              },
+              { name: 'envoy.tcp_proxy', typed_config: structuredClone(tcpProxy) },
+            ],
+          },
+        ],
+      },
+    },
+  });
+  const merge = (lane: Lane) => ({
+    applyTo: 'NETWORK_FILTER',
+    match: {
+      context: 'GATEWAY',
+      listener: {
+        // Narrower than the post: only this lane's mTLS listener, not every gateway TCP route.
+        portNumber: lane.gatewayPort,
+        filterChain: { filter: { name: 'envoy.filters.network.tcp_proxy' } },
+      },
+    },
+    patch: {
+      operation: 'MERGE',
+      value: {
+        name: 'envoy.tcp_proxy',
+        typed_config: {
+          '@type': `${TYPE}.filters.network.tcp_proxy.v3.TcpProxy`,
+          stat_prefix: 'tcp',
+          cluster: laneNames(o, lane).cluster,
+        },
+      },
+    },
+  });
+  const [first, ...others] = plan.lanes;
+  // The post's order for the first lane; each further lane adds its cluster, listener and patch.
+  const configPatches = [
+    ...(first ? [sniCluster(first), forwardCluster, listener(first), merge(first)] : [forwardCluster]),
+    ...others.flatMap((l) => [sniCluster(l), listener(l), merge(l)]),
+  ];
   return {
     apiVersion: 'networking.istio.io/v1alpha3',
     kind: 'EnvoyFilter',
@@ -69,97 +171,7 @@ export function renderEnvoyFilter(o: Options, domains: readonly Domain[]): Resou
     spec: {
       // Narrower than the post: only the egress gateway's pods get these patches.
       workloadSelector: { labels: { ...n.podLabels } },
-      configPatches: [
-        {
-          applyTo: 'CLUSTER',
-          match: { context: 'GATEWAY' },
-          patch: {
-            operation: 'ADD',
-            value: {
-              name: n.sniCluster,
-              load_assignment: {
-                cluster_name: n.sniCluster,
-                endpoints: [
-                  { lb_endpoints: [{ endpoint: { address: { envoy_internal_address: { server_listener_name: n.sniListener } } } }] },
-                ],
-              },
-            },
-          },
-        },
-        {
-          applyTo: 'CLUSTER',
-          match: { context: 'GATEWAY' },
-          patch: {
-            operation: 'ADD',
-            value: {
-              name: n.forwardCluster,
-              lb_policy: 'CLUSTER_PROVIDED',
-              cluster_type: {
-                name: 'envoy.clusters.dynamic_forward_proxy',
-                typed_config: {
-                  '@type': `${TYPE}.clusters.dynamic_forward_proxy.v3.ClusterConfig`,
-                  dns_cache_config: { ...dnsCache },
-                },
-              },
-            },
-          },
-        },
-        {
-          applyTo: 'LISTENER',
-          match: { context: 'GATEWAY' },
-          patch: {
-            operation: 'ADD',
-            value: {
-              name: n.sniListener,
-              internal_listener: {},
-              listener_filters: [
-                {
-                  name: 'envoy.filters.listener.tls_inspector',
-                  typed_config: { '@type': `${TYPE}.filters.listener.tls_inspector.v3.TlsInspector` },
-                },
-              ],
-              filter_chains: [
-                {
-                  filter_chain_match: { server_names: [...domains] },
-                  filters: [
-                    {
-                      name: 'envoy.filters.network.sni_dynamic_forward_proxy',
-                      typed_config: {
-                        '@type': `${TYPE}.filters.network.sni_dynamic_forward_proxy.v3.FilterConfig`,
-                        port_value: o.upstreamPort,
-                        dns_cache_config: { ...dnsCache },
-                      },
-                    },
-                    { name: 'envoy.tcp_proxy', typed_config: tcpProxy },
-                  ],
-                },
-              ],
-            },
-          },
-        },
-        {
-          applyTo: 'NETWORK_FILTER',
-          match: {
-            context: 'GATEWAY',
-            listener: {
-              // Narrower than the post: only the gateway's mTLS listener, not every gateway TCP route.
-              portNumber: o.gateway.targetPort,
-              filterChain: { filter: { name: 'envoy.filters.network.tcp_proxy' } },
-            },
-          },
-          patch: {
-            operation: 'MERGE',
-            value: {
-              name: 'envoy.tcp_proxy',
-              typed_config: {
-                '@type': `${TYPE}.filters.network.tcp_proxy.v3.TcpProxy`,
-                stat_prefix: 'tcp',
-                cluster: n.sniCluster,
-              },
-            },
-          },
-        },
-      ],
+      configPatches,
     },
   };
 }

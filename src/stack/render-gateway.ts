@@ -1,4 +1,5 @@
 import type { Options } from '../config/options.js';
+import type { DomainPlan } from '../domains/plan.js';
 import { stackNames } from './names.js';
 import type { Resource } from './resource.js';
 
@@ -6,7 +7,7 @@ import type { Resource } from './resource.js';
  * Part 1 of the post: the egress gateway itself (Service, injected Deployment,
  * and the Role/RoleBinding that let it read TLS credentials).
  */
-export function renderGateway(o: Options): Resource[] {
+export function renderGateway(o: Options, plan: DomainPlan): Resource[] {
   const n = stackNames(o);
   const ns = o.gateway.namespace;
   const ha = o.production.highAvailability;
@@ -18,7 +19,7 @@ export function renderGateway(o: Options): Resource[] {
       spec: {
         type: 'ClusterIP',
         selector: { ...n.podLabels },
-        ports: [{ port: o.gateway.servicePort, name: 'tls-egress', targetPort: o.gateway.targetPort }],
+        ports: plan.lanes.map((l) => ({ port: l.servicePort, name: `tls-egress${l.suffix}`, targetPort: l.gatewayPort })),
       },
     },
     {

@@ -1,27 +1,37 @@
-import type { Options } from '../config/options.js';
-import type { Domain } from '../domains/normalize-domain.js';
+import { appNamespaces, type Options } from '../config/options.js';
+import { compareDomains } from '../domains/normalize-list.js';
+import type { DomainPlan, Lane } from '../domains/plan.js';
 import { stackNames } from './names.js';
 import type { Resource } from './resource.js';
 
 /** Name of every production resource the function renders in an application namespace. */
 export const APP_RESOURCE_NAME = 'wildcard-egress';
 
+/** Whether a namespace may use a lane: a team's lanes serve its namespaces, the shared lanes `namespaces`. */
+function serves(o: Options, lane: Lane, ns: string): boolean {
+  return lane.team ? lane.namespaces.includes(ns) : o.production.namespaces.includes(ns);
+}
+
 /**
  * Deny by default at the sidecar: in each application namespace, a Sidecar
- * that knows only its own namespace, the egress gateway and the listed hosts,
- * with REGISTRY_ONLY so any other external host fails at the sidecar.
+ * that knows only its own namespace, the egress gateway and the names of the
+ * lanes the namespace may use, with REGISTRY_ONLY so any other external host
+ * fails at the sidecar.
  */
-function renderSidecars(o: Options, domains: readonly Domain[]): Resource[] {
+function renderSidecars(o: Options, plan: DomainPlan): Resource[] {
   const n = stackNames(o);
-  return o.production.namespaces.map((ns) => ({
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'Sidecar',
-    metadata: { name: APP_RESOURCE_NAME, namespace: ns },
-    spec: {
-      outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
-      egress: [{ hosts: ['./*', `${o.gateway.namespace}/${n.serviceHost}`, ...domains.map((d) => `${o.routingNamespace}/${d}`)] }],
-    },
-  }));
+  return appNamespaces(o.production).map((ns) => {
+    const names = [...new Set(plan.lanes.filter((l) => serves(o, l, ns)).flatMap((l) => l.domains))].sort(compareDomains);
+    return {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'Sidecar',
+      metadata: { name: APP_RESOURCE_NAME, namespace: ns },
+      spec: {
+        outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
+        egress: [{ hosts: ['./*', `${o.gateway.namespace}/${n.serviceHost}`, ...names.map((d) => `${o.routingNamespace}/${d}`)] }],
+      },
+    };
+  });
 }
 
 const DNS_PORTS = [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }];
@@ -32,9 +42,9 @@ const ANY_POD = { namespaceSelector: {} };
  * cluster (the gateway, istiod, their peers) and DNS, nothing outside; the
  * gateway may leave the cluster only on the upstream port.
  */
-function renderNetworkPolicies(o: Options): Resource[] {
+function renderNetworkPolicies(o: Options, plan: DomainPlan): Resource[] {
   const n = stackNames(o);
-  const apps: Resource[] = o.production.namespaces.map((ns) => ({
+  const apps: Resource[] = appNamespaces(o.production).map((ns) => ({
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: { name: APP_RESOURCE_NAME, namespace: ns },
@@ -52,7 +62,10 @@ function renderNetworkPolicies(o: Options): Resource[] {
       podSelector: { matchLabels: { ...n.podLabels } },
       policyTypes: ['Egress'],
       egress: [
-        { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }], ports: [{ protocol: 'TCP', port: o.upstreamPort }] },
+        {
+          to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }],
+          ports: [...new Set(plan.lanes.map((l) => l.upstreamPort))].map((port) => ({ protocol: 'TCP', port })),
+        },
         { to: [ANY_POD] },
         { ports: DNS_PORTS },
       ],
@@ -62,13 +75,14 @@ function renderNetworkPolicies(o: Options): Resource[] {
 }
 
 /**
- * Defense in depth at the gateway: only mesh identities from the application
- * namespaces may open its TLS port. (The listed names themselves are checked
- * by the gateway's internal listener, whose filter chain matches only them:
- * on the gateway's own listener `connection.sni` is the Istio mTLS name, not
- * the application's.)
+ * Defense in depth at the gateway: each lane's gateway port admits only mesh
+ * identities from the namespaces that lane serves, so a team cannot use
+ * another team's lane even by addressing the gateway directly. (The names are
+ * checked by each lane's internal listener, whose filter chain matches only
+ * them: on the gateway's own listener `connection.sni` is the Istio mTLS name,
+ * not the application's.)
  */
-function renderAuthorization(o: Options): Resource {
+function renderAuthorization(o: Options, plan: DomainPlan): Resource {
   const n = stackNames(o);
   return {
     apiVersion: 'security.istio.io/v1',
@@ -77,12 +91,10 @@ function renderAuthorization(o: Options): Resource {
     spec: {
       selector: { matchLabels: { ...n.podLabels } },
       action: 'ALLOW',
-      rules: [
-        {
-          from: [{ source: { namespaces: [...o.production.namespaces] } }],
-          to: [{ operation: { ports: [String(o.gateway.targetPort)] } }],
-        },
-      ],
+      rules: plan.lanes.map((l) => ({
+        ...(l.namespaces.length > 0 ? { from: [{ source: { namespaces: [...l.namespaces] } }] } : {}),
+        to: [{ operation: { ports: [String(l.gatewayPort)] } }],
+      })),
     },
   };
 }
@@ -114,12 +126,12 @@ function renderAvailability(o: Options): Resource[] {
 }
 
 /** Every production resource that is switched on, after the post's stack. */
-export function renderProduction(o: Options, domains: readonly Domain[]): Resource[] {
+export function renderProduction(o: Options, plan: DomainPlan): Resource[] {
   const p = o.production;
   return [
-    ...(p.sidecars ? renderSidecars(o, domains) : []),
-    ...(p.networkPolicies ? renderNetworkPolicies(o) : []),
-    ...(p.authorization ? [renderAuthorization(o)] : []),
+    ...(p.sidecars ? renderSidecars(o, plan) : []),
+    ...(p.networkPolicies ? renderNetworkPolicies(o, plan) : []),
+    ...(p.authorization ? [renderAuthorization(o, plan)] : []),
     ...renderAvailability(o),
   ];
 }

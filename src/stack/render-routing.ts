@@ -1,5 +1,5 @@
 import type { Options } from '../config/options.js';
-import type { Domain } from '../domains/normalize-domain.js';
+import type { DomainPlan, Lane } from '../domains/plan.js';
 import { stackNames } from './names.js';
 import type { Resource } from './resource.js';
 
@@ -19,14 +19,31 @@ function chunk<T>(list: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** Sidecar-side matches of a lane: any namespace, or one match per namespace of a team. */
+function laneMatches(lane: Lane): Record<string, unknown>[] {
+  const base = { gateways: ['mesh'], port: lane.upstreamPort, sniHosts: [...lane.domains] };
+  if (!lane.team) return [base];
+  return lane.namespaces.map((ns) => ({ ...base, sourceNamespace: ns }));
+}
+
+/** Upstream ports in lane order, each once: the ServiceEntry's ports. */
+export function upstreamPorts(plan: DomainPlan): number[] {
+  return [...new Set(plan.lanes.map((l) => l.upstreamPort))];
+}
+
 /**
  * Part 2 of the post, mesh side: the Gateway server that ends Istio mTLS, the
  * VirtualService that steers listed SNI names to it, the DestinationRule for
- * mTLS, the ServiceEntry that registers the hosts, and access logging.
+ * mTLS, the ServiceEntry that registers the hosts, and access logging. With
+ * more than one lane (ports, teams), each lane gets its own Gateway server and
+ * tls route; team routes come first so a team's namespaces take their own lane.
  */
-export function renderRouting(o: Options, domains: readonly Domain[]): Resource[] {
+export function renderRouting(o: Options, plan: DomainPlan): Resource[] {
   const n = stackNames(o);
   const ns = o.routingNamespace;
+  const multi = plan.lanes.length > 1;
+  const routeOrder = [...plan.lanes.filter((l) => l.team), ...plan.lanes.filter((l) => !l.team)];
+  const [mainPort] = upstreamPorts(plan);
   const resources: Resource[] = [
     {
       apiVersion: 'networking.istio.io/v1alpha3',
@@ -34,13 +51,11 @@ export function renderRouting(o: Options, domains: readonly Domain[]): Resource[
       metadata: { name: n.gateway, namespace: ns },
       spec: {
         selector: { ...n.podLabels },
-        servers: [
-          {
-            port: { number: o.gateway.targetPort, name: 'tls-egress', protocol: 'TLS' },
-            hosts: ['*'],
-            tls: { mode: 'ISTIO_MUTUAL' },
-          },
-        ],
+        servers: plan.lanes.map((l) => ({
+          port: { number: l.gatewayPort, name: `tls-egress${l.suffix}`, protocol: 'TLS' },
+          hosts: ['*'],
+          tls: { mode: 'ISTIO_MUTUAL' },
+        })),
       },
     },
     {
@@ -48,18 +63,16 @@ export function renderRouting(o: Options, domains: readonly Domain[]): Resource[
       kind: 'VirtualService',
       metadata: { name: n.virtualService, namespace: ns },
       spec: {
-        hosts: [...domains],
+        hosts: [...plan.all],
         gateways: ['mesh', n.gatewayRef],
-        tls: [
-          {
-            match: [{ gateways: ['mesh'], port: o.upstreamPort, sniHosts: [...domains] }],
-            route: [{ destination: { host: n.serviceHost, subset: n.subset } }],
-          },
-        ],
-        // istiod drops a Gateway listener nothing routes to; this dummy route keeps it.
+        tls: routeOrder.map((l) => ({
+          match: laneMatches(l),
+          route: [{ destination: { host: n.serviceHost, subset: n.subset, ...(multi ? { port: { number: l.servicePort } } : {}) } }],
+        })),
+        // istiod drops a Gateway listener nothing routes to; this dummy route keeps each one.
         tcp: [
           {
-            match: [{ gateways: [n.gatewayRef], port: o.gateway.targetPort }],
+            match: plan.lanes.map((l) => ({ gateways: [n.gatewayRef], port: l.gatewayPort })),
             route: [{ destination: { host: n.dummyHost }, weight: 100 }],
           },
         ],
@@ -75,13 +88,13 @@ export function renderRouting(o: Options, domains: readonly Domain[]): Resource[
         trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } },
       },
     },
-    ...chunk(domains, SERVICE_ENTRY_MAX_HOSTS).map((hosts, i): Resource => ({
+    ...chunk(plan.all, SERVICE_ENTRY_MAX_HOSTS).map((hosts, i): Resource => ({
       apiVersion: 'networking.istio.io/v1alpha3',
       kind: 'ServiceEntry',
       metadata: { name: serviceEntryName(n.serviceEntry, i), namespace: ns },
       spec: {
         hosts,
-        ports: [{ number: o.upstreamPort, name: 'tls', protocol: 'TLS' }],
+        ports: upstreamPorts(plan).map((port) => ({ number: port, name: port === mainPort ? 'tls' : `tls-${port}`, protocol: 'TLS' })),
       },
     })),
   ];

@@ -86,7 +86,13 @@ export function celAndEnvoyProblems(items: readonly Item[]): string[] {
   return out;
 }
 
-/** Rules between the resources of one rendered stack: hosts, subsets, selectors and ports agree. */
+/**
+ * Rules between the resources of one rendered stack: selectors select the
+ * gateway pods, and every VirtualService tls route can be followed to the end
+ * — route port → Service port → Gateway server → NETWORK_FILTER MERGE on that
+ * port → its cluster → the internal listener it names — where the listener's
+ * server_names equal the route's sniHosts and its port_value the matched port.
+ */
 export function wiringProblems(items: readonly Item[]): string[] {
   const out: string[] = [];
   const one = (kind: string) => items.filter((i) => i.kind === kind);
@@ -105,36 +111,48 @@ export function wiringProblems(items: readonly Item[]): string[] {
   if (!selects(svc.spec.selector)) out.push('Service selector does not select the gateway pods');
   if (!selects(ef.spec.workloadSelector.labels)) out.push('EnvoyFilter workloadSelector does not select the gateway pods');
   if (!selects(deploy.spec.selector.matchLabels)) out.push('Deployment selector does not select its own pods');
-  const gwPort = gw.spec.servers[0].port.number;
-  if (svc.spec.ports[0].targetPort !== gwPort) out.push('Service targetPort is not the Gateway port');
   const svcHost = `${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`;
   if (dr.spec.host !== svcHost) out.push('DestinationRule host is not the gateway Service');
-  const allSeHosts = ses.flatMap((s) => s.spec.hosts as string[]);
-  const upstream = ses[0]!.spec.ports[0].number;
-  for (const s of ses) if (s.spec.ports[0].number !== upstream) out.push(`${id(s)}: port differs from the other ServiceEntries`);
-  for (const t of vs.spec.tls) {
-    for (const m of t.match) {
-      for (const sni of m.sniHosts) if (!vs.spec.hosts.some((h: string) => covers(h, sni))) out.push(`sniHost ${sni} is not among the VirtualService hosts`);
-      if (m.port !== upstream) out.push('tls match port is not the ServiceEntry port');
-    }
-    for (const r of t.route) {
-      if (r.destination.host !== svcHost) out.push('tls route does not go to the gateway Service');
-      if (!dr.spec.subsets.some((s: { name: string }) => s.name === r.destination.subset)) out.push(`route subset ${r.destination.subset} is not in the DestinationRule`);
-    }
-  }
-  for (const t of vs.spec.tcp) for (const m of t.match) if (m.port !== gwPort) out.push('tcp dummy route port is not the Gateway port');
+  const seHosts = ses.flatMap((s) => s.spec.hosts as string[]);
+  const sePorts = JSON.stringify(ses[0]!.spec.ports);
+  for (const s of ses) if (JSON.stringify(s.spec.ports) !== sePorts) out.push(`${id(s)}: ports differ from the other ServiceEntries`);
+  if (JSON.stringify(seHosts) !== JSON.stringify(vs.spec.hosts)) out.push('ServiceEntry hosts are not the VirtualService hosts');
+  const gwPorts: number[] = gw.spec.servers.map((s: Item) => s.port.number);
+  const tcpPorts = vs.spec.tcp.flatMap((t: Item) => t.match.map((m: Item) => m.port));
+  if (JSON.stringify([...tcpPorts].sort()) !== JSON.stringify([...gwPorts].sort())) out.push('tcp dummy routes do not cover every Gateway port');
   if (!vs.spec.gateways.includes(gw.metadata.name)) out.push('VirtualService does not bind the Gateway');
-  const patches = ef.spec.configPatches;
-  const listener = patches.find((p: Item) => p.applyTo === 'LISTENER').patch.value;
-  const chain = listener.filter_chains[0];
-  const sni = chain.filters.find((f: Item) => f.name === 'envoy.filters.network.sni_dynamic_forward_proxy').typed_config;
-  if (sni.port_value !== upstream) out.push('sni_dynamic_forward_proxy port_value is not the ServiceEntry port');
-  const cluster = patches.find((p: Item) => p.patch.value.name === 'dynamic_forward_proxy_cluster').patch.value;
-  if (JSON.stringify(cluster.cluster_type.typed_config.dns_cache_config) !== JSON.stringify(sni.dns_cache_config)) out.push('dns_cache_config differs between filter and cluster');
-  const merge = patches.find((p: Item) => p.applyTo === 'NETWORK_FILTER');
-  if (merge.match.listener.portNumber !== gwPort) out.push('NETWORK_FILTER MERGE is not limited to the Gateway port');
-  const lists = [vs.spec.hosts, vs.spec.tls[0].match[0].sniHosts, allSeHosts, chain.filter_chain_match.server_names].map((l) => JSON.stringify(l));
-  if (new Set(lists).size !== 1) out.push('the four host places do not hold the same list');
+  const patches: Item[] = ef.spec.configPatches;
+  const clusters = new Map(patches.filter((p) => p.applyTo === 'CLUSTER').map((p) => [p.patch.value.name, p.patch.value]));
+  const listeners = new Map(patches.filter((p) => p.applyTo === 'LISTENER').map((p) => [p.patch.value.name, p.patch.value]));
+  const merges = patches.filter((p) => p.applyTo === 'NETWORK_FILTER');
+  for (const m of merges) if (!gwPorts.includes(m.match.listener.portNumber)) out.push(`NETWORK_FILTER MERGE on port ${m.match.listener.portNumber} is not a Gateway port`);
+  const forward = clusters.get('dynamic_forward_proxy_cluster');
+  vs.spec.tls.forEach((t: Item, i: number) => {
+    const where = `tls[${i}]`;
+    for (const m of t.match) {
+      for (const sni of m.sniHosts) if (!vs.spec.hosts.some((h: string) => covers(h, sni))) out.push(`${where}: sniHost ${sni} is not among the VirtualService hosts`);
+      if (!ses[0]!.spec.ports.some((p: Item) => p.number === m.port)) out.push(`${where}: match port ${m.port} is not a ServiceEntry port`);
+    }
+    const [route] = t.route;
+    if (route.destination.host !== svcHost) return void out.push(`${where}: route does not go to the gateway Service`);
+    if (!dr.spec.subsets.some((s: Item) => s.name === route.destination.subset)) out.push(`${where}: route subset ${route.destination.subset} is not in the DestinationRule`);
+    const svcPort = route.destination.port?.number ?? (svc.spec.ports.length === 1 ? svc.spec.ports[0].port : undefined);
+    const sp = svc.spec.ports.find((p: Item) => p.port === svcPort);
+    if (!sp) return void out.push(`${where}: route port ${svcPort} is not a Service port`);
+    if (!gwPorts.includes(sp.targetPort)) return void out.push(`${where}: Service targetPort ${sp.targetPort} is not a Gateway port`);
+    const merge = merges.find((mp) => mp.match.listener.portNumber === sp.targetPort);
+    if (!merge) return void out.push(`${where}: no NETWORK_FILTER MERGE on port ${sp.targetPort}`);
+    const cluster = clusters.get(merge.patch.value.typed_config.cluster);
+    const listenerName = cluster?.load_assignment?.endpoints[0].lb_endpoints[0].endpoint.address.envoy_internal_address.server_listener_name;
+    const listener = listeners.get(listenerName);
+    if (!listener) return void out.push(`${where}: the MERGE on port ${sp.targetPort} does not lead to an internal listener`);
+    const chain = listener.filter_chains[0];
+    const sni = chain.filters.find((f: Item) => f.name === 'envoy.filters.network.sni_dynamic_forward_proxy').typed_config;
+    const wanted = t.match[0].sniHosts;
+    if (JSON.stringify(chain.filter_chain_match.server_names) !== JSON.stringify(wanted)) out.push(`${where}: listener ${listenerName} server_names differ from the route's sniHosts`);
+    for (const m of t.match) if (sni.port_value !== m.port) out.push(`${where}: listener ${listenerName} port_value ${sni.port_value} is not the matched port ${m.port}`);
+    if (JSON.stringify(forward?.cluster_type.typed_config.dns_cache_config) !== JSON.stringify(sni.dns_cache_config)) out.push(`${where}: dns_cache_config differs between filter and cluster`);
+  });
   const meshHosts = vss.filter((v) => !v.spec.gateways || v.spec.gateways.includes('mesh')).flatMap((v) => v.spec.hosts as string[]);
   if (new Set(meshHosts).size !== meshHosts.length) out.push('a host is in two mesh VirtualServices (IST0109)');
   return out;
