@@ -82,7 +82,8 @@ describe('two teams', () => {
     const [ap] = ofKind(out, 'AuthorizationPolicy');
     const [svc] = ofKind(out, 'Service');
     const laneOfPort = Object.fromEntries(svc!.spec.ports.map((p: any) => [p.targetPort, p.name]));
-    expect(ap!.spec.rules.map((r: any) => [laneOfPort[r.to[0].operation.ports[0]], r.from[0].source.namespaces])).toEqual([
+    const ns = (r: any) => r.from[0].source.principals.map((p: string) => p.split('/')[2]);
+    expect(ap!.spec.rules.map((r: any) => [laneOfPort[r.to[0].operation.ports[0]], ns(r)])).toEqual([
       ['tls-egress', ['shop']],
       ['tls-egress-builds', ['ci', 'release']],
       ['tls-egress-builds-8443', ['ci', 'release']],

@@ -52,7 +52,7 @@ describe('production: the recommended set', () => {
     const [ap] = ofKind(parsed, 'AuthorizationPolicy');
     expect(selects(ap!.spec.selector.matchLabels, podLabels)).toBe(true);
     expect(ap!.spec.action).toBe('ALLOW');
-    expect(ap!.spec.rules).toEqual([{ from: [{ source: { namespaces: ['shop', 'billing'] } }], to: [{ operation: { ports: ['8443'] } }] }]);
+    expect(ap!.spec.rules).toEqual([{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/*', 'cluster.local/ns/billing/sa/*'] } }], to: [{ operation: { ports: ['8443'] } }] }]);
   });
 
   it('keeps the gateway up: replicas, requests, zone spread, PDB below replicas, HPA on the Deployment', () => {
@@ -87,6 +87,11 @@ describe('production: parts one by one', () => {
     expect(kinds).not.toContain('Sidecar');
     expect(kinds).not.toContain('NetworkPolicy');
     expect(kinds).toContain('AuthorizationPolicy');
+  });
+
+  it('takes the trust domain of the principals', () => {
+    const [ap] = ofKind(render('authorization: true\nnamespaces: [shop]\ntrustDomain: corp.example').parsed, 'AuthorizationPolicy');
+    expect(ap!.spec.rules[0].from[0].source.principals).toEqual(['corp.example/ns/shop/sa/*']);
   });
 
   it('takes high-availability settings', () => {

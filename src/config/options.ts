@@ -41,6 +41,7 @@ export interface TeamSpec {
 /** `spec.production` as written. */
 export interface ProductionSpec {
   recommended?: boolean;
+  trustDomain?: string;
   namespaces?: string[];
   teams?: TeamSpec[];
   sidecars?: boolean;
@@ -52,6 +53,7 @@ export interface ProductionSpec {
 
 /** Production parts of one run, defaults filled in; `highAvailability` absent when off. */
 export interface Production {
+  trustDomain: string;
   namespaces: string[];
   teams?: { name: string; namespaces: string[] }[];
   sidecars: boolean;
@@ -120,6 +122,7 @@ function production(p: ProductionSpec = {}): Production {
   const on = (v: boolean | undefined) => v ?? p.recommended ?? false;
   const ha = p.highAvailability ?? (p.recommended ? {} : undefined);
   return {
+    trustDomain: p.trustDomain ?? 'cluster.local',
     namespaces: p.namespaces ?? [],
     ...(p.teams ? { teams: p.teams.map((t) => ({ name: t.name, namespaces: t.namespaces })) } : {}),
     sidecars: on(p.sidecars),

@@ -76,7 +76,7 @@ function renderNetworkPolicies(o: Options, plan: DomainPlan): Resource[] {
 
 /**
  * Defense in depth at the gateway: each lane's gateway port admits only mesh
- * identities from the namespaces that lane serves, so a team cannot use
+ * identities (principals) from the namespaces that lane serves, so a team cannot use
  * another team's lane even by addressing the gateway directly. (The names are
  * checked by each lane's internal listener, whose filter chain matches only
  * them: on the gateway's own listener `connection.sni` is the Istio mTLS name,
@@ -92,7 +92,8 @@ function renderAuthorization(o: Options, plan: DomainPlan): Resource {
       selector: { matchLabels: { ...n.podLabels } },
       action: 'ALLOW',
       rules: plan.lanes.map((l) => ({
-        ...(l.namespaces.length > 0 ? { from: [{ source: { namespaces: [...l.namespaces] } }] } : {}),
+        // Mesh identities (SPIFFE principals) of every service account in the lane's namespaces.
+        ...(l.namespaces.length > 0 ? { from: [{ source: { principals: l.namespaces.map((ns) => `${o.production.trustDomain}/ns/${ns}/sa/*`) } }] } : {}),
         to: [{ operation: { ports: [String(l.gatewayPort)] } }],
       })),
     },
