@@ -22,7 +22,7 @@ export function normalizeDomain(raw: string): DomainCheck {
   const bare = trimmed.startsWith('[') && trimmed.endsWith(']') ? trimmed.slice(1, -1) : trimmed;
   if (looksLikeIp(bare)) return fail('is an IP address: list DNS names only');
   if (trimmed.includes('/')) return fail('has a path: list the host name only');
-  if (trimmed.includes(':')) return fail('has a port: ports are set by upstreamPort, not per name');
+  if (trimmed.includes(':')) return fail('has a port: write {name: host, ports: [port]} or set upstreamPort');
   let name = trimmed.toLowerCase();
   if (name.endsWith('.')) name = name.slice(0, -1);
   const warnings: string[] = [];
