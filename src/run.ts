@@ -1,6 +1,6 @@
 import { parseConfig } from './config/parse-config.js';
 import { readResourceList, ResourceListError, writeResourceList } from './krm/resource-list.js';
-import { error, formatForHumans, hasErrors, printResults, type Result } from './krm/results.js';
+import { error, formatForHumans, hasErrors, info, printResults, type Result } from './krm/results.js';
 import { FieldPathError, parseFieldPath } from './places/field-path.js';
 import { reconcile } from './reconcile.js';
 
@@ -41,9 +41,13 @@ export function runFunction(input: string): RunOutput {
   return finish(hasErrors(results) ? list.items : done.items, list.functionConfig, results);
 }
 
-function finish(items: readonly string[], functionConfig: unknown, results: readonly Result[]): RunOutput {
-  const failed = hasErrors(results);
-  const shown = results.filter((r) => r.severity !== 'info' || failed);
+function finish(items: readonly string[], functionConfig: unknown, allResults: readonly Result[]): RunOutput {
+  const failed = hasErrors(allResults);
+  // A failed run returns every item as it came in: infos about changes that were not made would mislead.
+  const results = failed
+    ? [...allResults.filter((r) => r.severity !== 'info'), info(`${allResults.filter((r) => r.severity === 'error').length} error(s): items returned unchanged`)]
+    : allResults;
+  const shown = results.filter((r) => r.severity !== 'info');
   return {
     stdout: writeResourceList(items, functionConfig, printResults(results)),
     exitCode: failed ? 1 : 0,

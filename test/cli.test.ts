@@ -60,7 +60,10 @@ describe('node dist/fn.js', () => {
     it(`exits 1 with a one-line message on ${name}`, () => {
       const r = runBundle(input);
       expect(r.status).toBe(1);
-      expect(parseOutput(r.stdout).results).toEqual([expect.objectContaining({ severity: 'error' })]);
+      expect(parseOutput(r.stdout).results).toEqual([
+        expect.objectContaining({ severity: 'error' }),
+        { severity: 'info', message: '1 error(s): items returned unchanged' },
+      ]);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     });
