@@ -157,6 +157,19 @@ describe('hostile input', () => {
     });
   }
 
+  it('refuses items that are not objects, naming them, and returns every item unchanged', () => {
+    const input = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- just text\n- [1, 2]\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: keep\n' +
+      `functionConfig:\n${domainList(['a.example.com']).replace(/^/gm, '  ')}`;
+    const out = runFunction(input);
+    expect(out.exitCode).toBe(1);
+    const errors = parseOutput(out.stdout).results.filter((r) => r.severity === 'error');
+    expect(errors.map((e) => [e.message, e.field.path])).toEqual([
+      ['item 0 is not an object: every item must be a Kubernetes resource mapping', 'items[0]'],
+      ['item 1 is not an object: every item must be a Kubernetes resource mapping', 'items[1]'],
+    ]);
+    expect(out.stdout).toContain('items:\n- just text\n- [1, 2]\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: keep\n');
+  });
+
   it('refuses input over the size cap with a clear error', async () => {
     const { MAX_INPUT_BYTES } = await import('../src/krm/resource-list.js');
     const out = runFunction('#'.repeat(MAX_INPUT_BYTES + 1));

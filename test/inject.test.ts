@@ -138,6 +138,29 @@ describe('a changed item keeps everything outside its host lists', () => {
   });
 });
 
+describe('spec.targets', () => {
+  const item = (name: string, ns: string, annotations = '') =>
+    `apiVersion: example.com/v1\nkind: EgressAllowList\nmetadata:\n  name: ${name}\n  namespace: ${ns}\n${annotations}spec:\n  hosts: [old.example]\n`;
+  const hostsOf = (stdout: string) => Object.fromEntries(parseOutput(stdout).items.map((i) => [`${i.metadata.namespace}/${i.metadata.name}`, i.spec.hosts]));
+
+  it('selects by kind, name and namespace', () => {
+    const { stdout } = run([item('a', 'one'), item('b', 'one'), item('a', 'two')], domainList(['x.example'], 'generate: false\ntargets:\n- select: {kind: EgressAllowList, name: a, namespace: one}\n  path: spec.hosts'));
+    expect(hostsOf(stdout)).toEqual({ 'one/a': ['x.example'], 'one/b': ['old.example'], 'two/a': ['old.example'] });
+  });
+
+  it('selects by any annotation, and writes each host through its format', () => {
+    const tagged = item('c', 'one', '  annotations:\n    team: blue\n');
+    const { stdout } = run([tagged, item('d', 'one')], domainList(['x.example'], 'generate: false\ntargets:\n- select: {annotations: {team: blue}}\n  path: spec.hosts\n  format: "{routingNamespace}/{host}"'));
+    expect(hostsOf(stdout)).toEqual({ 'one/c': ['istio-system/x.example'], 'one/d': ['old.example'] });
+  });
+
+  it('refuses a path it cannot parse, naming the target', () => {
+    const out = runFunction(resourceList([], domainList(['x.example'], 'targets:\n- path: "spec.[oops"')));
+    expect(out.exitCode).toBe(1);
+    expect(parseOutput(out.stdout).results[0]).toMatchObject({ severity: 'error', field: { path: 'spec.targets[0].path', currentValue: 'spec.[oops' } });
+  });
+});
+
 describe('generate: false', () => {
   const annotated = 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: a\n  namespace: ns\n  annotations:\n    wildcard-egress.dev/domain-list: egress\nspec:\n  hosts: [old.example]\n';
   const plain = 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: b\n  namespace: ns\nspec:\n  hosts: [old.example]\n';
