@@ -49,6 +49,7 @@ export function scanItems(text: string): ScannedList | undefined {
   let sawContent = false;
   let i = 0;
   let itemsSeen = false;
+  let indent = 0;
   while (i < lines.length) {
     const line = lines[i]!;
     const ind = indentOf(line);
@@ -84,16 +85,14 @@ export function scanItems(text: string): ScannedList | undefined {
     const block = readItemsBlock(lines, i + 1);
     if (!block) return undefined;
     items.push(...block.items);
+    indent = block.indent;
     restLines.push('items: []');
     i = block.end;
   }
-  return { items, indent: itemsIndent, rest: restLines.join('\n') };
+  return { items, indent, rest: restLines.join('\n') };
 }
 
-// Set by readItemsBlock; kept module-level to avoid allocating a result wrapper per call.
-let itemsIndent = 0;
-
-function readItemsBlock(lines: string[], start: number): { items: string[]; end: number } | undefined {
+function readItemsBlock(lines: string[], start: number): { items: string[]; end: number; indent: number } | undefined {
   let first = start;
   while (first < lines.length) {
     const l = lines[first]!;
@@ -101,20 +100,12 @@ function readItemsBlock(lines: string[], start: number): { items: string[]; end:
     if (!isBlankOrComment(l, indentOf(l))) break;
     first++;
   }
-  if (first >= lines.length) {
-    itemsIndent = 0;
-    return { items: [], end: start };
-  }
+  if (first >= lines.length) return { items: [], end: start, indent: 0 };
   const indent = indentOf(lines[first]!);
   if (!isSeqEntry(lines[first]!, indent)) {
     // `items:` with a null value followed by the next top-level key.
-    if (indent === 0) {
-      itemsIndent = 0;
-      return { items: [], end: start };
-    }
-    return undefined;
+    return indent === 0 ? { items: [], end: start, indent: 0 } : undefined;
   }
-  itemsIndent = indent;
   const items: string[] = [];
   let itemStart = start;
   let i = first + 1;
@@ -139,5 +130,5 @@ function readItemsBlock(lines: string[], start: number): { items: string[]; end:
     while (end > itemStart + 1 && lines[end - 1] === '') end--;
   }
   items.push(lines.slice(itemStart, end).join('\n') + '\n');
-  return { items, end };
+  return { items, end, indent };
 }
