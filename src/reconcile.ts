@@ -6,7 +6,7 @@ import { ItemError, ItemSource, annotationsOf } from './krm/item-source.js';
 import { toEntry } from './krm/resource-list.js';
 import { error, info, warning, type ResourceRef, type Result } from './krm/results.js';
 import { emitYaml } from './krm/emit-yaml.js';
-import { editHostPlaces, foreignEntries, type PlaceOutcome } from './places/edit-host-places.js';
+import { editHostPlaces, isOwnedEntry, type PlaceOutcome } from './places/edit-host-places.js';
 import { parseFieldPath, resolveFieldPath } from './places/field-path.js';
 import { hostPlacesFor, OPT_IN_ANNOTATION, type HostPlace } from './places/host-places.js';
 import { groupOf, identityKey, type Resource } from './stack/resource.js';
@@ -100,9 +100,11 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
     const optedIn = h.annotations[OPT_IN_ANNOTATION] !== undefined && h.annotations[OPT_IN_ANNOTATION] === o.listName;
     if (stackIndex !== undefined) present.add(stackIndex);
     if ((stackIndex !== undefined || optedIn) && h.kind) places.push(...hostPlacesFor(group, h.kind));
+    let targeted = false;
     for (const t of o.targets) {
       try {
         if (targetMatches(t, h, item)) {
+          targeted = true;
           places.push({ group, kind: h.kind ?? '', path: t.path, ...(t.format ? { format: t.format } : {}) });
         }
       } catch (e) {
@@ -124,12 +126,9 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
     // a lane's listener its names); an opted-in or targeted item takes the whole list.
     const stackResource = stackIndex === undefined ? undefined : rendered[stackIndex]!;
     const fromRendered = stackResource ? renderedHosts(stackResource, places, o, plan) : undefined;
-    if (fromRendered && fromRendered.count === 0 && !optedIn && places.length === hostPlacesFor(group, h.kind ?? '').length) {
-      // A stack resource whose rendered form holds no list (the gateway's AuthorizationPolicy): nothing to fill.
-      out.push(source);
-      return;
-    }
     const hostsAt = fromRendered?.hostsAt ?? (() => plan.all);
+    // A stack resource whose rendered form holds no list (the gateway's AuthorizationPolicy) is not expected to have one.
+    const expectsList = optedIn || targeted || (fromRendered?.count ?? 0) > 0;
     let edit;
     try {
       const parsed = item.parse();
@@ -140,7 +139,7 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
       out.push(source);
       return;
     }
-    if (edit.outcomes.length === 0) {
+    if (edit.outcomes.length === 0 && expectsList) {
       results.push(warning(`${label(h)} has no place for the list: none of ${places.map((p) => p.path).join(', ')} exists`, about(h)));
     }
     for (const oc of edit.outcomes) {
@@ -185,10 +184,10 @@ function renderedHosts(resource: Resource, places: readonly HostPlace[], o: Opti
       if (!isSeq(hit.value)) continue;
       const values = hit.value.items.flatMap((x) => (isScalar(x) ? [String(x.value)] : []));
       const prefix = `${o.routingNamespace}/`;
-      byPath.set(hit.path, place.format ? values.filter((v) => !foreignEntries([v], o.routingNamespace).length).map((v) => v.slice(prefix.length)) : values);
+      byPath.set(hit.path, place.format ? values.filter((v) => isOwnedEntry(v, o.routingNamespace)).map((v) => v.slice(prefix.length)) : values);
     }
   }
-  return { count: byPath.size, hostsAt: (_place: HostPlace, path: string): readonly string[] => byPath.get(path) ?? plan.all };
+  return { count: byPath.size, hostsAt: (path: string): readonly string[] => byPath.get(path) ?? plan.all };
 }
 
 /** A ServiceEntry named like one of the list's chunks (`wildcard-3`) that the current list does not render. */

@@ -62,9 +62,9 @@ export class ItemSource {
   readonly header: ItemHeader;
 
   constructor(readonly source: string) {
-    // An anchor could start an alias bomb: such items are expanded once, with a bound, or refused.
-    if (ANCHOR.test(source)) headerOf(this.parse());
-    this.header = readItemHeader(source) ?? headerOf(this.parse());
+    // An anchor could start an alias bomb: such items are expanded once, with a bound (or refused),
+    // and that expansion gives the header.
+    this.header = ANCHOR.test(source) ? headerOf(this.parse()) : (readItemHeader(source) ?? headerOf(this.parse()));
   }
 
   /** Parses the item on first use; throws ItemError when it is not a resource. */

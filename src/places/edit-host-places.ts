@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, Scalar, type Node } from 'yaml';
-import { FieldPathError, parseFieldPath, resolveFieldPath } from './field-path.js';
+import { parseFieldPath, resolveFieldPath } from './field-path.js';
 import type { HostPlace } from './host-places.js';
 
 /** What one place held and what the list says it should hold. */
@@ -32,10 +32,13 @@ export function formatHosts(place: HostPlace, hosts: readonly string[], routingN
   return hosts.map((h) => place.format!.replaceAll('{routingNamespace}', routingNamespace).replaceAll('{host}', h));
 }
 
-/** Entries of a shared list that the function does not own and must keep. */
-export function foreignEntries(current: readonly string[], routingNamespace: string): string[] {
+/**
+ * Whether an entry of a shared list (a Sidecar's egress hosts) belongs to the
+ * list: `<routingNamespace>/<host>`, except the namespace-wide `<routingNamespace>/*`.
+ */
+export function isOwnedEntry(entry: string, routingNamespace: string): boolean {
   const prefix = `${routingNamespace}/`;
-  return current.filter((h) => !h.startsWith(prefix) || h === `${prefix}*`);
+  return entry.startsWith(prefix) && entry !== `${prefix}*`;
 }
 
 /**
@@ -48,7 +51,7 @@ export function editHostPlaces(
   source: string,
   root: Node,
   places: readonly HostPlace[],
-  hostsAt: (place: HostPlace, path: string) => readonly string[],
+  hostsAt: (path: string) => readonly string[],
   routingNamespace: string,
 ): ItemEdit {
   const outcomes: PlaceOutcome[] = [];
@@ -62,8 +65,9 @@ export function editHostPlaces(
         continue;
       }
       const current = isSeq(value) ? value.items.map((x) => (isScalar(x) ? String(x.value) : JSON.stringify(x))) : [];
-      const own = formatHosts(place, hostsAt(place, hit.path), routingNamespace);
-      const proposed = place.keepForeign ? [...foreignEntries(current, routingNamespace), ...own] : own;
+      const own = formatHosts(place, hostsAt(hit.path), routingNamespace);
+      const foreign = current.filter((h) => !isOwnedEntry(h, routingNamespace));
+      const proposed = place.keepForeign ? [...foreign, ...own] : own;
       const changed = !isSeq(value) || current.length !== proposed.length || current.some((h, i) => h !== proposed[i]);
       if (place.maxItems !== undefined && proposed.length > place.maxItems) {
         const refused = `would hold ${proposed.length} hosts, over the limit of ${place.maxItems}`;
@@ -79,9 +83,6 @@ export function editHostPlaces(
   for (const s of splices) text = text.slice(0, s.start) + s.text + text.slice(s.end);
   return { text, outcomes };
 }
-
-/** Re-exported for callers that validate user paths up front. */
-export { FieldPathError };
 
 type Style = 'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE';
 

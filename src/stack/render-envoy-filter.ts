@@ -69,18 +69,16 @@ export function renderEnvoyFilter(o: Options, plan: DomainPlan): Resource {
       },
     ];
   }
-  const sniCluster = (lane: Lane) => ({
+  const sniCluster = ({ cluster, listener }: ReturnType<typeof laneNames>) => ({
     applyTo: 'CLUSTER',
     match: { context: 'GATEWAY' },
     patch: {
       operation: 'ADD',
       value: {
-        name: laneNames(o, lane).cluster,
+        name: cluster,
         load_assignment: {
-          cluster_name: laneNames(o, lane).cluster,
-          endpoints: [
-            { lb_endpoints: [{ endpoint: { address: { envoy_internal_address: { server_listener_name: laneNames(o, lane).listener } } } }] },
-          ],
+          cluster_name: cluster,
+          endpoints: [{ lb_endpoints: [{ endpoint: { address: { envoy_internal_address: { server_listener_name: listener } } } }] }],
         },
       },
     },
@@ -161,8 +159,8 @@ export function renderEnvoyFilter(o: Options, plan: DomainPlan): Resource {
   const [first, ...others] = plan.lanes;
   // The post's order for the first lane; each further lane adds its cluster, listener and patch.
   const configPatches = [
-    ...(first ? [sniCluster(first), forwardCluster, listener(first), merge(first)] : [forwardCluster]),
-    ...others.flatMap((l) => [sniCluster(l), listener(l), merge(l)]),
+    ...(first ? [sniCluster(laneNames(o, first)), forwardCluster, listener(first), merge(first)] : [forwardCluster]),
+    ...others.flatMap((l) => [sniCluster(laneNames(o, l)), listener(l), merge(l)]),
   ];
   return {
     apiVersion: 'networking.istio.io/v1alpha3',
