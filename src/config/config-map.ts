@@ -1,19 +1,7 @@
+import { CONFIG_MAP_KEY_TABLE } from '../generated/domain-list.js';
 import { error, type Result } from '../krm/results.js';
 
-/** Each ConfigMap data key and the DomainList spec path it stands for. */
-const KEYS: Record<string, { spec: string[]; type: 'list' | 'string' | 'integer' | 'boolean' }> = {
-  domains: { spec: ['domains'], type: 'list' },
-  gatewayNamespace: { spec: ['gateway', 'namespace'], type: 'string' },
-  gatewayName: { spec: ['gateway', 'name'], type: 'string' },
-  gatewayServicePort: { spec: ['gateway', 'servicePort'], type: 'integer' },
-  gatewayTargetPort: { spec: ['gateway', 'targetPort'], type: 'integer' },
-  routingNamespace: { spec: ['routingNamespace'], type: 'string' },
-  upstreamPort: { spec: ['upstreamPort'], type: 'integer' },
-  dnsLookupFamily: { spec: ['dnsLookupFamily'], type: 'string' },
-  accessLogging: { spec: ['accessLogging'], type: 'boolean' },
-  generate: { spec: ['generate'], type: 'boolean' },
-  check: { spec: ['check'], type: 'boolean' },
-};
+const KEYS = CONFIG_MAP_KEY_TABLE;
 
 /** The ConfigMap's data keys the function reads. */
 export const CONFIG_MAP_KEYS = Object.keys(KEYS);
@@ -46,7 +34,7 @@ export function fromConfigMap(cm: Record<string, unknown>): ConvertedConfigMap {
       }));
     }
     for (const [key, value] of Object.entries(data)) {
-      const def = KEYS[key];
+      const def = Object.hasOwn(KEYS, key) ? KEYS[key] : undefined;
       if (!def) {
         results.push(error(`unknown ConfigMap key ${JSON.stringify(key)} at data.${key} (known keys: ${CONFIG_MAP_KEYS.join(', ')})`, {
           field: { path: `data.${key}` },

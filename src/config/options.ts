@@ -1,54 +1,26 @@
+import type {
+  CidrRule,
+  DnsSpec,
+  DomainListSpec,
+  DomainSpec,
+  HighAvailabilitySpec,
+  ProductionSpec,
+  Target,
+  TargetSelector,
+  TeamSpec,
+} from '../generated/domain-list.js';
+
+// The config's types come from schema/domain-list.schema.json (scripts/schema-types.mjs).
+export type { DomainListSpec, DomainSpec, HighAvailabilitySpec, ProductionSpec, Target, TargetSelector, TeamSpec };
+
 /** DNS lookup families Envoy's DNS cache accepts. */
-export type DnsLookupFamily = 'V4_ONLY' | 'V6_ONLY' | 'AUTO' | 'V4_PREFERRED' | 'ALL';
+export type DnsLookupFamily = NonNullable<DomainListSpec['dnsLookupFamily']>;
 
-/** Which items a user-defined target applies to; every given field must match. */
-export interface TargetSelector {
-  group?: string;
-  kind?: string;
-  name?: string;
-  namespace?: string;
-  annotations?: Record<string, string>;
-}
-
-/** A user-defined place for the list (`spec.targets[]`). */
-export interface Target {
-  select?: TargetSelector;
-  path: string;
-  format?: string;
-}
-
-/** `spec.production.highAvailability` as written. */
-export interface HighAvailabilitySpec {
-  replicas?: number;
-  minAvailable?: number;
-  maxReplicas?: number;
-  targetCPUUtilization?: number;
-  cpuRequest?: string;
-  memoryRequest?: string;
-  zoneKey?: string;
-}
-
-/** A domain as written: a name, or a name with its upstream ports. */
-export type DomainSpec = string | { name: string; ports?: number[] };
-
-/** One team's allowlist (`spec.production.teams[]`). */
-export interface TeamSpec {
-  name: string;
-  namespaces: string[];
-  domains: DomainSpec[];
-}
-
-/** `spec.production` as written. */
-export interface ProductionSpec {
-  recommended?: boolean;
-  trustDomain?: string;
-  namespaces?: string[];
-  teams?: TeamSpec[];
-  sidecars?: boolean;
-  networkPolicies?: boolean;
-  authorization?: boolean;
-  gatewayTelemetry?: boolean;
-  highAvailability?: HighAvailabilitySpec;
+/** A destination outside the cluster's pods that application namespaces may reach. */
+export interface CidrDestination {
+  cidr: string;
+  /** Every port when absent. */
+  ports?: number[];
 }
 
 /** Production parts of one run, defaults filled in; `highAvailability` absent when off. */
@@ -60,48 +32,77 @@ export interface Production {
   networkPolicies: boolean;
   authorization: boolean;
   gatewayTelemetry: boolean;
+  guard: boolean;
   highAvailability?: Required<HighAvailabilitySpec>;
+  exemptNamespaces: string[];
+  sidecarHosts: string[];
+  egressCIDRs: CidrDestination[];
+  dns: Required<DnsSpec>;
+  /** Ranges the gateway may not dial, IPv4 and IPv6 together. */
+  externalExcept: string[];
 }
 
-/** `spec` of a DomainList as the schema accepts it: every option optional but the list. */
-export interface DomainListSpec {
-  domains: DomainSpec[];
-  gateway?: { namespace?: string; name?: string; servicePort?: number; targetPort?: number };
-  routingNamespace?: string;
-  upstreamPort?: number;
-  dnsLookupFamily?: DnsLookupFamily;
-  accessLogging?: boolean;
-  generate?: boolean;
-  check?: boolean;
-  targets?: Target[];
-  production?: ProductionSpec;
+/** Limits of the forwarder's clusters and DNS caches. */
+export interface Forwarder {
+  maxConnections: number;
+  maxPendingRequests: number;
+  maxRequests: number;
+  dnsCache: { maxHosts: number; maxPendingRequests: number };
 }
 
 /** The options of one run, defaults filled in (the defaults reproduce the post). */
 export interface Options {
   /** metadata.name of the config: the value of the opt-in annotation. */
   listName: string;
-  gateway: { namespace: string; name: string; servicePort: number; targetPort: number };
+  gateway: { namespace: string; name: string; servicePort: number; targetPort: number; createNamespace: boolean };
   routingNamespace: string;
+  rootNamespace: string;
+  clusterDomain: string;
   upstreamPort: number;
   dnsLookupFamily: DnsLookupFamily;
   accessLogging: boolean;
   generate: boolean;
   check: boolean;
   targets: Target[];
+  forwarder: Forwarder;
   production: Production;
 }
 
 /** Option values of the post "Routing egress traffic to wildcard destinations". */
 export const DEFAULTS = {
-  gateway: { namespace: 'istio-egress', name: 'egressgateway', servicePort: 443, targetPort: 8443 },
+  gateway: { namespace: 'istio-egress', name: 'egressgateway', servicePort: 443, targetPort: 8443, createNamespace: false },
   routingNamespace: 'istio-system',
+  rootNamespace: 'istio-system',
+  clusterDomain: 'cluster.local',
   upstreamPort: 443,
   dnsLookupFamily: 'V4_ONLY',
   accessLogging: true,
   generate: true,
   check: false,
-} as const satisfies Omit<Options, 'listName' | 'targets' | 'production'>;
+} as const satisfies Omit<Options, 'listName' | 'targets' | 'production' | 'forwarder'>;
+
+/** Circuit-breaker thresholds well above Envoy's 1,024 default, and Envoy's own DNS cache defaults, written out. */
+export const FORWARDER_DEFAULTS: Forwarder = {
+  maxConnections: 100_000,
+  maxPendingRequests: 100_000,
+  maxRequests: 100_000,
+  dnsCache: { maxHosts: 1024, maxPendingRequests: 1024 },
+};
+
+/** kube-dns / CoreDNS as kubeadm, GKE, EKS and AKS run it, and node-local DNS at its documented address. */
+export const DNS_DEFAULTS: Required<DnsSpec> = {
+  namespace: 'kube-system',
+  podSelector: { 'k8s-app': 'kube-dns' },
+  ports: [53],
+  nodeLocalAddresses: ['169.254.20.10'],
+  serviceIPs: [],
+};
+
+/** Private (RFC 1918), link-local, carrier-grade NAT, IPv6 unique-local and link-local ranges. */
+export const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10', 'fc00::/7', 'fe80::/10'];
+
+/** The NAT64 well-known prefix: an IPv6 name there reaches an IPv4 address, private ones included. */
+export const NAT64_PREFIX = '64:ff9b::/96';
 
 /** What `highAvailability` (or `recommended`) means when a field is left out. */
 function highAvailability(ha: HighAvailabilitySpec): Required<HighAvailabilitySpec> {
@@ -117,6 +118,10 @@ function highAvailability(ha: HighAvailabilitySpec): Required<HighAvailabilitySp
   };
 }
 
+function cidrDestination(rule: CidrRule): CidrDestination {
+  return typeof rule === 'string' ? { cidr: rule } : { cidr: rule.cidr, ...(rule.ports ? { ports: rule.ports } : {}) };
+}
+
 /** Each production part is on when set, or when `recommended` is and the part is not set to false. */
 function production(p: ProductionSpec = {}): Production {
   const on = (v: boolean | undefined) => v ?? p.recommended ?? false;
@@ -129,7 +134,13 @@ function production(p: ProductionSpec = {}): Production {
     networkPolicies: on(p.networkPolicies),
     authorization: on(p.authorization),
     gatewayTelemetry: on(p.gatewayTelemetry),
+    guard: on(p.guard),
     ...(ha ? { highAvailability: highAvailability(ha) } : {}),
+    exemptNamespaces: p.exemptNamespaces ?? [],
+    sidecarHosts: p.sidecarHosts ?? [],
+    egressCIDRs: (p.egressCIDRs ?? []).map(cidrDestination),
+    dns: { ...DNS_DEFAULTS, ...p.dns },
+    externalExcept: [...(p.externalExcept ?? PRIVATE_RANGES), ...(p.nat64 ? [NAT64_PREFIX] : [])],
   };
 }
 
@@ -140,16 +151,25 @@ export function appNamespaces(p: Production): string[] {
 
 /** Fills defaults into a validated spec. */
 export function withDefaults(spec: DomainListSpec, listName: string): Options {
+  const f = spec.forwarder ?? {};
   return {
     listName,
     gateway: { ...DEFAULTS.gateway, ...spec.gateway },
     routingNamespace: spec.routingNamespace ?? DEFAULTS.routingNamespace,
+    rootNamespace: spec.rootNamespace ?? DEFAULTS.rootNamespace,
+    clusterDomain: spec.clusterDomain ?? DEFAULTS.clusterDomain,
     upstreamPort: spec.upstreamPort ?? DEFAULTS.upstreamPort,
     dnsLookupFamily: spec.dnsLookupFamily ?? DEFAULTS.dnsLookupFamily,
     accessLogging: spec.accessLogging ?? DEFAULTS.accessLogging,
     generate: spec.generate ?? DEFAULTS.generate,
     check: spec.check ?? DEFAULTS.check,
     targets: spec.targets ?? [],
+    forwarder: {
+      maxConnections: f.maxConnections ?? FORWARDER_DEFAULTS.maxConnections,
+      maxPendingRequests: f.maxPendingRequests ?? FORWARDER_DEFAULTS.maxPendingRequests,
+      maxRequests: f.maxRequests ?? FORWARDER_DEFAULTS.maxRequests,
+      dnsCache: { ...FORWARDER_DEFAULTS.dnsCache, ...f.dnsCache },
+    },
     production: production(spec.production),
   };
 }
