@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runFunction } from '../src/run.js';
 import { domainList, fourPlaces, ofKind, parseOutput, resourceList, resultsOf, ROOT } from './helpers.js';
 import { allProblems, wiringProblems } from './support/istio-rules.js';
+import { lockdownProblems } from './support/lockdown-rules.js';
 
 function render(domains: string[], extra = '') {
   const out = runFunction(resourceList([], domainList(domains, extra)));
@@ -19,8 +20,11 @@ describe('every golden output passes the Envoy proto, Istio schema and CEL check
     it(c, () => {
       const { items } = parseOutput(readFileSync(join(dir, c, 'expected.yaml'), 'utf8'));
       expect(allProblems(items)).toEqual([]);
-      // Wiring is the function's own work only where it rendered the whole stack.
-      if (meta.items?.length === 0) expect(wiringProblems(items)).toEqual([]);
+      // Wiring and lockdown are the function's own work only where it rendered the whole stack.
+      if (meta.items?.length === 0) {
+        expect(wiringProblems(items)).toEqual([]);
+        expect(lockdownProblems(items)).toEqual([]);
+      }
     });
   }
 });
@@ -101,7 +105,7 @@ describe('EnvoyFilter scoping and safety', () => {
     const { parsed } = render(['a.example.com'], 'gateway: {name: egw, targetPort: 9443}');
     const [ef] = ofKind(parsed, 'EnvoyFilter');
     const [deploy] = ofKind(parsed, 'Deployment');
-    expect(ef!.spec.workloadSelector).toEqual({ labels: { istio: 'egw' } });
+    expect(ef!.spec.workloadSelector).toEqual({ labels: { 'wildcard-egress.dev/gateway': 'egw' } });
     expect(deploy!.spec.template.metadata.labels).toMatchObject(ef!.spec.workloadSelector.labels);
     const merge = ef!.spec.configPatches.find((p: any) => p.patch.operation === 'MERGE');
     expect(merge.match.listener.portNumber).toBe(9443);

@@ -1,24 +1,29 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runFunction } from '../src/run.js';
 import { ofKind, parseOutput, resourceList, ROOT } from './helpers.js';
 import { allProblems, wiringProblems } from './support/istio-rules.js';
+import { lockdownProblems } from './support/lockdown-rules.js';
 
+/** Renders a golden case's config with no items; a failed render throws (inside the test that asked). */
 function renderCase(name: string) {
   const out = runFunction(resourceList([], readFileSync(`${ROOT}testdata/${name}/config.yaml`, 'utf8')));
-  expect(out.exitCode).toBe(0);
+  if (out.exitCode !== 0) throw new Error(`testdata/${name} failed to render:\n${out.stderr}`);
   return parseOutput(out.stdout);
 }
 
 const listenerOf = (ef: any, name: string) => ef.spec.configPatches.find((p: any) => p.applyTo === 'LISTENER' && p.patch.value.name === name)?.patch.value;
 
 describe('a domain on port 8443', () => {
-  const out = renderCase('port-8443');
-  const [svc] = ofKind(out, 'Service');
-  const [gw] = ofKind(out, 'Gateway');
-  const [vs] = ofKind(out, 'VirtualService');
-  const [se] = ofKind(out, 'ServiceEntry');
-  const [ef] = ofKind(out, 'EnvoyFilter');
+  let out: ReturnType<typeof renderCase>;
+  let svc: any, gw: any, vs: any, ef: any;
+  beforeAll(() => {
+    out = renderCase('port-8443');
+    [svc] = ofKind(out, 'Service');
+    [gw] = ofKind(out, 'Gateway');
+    [vs] = ofKind(out, 'VirtualService');
+    [ef] = ofKind(out, 'EnvoyFilter');
+  });
 
   it('gets its own gateway port, Service port and Gateway server; the post lane keeps 443 → 8443', () => {
     expect(svc!.spec.ports).toEqual([
@@ -35,8 +40,14 @@ describe('a domain on port 8443', () => {
     ]);
   });
 
-  it('gets a ServiceEntry port and an internal listener whose port_value is 8443, patched in on its gateway port', () => {
-    expect(se!.spec.ports).toEqual([{ number: 443, name: 'tls', protocol: 'TLS' }, { number: 8443, name: 'tls-8443', protocol: 'TLS' }]);
+  it('gets a ServiceEntry of its own for its two ports; the names on 443 only keep a ServiceEntry with 443 only', () => {
+    expect(ofKind(out, 'ServiceEntry').map((se) => [se.metadata.name, se.spec.hosts, se.spec.ports.map((p: any) => `${p.name}/${p.number}`)])).toEqual([
+      ['wildcard', ['*.wikipedia.org'], ['tls/443']],
+      ['wildcard-ports-443-8443', ['api.example.com'], ['tls/443', 'tls-8443/8443']],
+    ]);
+  });
+
+  it('gets an internal listener whose port_value is 8443, patched in on its gateway port', () => {
     const listener = listenerOf(ef, 'sni_listener_8443');
     expect(listener.filter_chains[0].filter_chain_match.server_names).toEqual(['api.example.com']);
     expect(listener.filter_chains[0].filters[0].typed_config.port_value).toBe(8443);
@@ -47,12 +58,17 @@ describe('a domain on port 8443', () => {
   it('passes the Envoy proto, Istio schema and wiring checks', () => {
     expect(allProblems(out.items)).toEqual([]);
     expect(wiringProblems(out.items)).toEqual([]);
+    expect(lockdownProblems(out.items)).toEqual([]);
   });
 });
 
 describe('two teams', () => {
-  const out = renderCase('teams');
-  const sidecars = Object.fromEntries(ofKind(out, 'Sidecar').map((s) => [s.metadata.namespace, s.spec.egress[0].hosts.filter((h: string) => h.startsWith('istio-system/'))]));
+  let out: ReturnType<typeof renderCase>;
+  let sidecars: Record<string, string[]>;
+  beforeAll(() => {
+    out = renderCase('teams');
+    sidecars = Object.fromEntries(ofKind(out, 'Sidecar').map((s) => [s.metadata.namespace, s.spec.egress[0].hosts.filter((h: string) => h.startsWith('istio-system/'))]));
+  });
 
   it('keeps each team to its own domains at the sidecar', () => {
     expect(sidecars).toEqual({
@@ -63,7 +79,7 @@ describe('two teams', () => {
     });
   });
 
-  it('routes a team\'s names from its namespaces only, into its own lane, before the shared lane', () => {
+  it('routes a team\'s names from its namespaces into its own lane first; then every namespace gets a route per port for every listed name', () => {
     const [vs] = ofKind(out, 'VirtualService');
     const routes = vs!.spec.tls.map((t: any) => ({
       from: t.match.map((m: any) => m.sourceNamespace ?? '*'),
@@ -74,8 +90,12 @@ describe('two teams', () => {
       { from: ['ci', 'release'], port: 443, names: ['github.com', '*.npmjs.org'] },
       { from: ['ci', 'release'], port: 8443, names: ['github.com'] },
       { from: ['payments'], port: 443, names: ['*.paypal.com', 'api.stripe.com'] },
-      { from: ['*'], port: 443, names: ['*.wikipedia.org'] },
+      // Without these, a namespace outside the team would see the team's ServiceEntry hosts with no route for them,
+      // and istiod would send them straight out (original destination): they go to the gateway, which refuses them.
+      { from: ['*'], port: 443, names: ['github.com', '*.paypal.com', 'api.stripe.com', '*.npmjs.org', '*.wikipedia.org'] },
+      { from: ['*'], port: 8443, names: ['github.com'] },
     ]);
+    expect(vs!.spec.tls.map((t: any) => t.route[0].destination.port.number)).toEqual([8444, 8445, 8446, 443, 8445]);
   });
 
   it('admits each team only on its own lanes at the gateway', () => {
@@ -94,6 +114,7 @@ describe('two teams', () => {
   it('passes the Envoy proto, Istio schema and wiring checks', () => {
     expect(allProblems(out.items)).toEqual([]);
     expect(wiringProblems(out.items)).toEqual([]);
+    expect(lockdownProblems(out.items)).toEqual([]);
   });
 
   it('refuses a team name used twice', () => {
@@ -105,10 +126,13 @@ describe('two teams', () => {
 });
 
 describe('the wiring check itself', () => {
-  const out = renderCase('port-8443');
+  let out: ReturnType<typeof renderCase>;
+  beforeAll(() => {
+    out = renderCase('port-8443');
+  });
   const broken: Record<string, [mutate: (items: any[]) => void, problem: RegExp]> = {
     'a Service port that leads to no Gateway server': [(items) => { items.find((i) => i.kind === 'Service').spec.ports[1].targetPort = 9999; }, /Service targetPort 9999 is not a Gateway port/],
-    'a listener whose names differ from its route': [(items) => { listenerOf(items.find((i) => i.kind === 'EnvoyFilter'), 'sni_listener_8443').filter_chains[0].filter_chain_match.server_names = ['x.org']; }, /server_names differ/],
+    'a listener with a name no route carries': [(items) => { listenerOf(items.find((i) => i.kind === 'EnvoyFilter'), 'sni_listener_8443').filter_chains[0].filter_chain_match.server_names = ['x.org']; }, /name x\.org is not among the route's sniHosts/],
     'a listener on the wrong upstream port': [(items) => { listenerOf(items.find((i) => i.kind === 'EnvoyFilter'), 'sni_listener_8443').filter_chains[0].filters[0].typed_config.port_value = 443; }, /port_value 443 is not the matched port 8443/],
     'a Gateway selector that selects nothing': [(items) => { items.find((i) => i.kind === 'Gateway').spec.selector = { istio: 'nothing' }; }, /Gateway selector does not select/],
   };

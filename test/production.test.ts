@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runFunction } from '../src/run.js';
 import { domainList, ofKind, parseOutput, resourceList, withoutResults } from './helpers.js';
 import { allProblems, wiringProblems } from './support/istio-rules.js';
+import { lockdownProblems } from './support/lockdown-rules.js';
 
 const DOMAINS = ['*.wikipedia.org', 'api.github.com'];
 
@@ -13,10 +14,17 @@ function render(production: string, domains = DOMAINS) {
 const selects = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 describe('production: the recommended set', () => {
-  const { parsed, exitCode } = render('recommended: true\nnamespaces: [shop, billing]');
-  const items = parsed.items;
-  const [deploy] = ofKind(parsed, 'Deployment');
-  const podLabels = deploy!.spec.template.metadata.labels;
+  let parsed: ReturnType<typeof render>['parsed'];
+  let exitCode: number;
+  let items: any[];
+  let deploy: any;
+  let podLabels: Record<string, string>;
+  beforeAll(() => {
+    ({ parsed, exitCode } = render('recommended: true\nnamespaces: [shop, billing]'));
+    items = parsed.items;
+    [deploy] = ofKind(parsed, 'Deployment');
+    podLabels = deploy.spec.template.metadata.labels;
+  });
 
   it('renders the stack plus Sidecars, NetworkPolicies, the AuthorizationPolicy, PDB and HPA, and passes every check', () => {
     expect(exitCode).toBe(0);
@@ -24,9 +32,11 @@ describe('production: the recommended set', () => {
       'Sidecar/shop', 'Sidecar/billing',
       'NetworkPolicy/shop', 'NetworkPolicy/billing', 'NetworkPolicy/istio-egress',
       'AuthorizationPolicy/istio-egress', 'PodDisruptionBudget/istio-egress', 'HorizontalPodAutoscaler/istio-egress',
+      'ValidatingAdmissionPolicy/undefined', 'ValidatingAdmissionPolicyBinding/undefined',
     ]);
     expect(allProblems(items)).toEqual([]);
     expect(wiringProblems(items)).toEqual([]);
+    expect(lockdownProblems(items)).toEqual([]);
   });
 
   it('denies by default at the sidecar: REGISTRY_ONLY, and egress hosts are the gateway and the list', () => {
@@ -36,16 +46,28 @@ describe('production: the recommended set', () => {
     }
   });
 
-  it('denies by default on the network: apps reach pods and DNS only; the gateway leaves only on the upstream port', () => {
+  it('denies by default on the network: apps reach pods and the cluster\'s DNS only; the gateway reaches istiod, DNS and public addresses on the upstream port', () => {
     const [shop, , gateway] = ofKind(parsed, 'NetworkPolicy');
-    expect(shop!.spec).toEqual({
-      podSelector: {},
-      policyTypes: ['Egress'],
-      egress: [{ to: [{ namespaceSelector: {} }] }, { ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }],
-    });
+    const dns = [
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+      },
+      { to: [{ ipBlock: { cidr: '169.254.20.10/32' } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+    ];
+    expect(shop!.spec).toEqual({ podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: {} }] }, ...dns] });
     expect(selects(gateway!.spec.podSelector.matchLabels, podLabels)).toBe(true);
-    const external = gateway!.spec.egress.filter((r: any) => r.to?.some((t: any) => t.ipBlock));
-    expect(external).toEqual([{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }], ports: [{ protocol: 'TCP', port: 443 }] }]);
+    expect(gateway!.spec.egress).toEqual([
+      {
+        to: [
+          { ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10'] } },
+          { ipBlock: { cidr: '::/0', except: ['fc00::/7', 'fe80::/10'] } },
+        ],
+        ports: [{ protocol: 'TCP', port: 443 }],
+      },
+      { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } }, podSelector: { matchLabels: { app: 'istiod' } } }], ports: [{ protocol: 'TCP', port: 15012 }] },
+      ...dns,
+    ]);
   });
 
   it('admits only mesh identities of the namespaces at the gateway TLS port', () => {
@@ -55,8 +77,8 @@ describe('production: the recommended set', () => {
     expect(ap!.spec.rules).toEqual([{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/*', 'cluster.local/ns/billing/sa/*'] } }], to: [{ operation: { ports: ['8443'] } }] }]);
   });
 
-  it('keeps the gateway up: replicas, requests, zone spread, PDB below replicas, HPA on the Deployment', () => {
-    expect(deploy!.spec.replicas).toBe(3);
+  it('keeps the gateway up: requests, zone spread, PDB below replicas, HPA on the Deployment, which leaves the replica count to it', () => {
+    expect(deploy!.spec).not.toHaveProperty('replicas');
     expect(deploy!.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' } });
     const spread = deploy!.spec.template.spec.topologySpreadConstraints;
     expect(spread.map((c: any) => c.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
@@ -96,7 +118,7 @@ describe('production: parts one by one', () => {
 
   it('takes high-availability settings', () => {
     const { parsed } = render('highAvailability: {replicas: 4, minAvailable: 3, maxReplicas: 10, cpuRequest: 250m, zoneKey: example.com/rack}');
-    expect(ofKind(parsed, 'Deployment')[0]!.spec.replicas).toBe(4);
+    expect(ofKind(parsed, 'HorizontalPodAutoscaler')[0]!.spec.minReplicas).toBe(4);
     expect(ofKind(parsed, 'PodDisruptionBudget')[0]!.spec.minAvailable).toBe(3);
     expect(ofKind(parsed, 'HorizontalPodAutoscaler')[0]!.spec.maxReplicas).toBe(10);
     expect(ofKind(parsed, 'Deployment')[0]!.spec.template.spec.topologySpreadConstraints[0].topologyKey).toBe('example.com/rack');

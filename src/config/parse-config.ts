@@ -13,7 +13,7 @@ export interface ConfigOutcome {
   results: Result[];
 }
 
-const NO_PLAN: DomainPlan = { all: [], lanes: [] };
+const NO_PLAN: DomainPlan = { all: [], lanes: [], routes: [], portGroups: [] };
 
 export const DOMAIN_LIST_API_VERSION = 'wildcard-egress.dev/v1alpha1';
 
@@ -85,6 +85,16 @@ function productionProblems(o: Options, file?: Result['file']): Result[] {
   const needNamespaces = (['sidecars', 'networkPolicies', 'authorization'] as const).filter((k) => p[k]);
   if (needNamespaces.length > 0 && appNamespaces(p).length === 0) {
     out.push(at('spec.production.namespaces', `spec.production.namespaces lists no namespace, which ${needNamespaces.join(', ')} need`));
+  }
+  if (p.teams && p.teams.length > 0) {
+    // The shared lane must admit someone by identity, and team isolation is enforced at the gateway:
+    // without both, every mesh identity could use the shared list, or any team's lane.
+    if (p.namespaces.length === 0) {
+      out.push(at('spec.production.namespaces', 'spec.production.teams needs spec.production.namespaces: the namespaces that may use spec.domains (without them the shared lane would admit every mesh identity)'));
+    }
+    if (!p.authorization) {
+      out.push(at('spec.production.authorization', 'spec.production.teams needs spec.production.authorization: a team is kept to its own lane by the gateway\'s AuthorizationPolicy', false));
+    }
   }
   const ha = p.highAvailability;
   if (ha && ha.minAvailable >= ha.replicas) {

@@ -1,5 +1,6 @@
 import type { Options } from '../config/options.js';
-import { warning, type Result } from '../krm/results.js';
+import { error, warning, type Result } from '../krm/results.js';
+import { fnv1a } from '../util/fnv1a.js';
 import { foldCovered } from './fold-covered.js';
 import type { Domain } from './normalize-domain.js';
 import { compareDomains, type DomainEntry } from './normalize-list.js';
@@ -21,28 +22,79 @@ export interface Lane {
   gatewayPort: number;
   /** Port of the gateway Service that sidecars send this lane's traffic to. */
   servicePort: number;
+  /** Name of the lane's Service port and Gateway server port: a DNS-1123 label. */
+  portName: string;
+  /** Envoy cluster that leads into the lane's internal listener. */
+  cluster: string;
+  /** The lane's internal listener. */
+  listener: string;
+  /** `''` for the shared list; otherwise the team: each scope has its own forward-proxy cluster and DNS cache. */
+  scope: string;
   domains: Domain[];
 }
 
-/** The whole list: every name once (for hosts that ignore ports), and the lanes. */
+/** One VirtualService tls route of the plan, in the order Istio must try them. */
+export interface Route {
+  /** The lane the route sends to. */
+  lane: Lane;
+  /** Upstream port it matches. */
+  port: number;
+  sniHosts: Domain[];
+  /** Namespaces it applies to (`sourceNamespace`, one match each); absent: every namespace. */
+  sourceNamespaces?: string[];
+}
+
+/** Names that share the same upstream ports: one ServiceEntry (or a run of them, 256 hosts each). */
+export interface PortGroup {
+  ports: number[];
+  hosts: Domain[];
+}
+
+/** The whole list: every name once (for hosts that ignore ports), the lanes, routes and port groups. */
 export interface DomainPlan {
   all: Domain[];
   lanes: Lane[];
+  routes: Route[];
+  portGroups: PortGroup[];
 }
+
+/** Ports Istio's proxies use on every pod (15000 admin … 15090 Prometheus): no gateway port goes there. */
+export const RESERVED_PORTS = { from: 15000, to: 15090 };
+
+const isReserved = (port: number) => port >= RESERVED_PORTS.from && port <= RESERVED_PORTS.to;
+
+/** Kubernetes port names are DNS-1123 labels of at most 63 characters. */
+const MAX_PORT_NAME = 63;
 
 /** Sorted, de-duplicated names with every name a listed wildcard covers left out. */
 function folded(domains: Iterable<Domain>): { kept: Domain[]; folded: ReturnType<typeof foldCovered>['folded'] } {
   return foldCovered([...new Set(domains)].sort(compareDomains));
 }
 
+/** `tls-egress<suffix>`, or, past 63 characters, its head and a hash of the whole suffix. */
+export function lanePortName(suffix: string): string {
+  const full = `tls-egress${suffix}`;
+  if (full.length <= MAX_PORT_NAME) return full;
+  const hash = fnv1a(suffix);
+  return `${full.slice(0, MAX_PORT_NAME - hash.length - 1).replace(/-+$/, '')}-${hash}`;
+}
+
+interface Group {
+  team?: string;
+  port: number;
+  entries: DomainEntry[];
+}
+
 /**
  * Groups the accepted entries into lanes, folds each lane's names (with a
- * warning per name left out), and numbers the lanes' ports: the post's lane
- * keeps the configured ports, every further lane takes the next gateway port.
+ * warning per name left out), numbers the lanes' ports (the post's lane keeps
+ * the configured ports; every further lane takes the next free gateway port
+ * outside Istio's reserved range), names them, and orders the routes.
+ * Name clashes between lanes are errors that name both.
  */
 export function planDomains(entries: readonly DomainEntry[], o: Options): { plan: DomainPlan; results: Result[] } {
   const results: Result[] = [];
-  const groups = new Map<string, { team?: string; port: number; entries: DomainEntry[] }>();
+  const groups = new Map<string, Group>();
   for (const e of entries) {
     for (const port of e.ports ?? [o.upstreamPort]) {
       const key = `${e.team ?? ''}|${port}`;
@@ -50,7 +102,7 @@ export function planDomains(entries: readonly DomainEntry[], o: Options): { plan
       groups.get(key)!.entries.push(e);
     }
   }
-  const isMain = (g: { team?: string; port: number }) => g.team === undefined && g.port === o.upstreamPort;
+  const isMain = (g: Group) => g.team === undefined && g.port === o.upstreamPort;
   const ordered = [...groups.values()].sort((a, b) => {
     if (isMain(a) !== isMain(b)) return isMain(a) ? -1 : 1;
     const ta = a.team ?? '';
@@ -58,7 +110,20 @@ export function planDomains(entries: readonly DomainEntry[], o: Options): { plan
     return ta < tb ? -1 : ta > tb ? 1 : a.port - b.port;
   });
   const teamNamespaces = new Map((o.production.teams ?? []).map((t) => [t.name, t.namespaces]));
-  const lanes = ordered.map((g, i): Lane => {
+  if (isReserved(o.gateway.targetPort)) {
+    results.push(error(`gateway targetPort ${o.gateway.targetPort} is in ${RESERVED_PORTS.from}-${RESERVED_PORTS.to}, the ports Istio's proxies use on every pod: choose another`, {
+      field: { path: 'spec.gateway.targetPort', currentValue: o.gateway.targetPort },
+    }));
+  }
+  const usedPorts = new Set([o.gateway.targetPort, o.gateway.servicePort]);
+  let next = o.gateway.targetPort;
+  const nextFreePort = () => {
+    do next++;
+    while (usedPorts.has(next) || isReserved(next));
+    usedPorts.add(next);
+    return next;
+  };
+  const lanes = ordered.map((g): Lane => {
     const suffix = isMain(g) ? '' : `${g.team ? `-${g.team}` : ''}${g.port !== o.upstreamPort ? `-${g.port}` : ''}`;
     const { kept, folded: dropped } = folded(g.entries.map((e) => e.domain));
     const where = [g.team ? `team ${g.team}` : '', g.port !== o.upstreamPort ? `port ${g.port}` : ''].filter(Boolean).join(', ');
@@ -68,7 +133,8 @@ export function planDomains(entries: readonly DomainEntry[], o: Options): { plan
         field: { path: entry.raw.path, currentValue: entry.raw.value },
       }));
     }
-    const gatewayPort = i === 0 && isMain(g) ? o.gateway.targetPort : o.gateway.targetPort + i + (isMain(ordered[0]!) ? 0 : 1);
+    const gatewayPort = isMain(g) ? o.gateway.targetPort : nextFreePort();
+    const envoySuffix = suffix.replaceAll('-', '_');
     return {
       suffix,
       ...(g.team ? { team: g.team } : {}),
@@ -76,8 +142,91 @@ export function planDomains(entries: readonly DomainEntry[], o: Options): { plan
       upstreamPort: g.port,
       gatewayPort,
       servicePort: isMain(g) ? o.gateway.servicePort : gatewayPort,
+      portName: lanePortName(suffix),
+      cluster: `sni_cluster${envoySuffix}`,
+      listener: `sni_listener${envoySuffix}`,
+      scope: g.team ?? '',
       domains: kept,
     };
   });
-  return { plan: { all: folded(entries.map((e) => e.domain)).kept, lanes }, results };
+  results.push(...laneClashes(lanes));
+  for (const lane of lanes) {
+    if (lane.gatewayPort > 65535) {
+      results.push(error(`lane ${laneLabel(lane)} would need gateway port ${lane.gatewayPort}, past 65535: lower spec.gateway.targetPort`, {
+        field: { path: 'spec.gateway.targetPort', currentValue: o.gateway.targetPort },
+      }));
+    }
+  }
+  const all = folded(entries.map((e) => e.domain)).kept;
+  return { plan: { all, lanes, routes: planRoutes(lanes), portGroups: planPortGroups(lanes, o.upstreamPort) }, results };
+}
+
+/** How a lane is named in messages: `team payments, port 8443`, or `the shared list, port 443`. */
+export function laneLabel(lane: Lane): string {
+  return `${lane.team ? `team ${JSON.stringify(lane.team)}` : 'the shared list'}, port ${lane.upstreamPort}`;
+}
+
+/** Two lanes whose names would collide (team `x` on 8443 and team `x-8443` on 443): an error naming both. */
+function laneClashes(lanes: readonly Lane[]): Result[] {
+  const bySuffix = new Map<string, Lane>();
+  const out: Result[] = [];
+  for (const lane of lanes) {
+    const other = bySuffix.get(lane.suffix);
+    if (other) {
+      out.push(error(`${laneLabel(other)} and ${laneLabel(lane)} would share the port name ${JSON.stringify(lane.portName)} and the Envoy names ${lane.listener} and ${lane.cluster}: rename the team`, {
+        field: { path: 'spec.production.teams', currentValue: lane.team ?? other.team },
+      }));
+    } else bySuffix.set(lane.suffix, lane);
+  }
+  return out;
+}
+
+/**
+ * Routes in the order Istio tries them: each team lane for its namespaces
+ * (`sourceNamespace`) first; then, per upstream port, one route for every
+ * namespace that carries every name any lane serves on that port, to the
+ * shared lane of that port (or the port's first team lane). Every namespace
+ * that can see a listed (host, port) thus has a route to the gateway for it,
+ * so none falls to a direct, original-destination path; a name the
+ * destination lane does not list is refused there (its internal listener has
+ * no filter chain for it, and the AuthorizationPolicy admits only the lane's
+ * namespaces).
+ */
+function planRoutes(lanes: readonly Lane[]): Route[] {
+  const teamRoutes = lanes.filter((l) => l.team).map((l): Route => ({ lane: l, port: l.upstreamPort, sniHosts: [...l.domains], sourceNamespaces: [...l.namespaces] }));
+  const ports = [...new Set(lanes.map((l) => l.upstreamPort))];
+  const everyone = ports.map((port): Route => {
+    const onPort = lanes.filter((l) => l.upstreamPort === port);
+    const lane = onPort.find((l) => !l.team) ?? onPort[0]!;
+    return { lane, port, sniHosts: folded(onPort.flatMap((l) => l.domains)).kept };
+  });
+  return [...teamRoutes, ...everyone];
+}
+
+/**
+ * Groups names by the set of upstream ports they are served on, so that a
+ * ServiceEntry declares for each host exactly the ports some lane routes:
+ * a (host, port) pair no lane serves would otherwise get istiod's default
+ * original-destination chain, a direct path out.
+ */
+function planPortGroups(lanes: readonly Lane[], mainPort: number): PortGroup[] {
+  const portsOf = new Map<Domain, Set<number>>();
+  for (const port of new Set(lanes.map((l) => l.upstreamPort))) {
+    const names = folded(lanes.filter((l) => l.upstreamPort === port).flatMap((l) => l.domains)).kept;
+    for (const n of names) {
+      if (!portsOf.has(n)) portsOf.set(n, new Set());
+      portsOf.get(n)!.add(port);
+    }
+  }
+  const groups = new Map<string, PortGroup>();
+  for (const [name, set] of portsOf) {
+    const ports = [...set].sort((a, b) => a - b);
+    const key = ports.join(',');
+    if (!groups.has(key)) groups.set(key, { ports, hosts: [] });
+    groups.get(key)!.hosts.push(name);
+  }
+  const isMainGroup = (g: PortGroup) => g.ports.length === 1 && g.ports[0] === mainPort;
+  return [...groups.values()]
+    .map((g) => ({ ...g, hosts: g.hosts.sort(compareDomains) }))
+    .sort((a, b) => (isMainGroup(a) !== isMainGroup(b) ? (isMainGroup(a) ? -1 : 1) : a.ports.join(',') < b.ports.join(',') ? -1 : 1));
 }

@@ -1,21 +1,42 @@
 import type { Options } from '../config/options.js';
 
-/** Names the rendered resources use, all derived from the options (defaults give the post's names). */
+/** Name of every production resource the function renders in an application namespace. */
+export const APP_RESOURCE_NAME = 'wildcard-egress';
+
+/** Label every gateway pod of this project carries; every selector of the stack selects on it alone. */
+export const GATEWAY_LABEL = 'wildcard-egress.dev/gateway';
+
+/**
+ * Names the rendered resources use, all derived from the options (defaults
+ * give the post's names).
+ */
 export function stackNames(o: Options) {
   const gw = o.gateway.name;
+  // istiod reads EnvoyFilters only from the root namespace or the proxy's own, and DestinationRules
+  // only from the client's, the Service's or the root namespace: outside the root namespace both go
+  // to the gateway's namespace. A Telemetry outside the root namespace covers only its own namespace.
+  const inRoot = o.routingNamespace === o.rootNamespace;
   return {
     service: gw,
     deployment: `istio-${gw}`,
     sdsRole: `istio-${gw}-sds`,
-    podLabels: { istio: gw },
+    /** The pods' labels: the post's `istio` label (the Deployment selects on it) and this project's own. */
+    podLabels: { istio: gw, [GATEWAY_LABEL]: gw },
+    /** What every selector of the stack selects: only pods of this project, never a stock `istio: egressgateway`. */
+    selector: { [GATEWAY_LABEL]: gw },
+    /** The Deployment's selector stays the post's: it is immutable on existing installs. */
+    deploymentSelector: { istio: gw },
     gateway: gw,
     destinationRule: gw,
+    destinationRuleNamespace: inRoot ? o.routingNamespace : o.gateway.namespace,
     virtualService: 'direct-wildcard-through-egress-gateway',
     serviceEntry: 'wildcard',
     telemetry: 'mesh-default',
+    telemetryNamespace: o.rootNamespace,
     envoyFilter: 'sni-magic',
+    envoyFilterNamespace: inRoot ? o.routingNamespace : o.gateway.namespace,
     subset: 'wildcard',
-    serviceHost: `${gw}.${o.gateway.namespace}.svc.cluster.local`,
+    serviceHost: `${gw}.${o.gateway.namespace}.svc.${o.clusterDomain}`,
     /** Gateway-listener reference used in VirtualService `gateways`: same namespace, plain name. */
     gatewayRef: gw,
     dummyHost: 'dummy.local',

@@ -11,15 +11,19 @@ export function renderGateway(o: Options, plan: DomainPlan): Resource[] {
   const n = stackNames(o);
   const ns = o.gateway.namespace;
   const ha = o.production.highAvailability;
+  const namespace: Resource[] = o.gateway.createNamespace
+    ? [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }]
+    : [];
   return [
+    ...namespace,
     {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: n.service, namespace: ns },
       spec: {
         type: 'ClusterIP',
-        selector: { ...n.podLabels },
-        ports: plan.lanes.map((l) => ({ port: l.servicePort, name: `tls-egress${l.suffix}`, targetPort: l.gatewayPort })),
+        selector: { ...n.selector },
+        ports: plan.lanes.map((l) => ({ port: l.servicePort, name: l.portName, targetPort: l.gatewayPort })),
       },
     },
     {
@@ -27,8 +31,9 @@ export function renderGateway(o: Options, plan: DomainPlan): Resource[] {
       kind: 'Deployment',
       metadata: { name: n.deployment, namespace: ns },
       spec: {
-        ...(ha ? { replicas: ha.replicas } : {}),
-        selector: { matchLabels: { ...n.podLabels } },
+        // With high availability the HorizontalPodAutoscaler owns the replica count: a `replicas` here would
+        // reset it on every GitOps sync.
+        selector: { matchLabels: { ...n.deploymentSelector } },
         template: {
           metadata: {
             annotations: { 'inject.istio.io/templates': 'gateway' },
@@ -51,7 +56,7 @@ export function renderGateway(o: Options, plan: DomainPlan): Resource[] {
                     maxSkew: 1,
                     topologyKey,
                     whenUnsatisfiable: 'ScheduleAnyway',
-                    labelSelector: { matchLabels: { ...n.podLabels } },
+                    labelSelector: { matchLabels: { ...n.selector } },
                   })),
                 }
               : {}),

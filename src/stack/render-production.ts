@@ -1,22 +1,21 @@
 import { appNamespaces, type Options } from '../config/options.js';
 import { compareDomains } from '../domains/normalize-list.js';
 import type { DomainPlan, Lane } from '../domains/plan.js';
-import { stackNames } from './names.js';
+import { renderGuard } from './render-guard.js';
+import { renderNetworkPolicies } from './render-network-policies.js';
+import { APP_RESOURCE_NAME, stackNames } from './names.js';
 import type { Resource } from './resource.js';
 
-/** Name of every production resource the function renders in an application namespace. */
-export const APP_RESOURCE_NAME = 'wildcard-egress';
-
 /** Whether a namespace may use a lane: a team's lanes serve its namespaces, the shared lanes `namespaces`. */
-function serves(o: Options, lane: Lane, ns: string): boolean {
+export function serves(o: Options, lane: Lane, ns: string): boolean {
   return lane.team ? lane.namespaces.includes(ns) : o.production.namespaces.includes(ns);
 }
 
 /**
  * Deny by default at the sidecar: in each application namespace, a Sidecar
- * that knows only its own namespace, the egress gateway and the names of the
- * lanes the namespace may use, with REGISTRY_ONLY so any other external host
- * fails at the sidecar.
+ * that knows only its own namespace, the egress gateway, the extra hosts the
+ * config names and the names of the lanes the namespace may use, with
+ * REGISTRY_ONLY so any other external host fails at the sidecar.
  */
 function renderSidecars(o: Options, plan: DomainPlan): Resource[] {
   const n = stackNames(o);
@@ -28,56 +27,19 @@ function renderSidecars(o: Options, plan: DomainPlan): Resource[] {
       metadata: { name: APP_RESOURCE_NAME, namespace: ns },
       spec: {
         outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
-        egress: [{ hosts: ['./*', `${o.gateway.namespace}/${n.serviceHost}`, ...names.map((d) => `${o.routingNamespace}/${d}`)] }],
+        egress: [{
+          hosts: ['./*', `${o.gateway.namespace}/${n.serviceHost}`, ...o.production.sidecarHosts, ...names.map((d) => `${o.routingNamespace}/${d}`)],
+        }],
       },
     };
   });
 }
 
-const DNS_PORTS = [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }];
-const ANY_POD = { namespaceSelector: {} };
-
-/**
- * Deny by default on the network: application pods may reach pods in the
- * cluster (the gateway, istiod, their peers) and DNS, nothing outside; the
- * gateway may leave the cluster only on the upstream port.
- */
-function renderNetworkPolicies(o: Options, plan: DomainPlan): Resource[] {
-  const n = stackNames(o);
-  const apps: Resource[] = appNamespaces(o.production).map((ns) => ({
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: { name: APP_RESOURCE_NAME, namespace: ns },
-    spec: {
-      podSelector: {},
-      policyTypes: ['Egress'],
-      egress: [{ to: [ANY_POD] }, { ports: DNS_PORTS }],
-    },
-  }));
-  const gateway: Resource = {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: { name: `${n.deployment}-egress`, namespace: o.gateway.namespace },
-    spec: {
-      podSelector: { matchLabels: { ...n.podLabels } },
-      policyTypes: ['Egress'],
-      egress: [
-        {
-          to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }],
-          ports: [...new Set(plan.lanes.map((l) => l.upstreamPort))].map((port) => ({ protocol: 'TCP', port })),
-        },
-        { to: [ANY_POD] },
-        { ports: DNS_PORTS },
-      ],
-    },
-  };
-  return [...apps, gateway];
-}
-
 /**
  * Defense in depth at the gateway: each lane's gateway port admits only mesh
  * identities (principals) from the namespaces that lane serves, so a team cannot use
- * another team's lane even by addressing the gateway directly. (The names are
+ * another team's lane even by addressing the gateway directly. Every rule names
+ * its principals: a rule without `from` would admit every identity. (The names are
  * checked by each lane's internal listener, whose filter chain matches only
  * them: on the gateway's own listener `connection.sni` is the Istio mTLS name,
  * not the application's.)
@@ -89,11 +51,11 @@ function renderAuthorization(o: Options, plan: DomainPlan): Resource {
     kind: 'AuthorizationPolicy',
     metadata: { name: n.deployment, namespace: o.gateway.namespace },
     spec: {
-      selector: { matchLabels: { ...n.podLabels } },
+      selector: { matchLabels: { ...n.selector } },
       action: 'ALLOW',
-      rules: plan.lanes.map((l) => ({
+      rules: plan.lanes.filter((l) => l.namespaces.length > 0).map((l) => ({
         // Mesh identities (SPIFFE principals) of every service account in the lane's namespaces.
-        ...(l.namespaces.length > 0 ? { from: [{ source: { principals: l.namespaces.map((ns) => `${o.production.trustDomain}/ns/${ns}/sa/*`) } }] } : {}),
+        from: [{ source: { principals: l.namespaces.map((ns) => `${o.production.trustDomain}/ns/${ns}/sa/*`) } }],
         to: [{ operation: { ports: [String(l.gatewayPort)] } }],
       })),
     },
@@ -110,7 +72,7 @@ function renderAvailability(o: Options): Resource[] {
       apiVersion: 'policy/v1',
       kind: 'PodDisruptionBudget',
       metadata: { name: n.deployment, namespace: o.gateway.namespace },
-      spec: { minAvailable: ha.minAvailable, selector: { matchLabels: { ...n.podLabels } } },
+      spec: { minAvailable: ha.minAvailable, selector: { matchLabels: { ...n.selector } } },
     },
     {
       apiVersion: 'autoscaling/v2',
@@ -134,5 +96,6 @@ export function renderProduction(o: Options, plan: DomainPlan): Resource[] {
     ...(p.networkPolicies ? renderNetworkPolicies(o, plan) : []),
     ...(p.authorization ? [renderAuthorization(o, plan)] : []),
     ...renderAvailability(o),
+    ...(p.guard ? renderGuard(o) : []),
   ];
 }

@@ -2,7 +2,7 @@
 export interface Resource {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace: string; [key: string]: unknown };
+  metadata: { name: string; namespace?: string; [key: string]: unknown };
   [field: string]: unknown;
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { BUNDLE, fourPlaces, ROOT } from '../helpers.js';
 import { allProblems, wiringProblems } from '../support/istio-rules.js';
+import { lockdownProblems } from '../support/lockdown-rules.js';
 import { copyExample, describeWithTool, parseStream, sh, SHIM_DIR, snapshot } from './tools.js';
 
 /** Points the example's `exec:` at this checkout's bundle (kpt resolves relative paths from its cwd). */
@@ -57,14 +58,15 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
     'production-recommended': [
       'AuthorizationPolicy', 'Deployment', 'DestinationRule', 'EnvoyFilter', 'Gateway', 'HorizontalPodAutoscaler',
       'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service',
-      'ServiceEntry', 'Sidecar', 'Sidecar', 'Telemetry', 'VirtualService',
+      'ServiceEntry', 'Sidecar', 'Sidecar', 'Telemetry', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'VirtualService',
     ],
     teams: [
       'AuthorizationPolicy', 'Deployment', 'DestinationRule', 'EnvoyFilter', 'Gateway', 'HorizontalPodAutoscaler',
       'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Role',
-      'RoleBinding', 'Service', 'ServiceEntry', 'Sidecar', 'Sidecar', 'Sidecar', 'Sidecar', 'Telemetry', 'VirtualService',
+      'RoleBinding', 'Service', 'ServiceEntry', 'ServiceEntry', 'Sidecar', 'Sidecar', 'Sidecar', 'Sidecar', 'Telemetry',
+      'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'VirtualService',
     ],
-    'port-8443': ['Deployment', 'DestinationRule', 'EnvoyFilter', 'Gateway', 'Role', 'RoleBinding', 'Service', 'ServiceEntry', 'Telemetry', 'VirtualService'],
+    'port-8443': ['Deployment', 'DestinationRule', 'EnvoyFilter', 'Gateway', 'Role', 'RoleBinding', 'Service', 'ServiceEntry', 'ServiceEntry', 'Telemetry', 'VirtualService'],
   };
   for (const [name, kinds] of Object.entries(productionCases)) {
     it(`eval renders testdata/${name} into an empty package; every check passes; a second eval changes nothing`, () => {
@@ -80,6 +82,7 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
       expect(items.map((i) => i.kind).sort()).toEqual(kinds);
       expect(allProblems(items)).toEqual([]);
       expect(wiringProblems(items)).toEqual([]);
+      expect(lockdownProblems(items)).toEqual([]);
       const again = sh('kpt', ['fn', 'eval', pkg, '--exec', `node ${BUNDLE}`, '--fn-config', config]);
       expect(again.status, again.stderr).toBe(0);
       expect(snapshot(pkg)).toEqual(files);

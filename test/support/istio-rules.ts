@@ -114,9 +114,9 @@ export function wiringProblems(items: readonly Item[]): string[] {
   const svcHost = `${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`;
   if (dr.spec.host !== svcHost) out.push('DestinationRule host is not the gateway Service');
   const seHosts = ses.flatMap((s) => s.spec.hosts as string[]);
-  const sePorts = JSON.stringify(ses[0]!.spec.ports);
-  for (const s of ses) if (JSON.stringify(s.spec.ports) !== sePorts) out.push(`${id(s)}: ports differ from the other ServiceEntries`);
-  if (JSON.stringify(seHosts) !== JSON.stringify(vs.spec.hosts)) out.push('ServiceEntry hosts are not the VirtualService hosts');
+  const sePorts = new Set(ses.flatMap((s) => (s.spec.ports as Item[]).map((p) => p.number)));
+  for (const h of seHosts) if (!vs.spec.hosts.some((v: string) => covers(v, h))) out.push(`ServiceEntry host ${h} is not covered by the VirtualService hosts`);
+  for (const h of vs.spec.hosts) if (!seHosts.includes(h)) out.push(`VirtualService host ${h} is in no ServiceEntry`);
   const gwPorts: number[] = gw.spec.servers.map((s: Item) => s.port.number);
   const tcpPorts = vs.spec.tcp.flatMap((t: Item) => t.match.map((m: Item) => m.port));
   if (JSON.stringify([...tcpPorts].sort()) !== JSON.stringify([...gwPorts].sort())) out.push('tcp dummy routes do not cover every Gateway port');
@@ -126,12 +126,12 @@ export function wiringProblems(items: readonly Item[]): string[] {
   const listeners = new Map(patches.filter((p) => p.applyTo === 'LISTENER').map((p) => [p.patch.value.name, p.patch.value]));
   const merges = patches.filter((p) => p.applyTo === 'NETWORK_FILTER');
   for (const m of merges) if (!gwPorts.includes(m.match.listener.portNumber)) out.push(`NETWORK_FILTER MERGE on port ${m.match.listener.portNumber} is not a Gateway port`);
-  const forward = clusters.get('dynamic_forward_proxy_cluster');
+  const reached = new Set<string>();
   vs.spec.tls.forEach((t: Item, i: number) => {
     const where = `tls[${i}]`;
     for (const m of t.match) {
       for (const sni of m.sniHosts) if (!vs.spec.hosts.some((h: string) => covers(h, sni))) out.push(`${where}: sniHost ${sni} is not among the VirtualService hosts`);
-      if (!ses[0]!.spec.ports.some((p: Item) => p.number === m.port)) out.push(`${where}: match port ${m.port} is not a ServiceEntry port`);
+      if (!sePorts.has(m.port)) out.push(`${where}: match port ${m.port} is not a ServiceEntry port`);
     }
     const [route] = t.route;
     if (route.destination.host !== svcHost) return void out.push(`${where}: route does not go to the gateway Service`);
@@ -146,13 +146,24 @@ export function wiringProblems(items: readonly Item[]): string[] {
     const listenerName = cluster?.load_assignment?.endpoints[0].lb_endpoints[0].endpoint.address.envoy_internal_address.server_listener_name;
     const listener = listeners.get(listenerName);
     if (!listener) return void out.push(`${where}: the MERGE on port ${sp.targetPort} does not lead to an internal listener`);
+    reached.add(listenerName);
     const chain = listener.filter_chains[0];
     const sni = chain.filters.find((f: Item) => f.name === 'envoy.filters.network.sni_dynamic_forward_proxy').typed_config;
-    const wanted = t.match[0].sniHosts;
-    if (JSON.stringify(chain.filter_chain_match.server_names) !== JSON.stringify(wanted)) out.push(`${where}: listener ${listenerName} server_names differ from the route's sniHosts`);
+    const tcp = chain.filters.find((f: Item) => f.name === 'envoy.tcp_proxy').typed_config;
+    const forward = clusters.get(tcp.cluster);
+    const wanted: string[] = t.match[0].sniHosts;
+    // A route may carry more names than its lane lists (a catch-all for every namespace): the lane's
+    // listener refuses those. Every name the listener forwards must come through some route.
+    for (const name of chain.filter_chain_match.server_names) {
+      if (!wanted.some((w) => covers(w, name))) out.push(`${where}: listener ${listenerName} name ${name} is not among the route's sniHosts`);
+    }
+    if (t.match.some((m: Item) => m.sourceNamespace) && JSON.stringify(chain.filter_chain_match.server_names) !== JSON.stringify(wanted)) {
+      out.push(`${where}: a namespace-scoped route's sniHosts differ from its listener ${listenerName}`);
+    }
     for (const m of t.match) if (sni.port_value !== m.port) out.push(`${where}: listener ${listenerName} port_value ${sni.port_value} is not the matched port ${m.port}`);
     if (JSON.stringify(forward?.cluster_type.typed_config.dns_cache_config) !== JSON.stringify(sni.dns_cache_config)) out.push(`${where}: dns_cache_config differs between filter and cluster`);
   });
+  for (const name of listeners.keys()) if (!reached.has(name)) out.push(`listener ${name} is reached by no route`);
   const meshHosts = vss.filter((v) => !v.spec.gateways || v.spec.gateways.includes('mesh')).flatMap((v) => v.spec.hosts as string[]);
   if (new Set(meshHosts).size !== meshHosts.length) out.push('a host is in two mesh VirtualServices (IST0109)');
   return out;
