@@ -2,7 +2,7 @@ import { parseConfig } from './config/parse-config.js';
 import { readResourceList, ResourceListError, writeResourceList } from './krm/resource-list.js';
 import { error, formatForHumans, hasErrors, info, printResults, type Result } from './krm/results.js';
 import { FieldPathError, parseFieldPath } from './places/field-path.js';
-import { reconcile } from './reconcile.js';
+import { reconcile } from './reconcile/reconcile.js';
 
 /** What one run produced: the ResourceList text, the exit code, and lines for stderr. */
 export interface RunOutput {

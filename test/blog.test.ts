@@ -44,6 +44,7 @@ function hostListsAside(r: any): any {
  * Every difference must match a row, and every row must match a difference.
  */
 const DOCUMENTED: Record<string, RegExp> = {
+  'every rendered resource says it is the function\'s, and whose list it holds': /^[A-Za-z]+\/[a-z-]+\/[a-z-]+ metadata\.(labels: \{"app\.kubernetes\.io\/managed-by":"wildcard-egress"\}|annotations: \{"wildcard-egress\.dev\/domain-list":"egress"\}) \| undefined$/,
   'selectors on the project\'s own pod label, not istio: egressgateway': /^(Service\/istio-egress\/egressgateway spec\.selector|Gateway\/istio-system\/egressgateway spec\.selector)\.(wildcard-egress\.dev\/gateway: "egressgateway" \| undefined|istio: undefined \| "egressgateway")$/,
   'the pods carry that label': /^Deployment\/istio-egress\/istio-egressgateway spec\.template\.metadata\.labels\.wildcard-egress\.dev\/gateway: "egressgateway" \| undefined$/,
   'EnvoyFilter workloadSelector': /^EnvoyFilter\/istio-system\/sni-magic spec\.workloadSelector: \{"labels":\{"wildcard-egress\.dev\/gateway":"egressgateway"\}\} \| undefined$/,

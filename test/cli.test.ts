@@ -33,7 +33,7 @@ describe('node dist/fn.js', () => {
   it('gives the same stack from the ConfigMap form', () => {
     const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: function-input\ndata:\n  domains: "*.Example.COM,api.github.com\\nWikiPedia.org."\n';
     const fromCm = parseOutput(runBundle(resourceList([], cm)).stdout).items;
-    const fromDl = parseOutput(runBundle(resourceList([], domainList(['*.Example.COM', 'api.github.com', 'WikiPedia.org.']))).stdout).items;
+    const fromDl = parseOutput(runBundle(resourceList([], domainList(['*.Example.COM', 'api.github.com', 'WikiPedia.org.'], '', 'function-input'))).stdout).items;
     expect(fromCm).toEqual(fromDl);
   });
 

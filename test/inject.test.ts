@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runFunction } from '../src/run.js';
 import { asEntry, documentSources, domainList, fourPlaces, ofKind, parseOutput, readProjectFile, resourceList, withoutResults } from './helpers.js';
 
 const post = documentSources(readProjectFile('testdata/fixtures/post-stack.yaml'));
 const unrelated = documentSources(readProjectFile('testdata/fixtures/unrelated.yaml'));
+const owned = documentSources(readProjectFile('testdata/fixtures/post-owned.yaml'));
 const NEW_LIST = ['*.wikimedia.org', 'API.GitHub.com', '*.wikipedia.org'];
 const NORMALISED = ['api.github.com', '*.wikimedia.org', '*.wikipedia.org'];
 
@@ -12,8 +13,11 @@ function run(items: string[], config: string) {
   return { ...out, parsed: parseOutput(out.stdout) };
 }
 
-describe('injecting into the post manifests plus unrelated items', () => {
-  const { stdout, exitCode, parsed } = run([...post, ...unrelated], domainList(NEW_LIST));
+describe('taking over the post manifests (plus unrelated items) on a first run', () => {
+  let stdout: string, exitCode: number, parsed: ReturnType<typeof run>['parsed'];
+  beforeAll(() => {
+    ({ stdout, exitCode, parsed } = run([...post, ...unrelated], domainList(NEW_LIST)));
+  });
 
   it('puts the normalised list in all four places', () => {
     expect(exitCode).toBe(0);
@@ -31,22 +35,16 @@ describe('injecting into the post manifests plus unrelated items', () => {
     expect(parsed.items).toHaveLength(post.length + unrelated.length);
   });
 
-  it('copies unrelated items and untouched stack items byte for byte', () => {
-    const untouched = [...unrelated, ...post.filter((d) => !/kind: (VirtualService|ServiceEntry|EnvoyFilter)\n/.test(d))];
-    expect(untouched.length).toBe(unrelated.length + 7);
-    for (const doc of untouched) expect(stdout).toContain(asEntry(doc));
+  it('copies unrelated items byte for byte, and keeps every comment of the stack items', () => {
+    for (const doc of unrelated) expect(stdout).toContain(asEntry(doc));
+    for (const line of post.join('\n').split('\n').filter((l) => /^\s*#/.test(l))) expect(stdout).toContain(line.trim());
   });
 
-  it('changes only the host lists inside changed items, comments included', () => {
-    const vs = post.find((d) => d.includes('kind: VirtualService'))!;
-    const expected = asEntry(vs).replaceAll('- "*.wikipedia.org"', NORMALISED.map((h) => `- "${h}"`).join('\n' + ' '.repeat(0)));
-    // Each list keeps the column of its first dash.
-    const out = stdout.slice(stdout.indexOf('- # Sends listed SNI names'), stdout.indexOf('- # Sidecars talk'));
-    expect(out).toContain('  # Keeps the Gateway listener alive: istiod prunes listeners no route uses.\n');
-    expect(out.split('\n').filter((l) => !/"(api\.github\.com|\*\.wikimedia\.org|\*\.wikipedia\.org)"/.test(l))).toEqual(
-      expected.split('\n').filter((l) => !/"(api\.github\.com|\*\.wikimedia\.org|\*\.wikipedia\.org)"/.test(l)),
-    );
-    expect(out).toContain('    hosts:\n      - "api.github.com"\n      - "*.wikimedia.org"\n      - "*.wikipedia.org"\n');
+  it('takes the fields the function owns: its label and selectors, limits, the list annotation', () => {
+    const [svc] = ofKind(parsed, 'Service');
+    expect(svc!.spec.selector).toEqual({ 'wildcard-egress.dev/gateway': 'egressgateway' });
+    expect(svc!.metadata).toMatchObject({ labels: { 'app.kubernetes.io/managed-by': 'wildcard-egress' }, annotations: { 'wildcard-egress.dev/domain-list': 'egress' } });
+    expect(ofKind(parsed, 'Deployment')[0]!.spec.template.spec.containers[0].image).toBe('auto');
   });
 
   it('changes nothing on a second run', () => {
@@ -55,14 +53,30 @@ describe('injecting into the post manifests plus unrelated items', () => {
     expect(withoutResults(again.stdout)).toBe(withoutResults(stdout));
     expect(parseOutput(again.stdout).results.at(-1)!.message).toMatch(/^already up to date: 4 host place\(s\)/);
   });
+});
 
-  it('reports one info result per changed place with counts before and after', () => {
+describe('a new list on an install the function owns (the post after one run)', () => {
+  let stdout: string, parsed: ReturnType<typeof run>['parsed'];
+  beforeAll(() => {
+    ({ stdout, parsed } = run([...owned, ...unrelated], domainList(NEW_LIST)));
+  });
+
+  it('changes only the host lists: every other byte stays, comments included', () => {
+    const vs = owned.find((d) => d.includes('kind: VirtualService'))!;
+    const out = stdout.slice(stdout.indexOf('- # Sends listed SNI names'), stdout.indexOf('- # Sidecars talk'));
+    const names = /"?(api\.github\.com|\*\.wikimedia\.org|\*\.wikipedia\.org)"?$/;
+    expect(out.split('\n').filter((l) => !names.test(l))).toEqual(asEntry(vs).split('\n').filter((l) => !names.test(l)));
+    expect(out).toContain('    hosts:\n      - "api.github.com"\n      - "*.wikimedia.org"\n      - "*.wikipedia.org"\n');
+    for (const doc of [...unrelated, ...owned.filter((d) => !/kind: (VirtualService|ServiceEntry|EnvoyFilter)\n/.test(d))]) expect(stdout).toContain(asEntry(doc));
+  });
+
+  it('reports one info result per changed list, naming the domains it gained and lost', () => {
     const infos = parsed.results.filter((r) => r.field);
     expect(infos.map((r) => [r.resourceRef.kind, r.field.path, r.message])).toEqual([
-      ['VirtualService', 'spec.hosts', 'hosts updated: 1 before, 3 after'],
-      ['VirtualService', 'spec.tls[0].match[0].sniHosts', 'hosts updated: 1 before, 3 after'],
-      ['ServiceEntry', 'spec.hosts', 'hosts updated: 1 before, 3 after'],
-      ['EnvoyFilter', 'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names', 'hosts updated: 1 before, 3 after'],
+      ['VirtualService', 'spec.hosts', 'spec.hosts: missing api.github.com, *.wikimedia.org'],
+      ['VirtualService', 'spec.tls[0].match[0].sniHosts', 'spec.tls[0].match[0].sniHosts: missing api.github.com, *.wikimedia.org'],
+      ['ServiceEntry', 'spec.hosts', 'spec.hosts: missing api.github.com, *.wikimedia.org'],
+      ['EnvoyFilter', 'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names', 'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names: missing api.github.com, *.wikimedia.org'],
     ]);
   });
 });
@@ -80,7 +94,7 @@ describe('reconciling by identity', () => {
   it('takes an item without a namespace as the stack resource of that kind and name', () => {
     const se = 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: wildcard\nspec:\n  hosts: []\n';
     const { parsed } = run([se], domainList(['a.example.com']));
-    expect(ofKind(parsed, 'ServiceEntry')).toEqual([expect.objectContaining({ spec: { hosts: ['a.example.com'] } })]);
+    expect(ofKind(parsed, 'ServiceEntry')).toEqual([expect.objectContaining({ spec: { hosts: ['a.example.com'], ports: [{ number: 443, name: 'tls', protocol: 'TLS' }] } })]);
   });
 
   it('leaves a same-named resource in another namespace alone and adds its own', () => {
@@ -186,7 +200,7 @@ describe('generate: false', () => {
 
 describe('check mode', () => {
   it('reports each differing place with path, current and proposed values and exits 1, changing nothing', () => {
-    const input = resourceList(post, domainList(['*.wikipedia.org', 'api.github.com'], 'check: true'));
+    const input = resourceList(owned, domainList(['*.wikipedia.org', 'api.github.com'], 'check: true'));
     const out = runFunction(input);
     expect(out.exitCode).toBe(1);
     const errors = parseOutput(out.stdout).results.filter((r) => r.severity === 'error');
@@ -196,18 +210,18 @@ describe('check mode', () => {
       ['ServiceEntry', 'spec.hosts', ['*.wikipedia.org'], ['api.github.com', '*.wikipedia.org']],
       ['EnvoyFilter', 'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names', ['*.wikipedia.org'], ['api.github.com', '*.wikipedia.org']],
     ]);
-    for (const doc of post) expect(out.stdout).toContain(asEntry(doc));
+    for (const doc of owned) expect(out.stdout).toContain(asEntry(doc));
   });
 
   it('exits 0 with an info summary on matching manifests', () => {
-    const out = runFunction(resourceList(post, domainList(['*.wikipedia.org'], 'check: true')));
+    const out = runFunction(resourceList(owned, domainList(['*.wikipedia.org'], 'check: true')));
     expect(out.exitCode).toBe(0);
     const results = parseOutput(out.stdout).results;
-    expect(results).toEqual([{ severity: 'info', message: 'check: all 4 host place(s) match the 1 domain(s); nothing changed' }]);
+    expect(results).toEqual([{ severity: 'info', message: 'check: all 4 host place(s) and every owned field match the 1 domain(s) and options; nothing changed' }]);
   });
 
   it('reports missing stack resources', () => {
-    const out = runFunction(resourceList(post.slice(1), domainList(['*.wikipedia.org'], 'check: true')));
+    const out = runFunction(resourceList(owned.slice(1), domainList(['*.wikipedia.org'], 'check: true')));
     expect(out.exitCode).toBe(1);
     expect(parseOutput(out.stdout).results).toContainEqual(expect.objectContaining({ severity: 'error', message: 'Service/istio-egress/egressgateway is missing from the input' }));
   });

@@ -14,12 +14,30 @@ export function emitYaml(value: unknown): string {
 
 type Json = Record<string, unknown>;
 
+/**
+ * A scalar kept as the source text it was written with (`0800`, `'yes'`):
+ * written as is. `value` is what it reads as; `node` the parsed scalar, for
+ * comparisons.
+ */
+export class RawText {
+  constructor(readonly text: string, readonly value: string, readonly node?: unknown) {}
+}
+
+/**
+ * Marks a field a rendered resource says must not be there (a Deployment's
+ * `replicas` when an autoscaler owns the count): the merge removes it, and the
+ * writer skips it like `undefined`.
+ */
+export const ABSENT: unique symbol = Symbol('absent');
+
+const skipped = (v: unknown) => v === undefined || v === ABSENT;
+
 function isCollection(v: unknown): v is Json | unknown[] {
-  return typeof v === 'object' && v !== null;
+  return typeof v === 'object' && v !== null && !(v instanceof RawText);
 }
 
 function isEmpty(v: Json | unknown[]): boolean {
-  return Array.isArray(v) ? v.length === 0 : Object.keys(v).every((k) => v[k] === undefined);
+  return Array.isArray(v) ? v.length === 0 : Object.keys(v).every((k) => skipped(v[k]));
 }
 
 const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./-]*$/;
@@ -27,6 +45,7 @@ const RESERVED = /^(true|false|yes|no|on|off|y|n|null|~)$/i;
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 
 function scalar(v: unknown): string {
+  if (v instanceof RawText) return v.text;
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return '[]';
@@ -54,7 +73,7 @@ function emitBlock(value: Json | unknown[], pad: string): string {
     return out;
   }
   for (const [k, v] of Object.entries(value)) {
-    if (v === undefined) continue;
+    if (skipped(v)) continue;
     if (isCollection(v) && !isEmpty(v)) {
       // Sequences under a key sit at the key's column, as kpt and kubectl write them.
       out += `${pad}${key(k)}:\n${emitBlock(v, Array.isArray(v) ? pad : `${pad}  `)}`;

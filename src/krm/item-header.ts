@@ -20,6 +20,7 @@ export interface ItemHeader {
 /** Annotations the function reads; any other annotation is skipped unread. */
 export const READ_ANNOTATIONS = new Set([
   'wildcard-egress.dev/domain-list',
+  'wildcard-egress.dev/manage',
   'config.kubernetes.io/path',
   'config.kubernetes.io/index',
   'internal.config.kubernetes.io/path',

@@ -18,6 +18,12 @@ export interface HostPlace {
   keepForeign?: boolean;
   /** Most entries the field may hold; a longer list is refused for this place. */
   maxItems?: number;
+  /**
+   * A Gateway's server hosts: filled only for Gateways that a VirtualService
+   * holding the list binds to, and left alone where they hold `*`; a
+   * `namespace/` prefix the entries share is kept.
+   */
+  gatewayHosts?: boolean;
 }
 
 const NETWORKING = 'networking.istio.io';
@@ -35,12 +41,20 @@ export const HOST_PLACES: readonly HostPlace[] = [
     path: 'spec.configPatches.*.patch.value.filter_chains.[filters.*.name=envoy.filters.network.sni_dynamic_forward_proxy].filter_chain_match.server_names',
   },
   { group: NETWORKING, kind: 'Sidecar', path: 'spec.egress.*.hosts', format: '{routingNamespace}/{host}', keepForeign: true },
+  { group: NETWORKING, kind: 'Gateway', path: 'spec.servers.*.hosts', gatewayHosts: true },
   { group: SECURITY, kind: 'AuthorizationPolicy', path: 'spec.rules.*.to.*.operation.hosts' },
   { group: SECURITY, kind: 'AuthorizationPolicy', path: 'spec.rules.*.when.[key=connection.sni].values' },
 ];
 
-/** The annotation an item carries to receive the list named by its value. */
+/** The annotation an item carries to receive the list named by its value; rendered items carry it too. */
 export const OPT_IN_ANNOTATION = 'wildcard-egress.dev/domain-list';
+
+/** `hosts` on an item of the stack keeps it to its host places: the function owns no other field of it. */
+export const MANAGE_ANNOTATION = 'wildcard-egress.dev/manage';
+
+/** The label every resource the function renders carries (Kubernetes' recommended label): what it may prune. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'wildcard-egress';
 
 /** Rows of the table for one group and kind. */
 export function hostPlacesFor(group: string, kind: string): HostPlace[] {

@@ -1,0 +1,46 @@
+import { effectiveRule, keyOf, type MergeScope } from './merge-values.js';
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** `spec.tls[0].match[1].sniHosts` → `['spec', 'tls', 0, 'match', 1, 'sniHosts']`. */
+export function pathSegments(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const part of path.split('.')) {
+    const m = /^([^[]*)((?:\[\d+\])*)$/.exec(part);
+    if (!m) return [part];
+    if (m[1]) out.push(m[1]);
+    for (const idx of m[2]!.matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
+  }
+  return out;
+}
+
+/**
+ * The rendered value that corresponds to a field of an item: list elements
+ * are found by their merge key (a tls route by its destination and port, a
+ * config patch by what it adds or matches), never by position, so a list in
+ * another order still maps each element to its own. Undefined when the
+ * rendered resource has no such element (the user's own route, say).
+ */
+export function renderedCounterpart(scope: MergeScope, rendered: unknown, itemRaw: unknown, path: string): unknown {
+  const segs = pathSegments(path);
+  let r: unknown = rendered;
+  let x: unknown = itemRaw;
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i]!;
+    if (typeof seg === 'string') {
+      r = isObject(r) ? r[seg] : undefined;
+      x = isObject(x) ? x[seg] : undefined;
+      continue;
+    }
+    if (!Array.isArray(r)) return undefined;
+    const rule = effectiveRule(scope, segs.slice(0, i), r);
+    const el = Array.isArray(x) ? x[seg] : undefined;
+    if (rule?.type === 'map') {
+      const k = keyOf(el, rule.key);
+      r = r.find((candidate) => keyOf(candidate, rule.key) === k);
+    } else r = r[seg];
+    x = el;
+    if (r === undefined) return undefined;
+  }
+  return r;
+}

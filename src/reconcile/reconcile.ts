@@ -1,0 +1,303 @@
+import { Document, isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
+import type { Options, Target } from '../config/options.js';
+import type { DomainPlan } from '../domains/plan.js';
+import type { ItemHeader } from '../krm/item-header.js';
+import { ItemError, ItemSource, annotationsOf } from '../krm/item-source.js';
+import { toEntry } from '../krm/resource-list.js';
+import { emitYaml } from '../krm/emit-yaml.js';
+import { error, info, warning, type Result } from '../krm/results.js';
+import { renderedCounterpart } from '../merge/counterpart.js';
+import { mergeItem } from '../merge/merge-item.js';
+import type { MergeScope } from '../merge/merge-values.js';
+import { rawOf } from '../merge/text-edits.js';
+import { editHostPlaces, isOwnedEntry } from '../places/edit-host-places.js';
+import { parseFieldPath, resolveFieldPath } from '../places/field-path.js';
+import { hostPlacesFor, MANAGE_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, OPT_IN_ANNOTATION, type HostPlace } from '../places/host-places.js';
+import { groupOf, identityKey, type Resource } from '../stack/resource.js';
+import { renderStack } from '../stack/render-stack.js';
+import { about, label, labelOf, reportField, reportPlace, resourceRefOf, summary, type Tally } from './report.js';
+import { adoptSidecars, suppressedRoles } from './roles.js';
+
+/** Items to write and results to report. */
+export interface Reconciled {
+  items: string[];
+  results: Result[];
+}
+
+/** One input item as the reconcile sees it. */
+export interface Entry {
+  index: number;
+  source: string;
+  item?: ItemSource;
+  header: ItemHeader;
+  /** The rendered resource with this item's identity (or that it adopts), if any. */
+  rendered?: Resource;
+  /** `wildcard-egress.dev/manage: hosts`: only host places. */
+  hostsOnly: boolean;
+  optedIn: boolean;
+  /** Rendered by an earlier run of this list (managed-by label and annotation). */
+  ours: boolean;
+}
+
+function targetMatches(t: Target, h: ItemHeader, item: ItemSource): boolean {
+  const s = t.select ?? {};
+  if (s.group !== undefined && s.group !== groupOf(h.apiVersion ?? '')) return false;
+  if (s.kind !== undefined && s.kind !== h.kind) return false;
+  if (s.name !== undefined && s.name !== h.name) return false;
+  if (s.namespace !== undefined && s.namespace !== h.namespace) return false;
+  if (s.annotations) {
+    const all = annotationsOf(item.parse());
+    return Object.entries(s.annotations).every(([k, v]) => all[k] === v);
+  }
+  return true;
+}
+
+/** Labels of a parsed item, read only for items that carry the list's annotation. */
+function labelsOf(item: ItemSource): Record<string, string> {
+  const labels = item.parse().root.toJS(item.parse().doc, { maxAliasCount: 100 })?.metadata?.labels;
+  return typeof labels === 'object' && labels !== null ? labels : {};
+}
+
+/** The fields of a rendered resource the merge writes: all but its identity. */
+function mergeable(r: Resource, adopted: boolean): Record<string, unknown> {
+  const { apiVersion: _a, kind: _k, metadata, ...rest } = r;
+  const { name: _n, namespace: _ns, labels, annotations, ...meta } = metadata;
+  // An adopted item (the user's own, taking the list) gets the list's annotation, not the managed-by label.
+  return { metadata: { ...meta, ...(adopted ? {} : { labels }), annotations }, ...rest };
+}
+
+/**
+ * Reconciles the input items with the stack for this list:
+ * - an item with a rendered resource's identity takes every field the
+ *   function renders (merge-rules.ts), keeping what only the user wrote;
+ *   with `wildcard-egress.dev/manage: hosts` only its host places;
+ * - an item that opts in by annotation, a target selects, or (a Gateway) an
+ *   owned or opted-in VirtualService binds to gets the list in its host places;
+ * - a resource the function rendered earlier that the config no longer needs
+ *   is removed (generate mode), and missing ones are added, except where the
+ *   input already has its own of that role.
+ * In check mode nothing changes and each difference is an error.
+ */
+export function reconcile(sources: readonly string[], indent: number, o: Options, plan: DomainPlan): Reconciled {
+  const results: Result[] = [];
+  const rendered = renderStack(o, plan);
+  const byIdentity = new Map<string, Resource>();
+  const byName = new Map<string, Resource>();
+  for (const r of rendered) {
+    byIdentity.set(identityKey(r.apiVersion, r.kind, r.metadata.namespace, r.metadata.name), r);
+    byName.set(identityKey(r.apiVersion, r.kind, undefined, r.metadata.name), r);
+  }
+  const entries: Entry[] = sources.map((source, index) => classify(source, index, o, byIdentity, byName, results));
+  const adopted = adoptSidecars(entries, rendered, o, results);
+  const suppressed = suppressedRoles(entries, rendered, o);
+  const present = new Set(entries.flatMap((e) => (e.rendered && !(e.ours && suppressed.has(e.rendered)) ? [e.rendered] : [])));
+  const boundGateways = gatewaysBoundByList(entries, o);
+  const tally: Tally = { reached: 0, changedPlaces: 0, changedFields: 0, added: 0, removed: 0 };
+  const out: string[] = [];
+  const scopeOf = (h: ItemHeader): MergeScope => ({
+    group: groupOf(h.apiVersion ?? ''),
+    kind: h.kind ?? '',
+    ownsEntry: (pattern, entry) => pattern === 'spec.egress.*.hosts' && isOwnedEntry(entry, o.routingNamespace),
+  });
+
+  for (const e of entries) {
+    const h = e.header;
+    if (!e.item) {
+      out.push(e.source);
+      continue;
+    }
+    if (e.ours && (!e.rendered || suppressed.has(e.rendered)) && o.generate) {
+      // Rendered by an earlier run; this config no longer needs it.
+      if (o.check) results.push(error(`${label(h)} would be removed: the function rendered it and the config no longer needs it`, about(h)));
+      else {
+        results.push(info(`removed ${label(h)}: the config no longer needs it`, about(h)));
+        tally.removed++;
+        continue;
+      }
+    }
+    if (!e.rendered && !e.ours && isStaleChunk(h, o)) {
+      results.push(warning(`${label(h)} looks like a ServiceEntry this list split off earlier; the list no longer needs it: delete it`, about(h)));
+    }
+    const group = groupOf(h.apiVersion ?? '');
+    const places: HostPlace[] = [];
+    const owned = e.rendered !== undefined && !e.hostsOnly;
+    if ((e.rendered && e.hostsOnly) || e.optedIn) places.push(...hostPlacesFor(group, h.kind ?? '').filter((p) => !p.gatewayHosts));
+    if (h.kind === 'Gateway' && !owned && (e.optedIn || boundGateways.has(`${h.namespace ?? ''}/${h.name}`))) {
+      places.push(...hostPlacesFor(group, 'Gateway').filter((p) => p.gatewayHosts));
+    }
+    let targeted = false;
+    for (const t of o.targets) {
+      try {
+        if (targetMatches(t, h, e.item)) {
+          targeted = true;
+          places.push({ group, kind: h.kind ?? '', path: t.path, ...(t.format ? { format: t.format } : {}) });
+        }
+      } catch (err) {
+        if (!(err instanceof ItemError)) throw err;
+        results.push(error(`item ${e.index} ${err.message}`, { field: { path: `items[${e.index}]` }, ...about(h) }));
+      }
+    }
+    if (!owned && places.length === 0) {
+      if (e.optedIn) results.push(warning(`${label(h)} asks for domain list ${JSON.stringify(o.listName)} but its kind has no host places; add a spec.targets entry for it`, about(h)));
+      out.push(e.source);
+      continue;
+    }
+    let text = e.source;
+    try {
+      if (owned) {
+        const merge = mergeItem(text, e.item.parse().root as YAMLMap, mergeable(e.rendered!, adopted.has(e)), scopeOf(h));
+        for (const c of merge.changes) results.push(reportField(c, h, o.check));
+        tally.changedFields += merge.changes.length;
+        text = merge.text;
+      } else if (e.rendered && e.hostsOnly) {
+        text = ensureListAnnotation(text, e.item, o, scopeOf(h));
+      }
+      if (places.length > 0) {
+        const parsed = text === e.source ? e.item.parse() : new ItemSource(text).parse();
+        const hostsAt = hostsFor(e, places, parsed.root, text, o, plan, scopeOf(h));
+        const edit = editHostPlaces(text, parsed.root, places, hostsAt.at, o.routingNamespace);
+        if (edit.outcomes.length === 0 && (e.optedIn || targeted || hostsAt.expected)) {
+          results.push(warning(`${label(h)} has no place for the list: none of ${places.map((p) => p.path).join(', ')} exists`, about(h)));
+        }
+        for (const oc of edit.outcomes) {
+          tally.reached++;
+          results.push(...reportPlace(oc, h, o.check));
+          if (oc.changed && !oc.problem && !oc.refused) tally.changedPlaces++;
+        }
+        text = edit.text;
+      }
+    } catch (err) {
+      if (!(err instanceof ItemError)) throw err;
+      results.push(error(`item ${e.index} ${err.message}`, { field: { path: `items[${e.index}]` }, ...about(h) }));
+      text = e.source;
+    }
+    if (owned) tally.reached += countPlaces(e.rendered!);
+    out.push(o.check ? e.source : text);
+  }
+
+  if (o.generate) {
+    for (const r of rendered) {
+      if (present.has(r)) continue;
+      const why = suppressed.get(r);
+      if (why) {
+        results.push(warning(`did not add ${labelOf(r)}: ${why}`, { resourceRef: resourceRefOf(r) }));
+        continue;
+      }
+      if (o.check) {
+        results.push(error(`${labelOf(r)} is missing from the input`, { resourceRef: resourceRefOf(r) }));
+        continue;
+      }
+      out.push(toEntry(emitYaml(r), indent));
+      results.push(info(`added ${labelOf(r)}`, { resourceRef: resourceRefOf(r) }));
+      tally.added++;
+      tally.reached += countPlaces(r);
+    }
+  }
+  if (tally.reached === 0 && !(o.generate && !o.check)) {
+    results.push(warning(`domain list ${JSON.stringify(o.listName)} reached nothing: no item has a host place for it (annotate items with ${OPT_IN_ANNOTATION}: ${o.listName}, or set generate: true)`));
+  }
+  results.push(summary(o, plan.all.length, tally, results));
+  return { items: out, results };
+}
+
+function classify(source: string, index: number, o: Options, byIdentity: Map<string, Resource>, byName: Map<string, Resource>, results: Result[]): Entry {
+  let item: ItemSource;
+  try {
+    item = new ItemSource(source);
+  } catch (e) {
+    if (!(e instanceof ItemError)) throw e;
+    results.push(error(`item ${index} ${e.message}`, { field: { path: `items[${index}]` } }));
+    return { index, source, header: { annotations: {} }, hostsOnly: false, optedIn: false, ours: false };
+  }
+  const h = item.header;
+  const rendered = h.kind && h.name
+    ? byIdentity.get(identityKey(h.apiVersion ?? '', h.kind, h.namespace, h.name)) ??
+      (h.namespace === undefined ? byName.get(identityKey(h.apiVersion ?? '', h.kind, undefined, h.name)) : undefined)
+    : undefined;
+  const listed = h.annotations[OPT_IN_ANNOTATION] === o.listName;
+  let ours = false;
+  if (listed) {
+    try {
+      ours = labelsOf(item)[MANAGED_BY_LABEL] === MANAGED_BY;
+    } catch (e) {
+      if (!(e instanceof ItemError)) throw e;
+    }
+  }
+  return {
+    index,
+    source,
+    item,
+    header: h,
+    ...(rendered ? { rendered } : {}),
+    hostsOnly: h.annotations[MANAGE_ANNOTATION] === 'hosts',
+    // An item the function rendered carries the annotation too; it is owned, not merely opted in.
+    optedIn: listed && !ours && rendered === undefined,
+    ours,
+  };
+}
+
+/** A ServiceEntry named like one of the list's (`wildcard-3`, `wildcard-ports-443-8443`) from a run before the function labelled what it renders. */
+function isStaleChunk(h: ItemHeader, o: Options): boolean {
+  return h.kind === 'ServiceEntry' && h.namespace === o.routingNamespace && /^wildcard(-ports(-\d+)+)?(-\d+)?$/.test(h.name ?? '') && h.name !== 'wildcard';
+}
+
+/** Number of host places a rendered resource holds (for the summary). */
+function countPlaces(r: Resource): number {
+  const root = new Document(r, { aliasDuplicateObjects: false }).contents!;
+  return hostPlacesFor(groupOf(r.apiVersion), r.kind).filter((p) => !p.gatewayHosts)
+    .reduce((n, p) => n + resolveFieldPath(root, parseFieldPath(p.path)).filter((hit) => isSeq(hit.value)).length, 0);
+}
+
+/**
+ * What each host place of an item should hold: for an item of the stack, the
+ * value the rendered resource holds at the corresponding field (list
+ * elements matched by key, never by position); anything else takes the
+ * whole list. Formatted places (`istio-system/<host>`) give back their names.
+ */
+function hostsFor(e: Entry, places: readonly HostPlace[], root: unknown, text: string, o: Options, plan: DomainPlan, scope: MergeScope) {
+  if (!e.rendered) return { at: (): readonly string[] => plan.all, expected: false };
+  const raw = rawOf(root as never, text);
+  const prefix = `${o.routingNamespace}/`;
+  let expected = false;
+  const at = (path: string): readonly string[] => {
+    const value = renderedCounterpart(scope, e.rendered, raw, path);
+    if (!Array.isArray(value)) return plan.all;
+    const place = places.find((p) => p.format);
+    const names = value.map(String);
+    return place && path.startsWith('spec.egress') ? names.filter((v) => isOwnedEntry(v, o.routingNamespace)).map((v) => v.slice(prefix.length)) : names;
+  };
+  // A stack resource whose rendered form holds no list (the gateway's AuthorizationPolicy) is not expected to have one.
+  const renderedRoot = new Document(e.rendered, { aliasDuplicateObjects: false }).contents!;
+  for (const p of places) if (resolveFieldPath(renderedRoot, parseFieldPath(p.path)).some((hit) => isSeq(hit.value))) expected = true;
+  return { at, expected };
+}
+
+/** Gateways (`namespace/name`) that a VirtualService holding the list binds to: theirs get the list in their server hosts. */
+function gatewaysBoundByList(entries: readonly Entry[], o: Options): Set<string> {
+  const out = new Set<string>();
+  for (const e of entries) {
+    if (e.header.kind !== 'VirtualService' || !e.item || !(e.rendered || e.optedIn)) continue;
+    let gateways: unknown;
+    try {
+      const root = e.item.parse().root;
+      gateways = isMap(root) ? (root.getIn(['spec', 'gateways'], true) as unknown) : undefined;
+    } catch (err) {
+      if (!(err instanceof ItemError)) throw err;
+      continue;
+    }
+    if (!isSeq(gateways)) continue;
+    const ns = e.header.namespace ?? o.routingNamespace;
+    for (const g of gateways.items) {
+      const ref = isScalar(g) ? String(g.value) : '';
+      if (ref === '' || ref === 'mesh') continue;
+      out.add(ref.includes('/') ? ref : `${ns}/${ref}`);
+    }
+  }
+  return out;
+}
+
+/** An item of the stack kept to its host places still says whose list it holds. */
+function ensureListAnnotation(text: string, item: ItemSource, o: Options, scope: MergeScope): string {
+  if (item.header.annotations[OPT_IN_ANNOTATION] === o.listName) return text;
+  return mergeItem(text, item.parse().root as YAMLMap, { metadata: { annotations: { [OPT_IN_ANNOTATION]: o.listName } } }, scope).text;
+}

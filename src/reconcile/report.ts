@@ -1,0 +1,100 @@
+import type { Options } from '../config/options.js';
+import type { ItemHeader } from '../krm/item-header.js';
+import { error, info, warning, type ResourceRef, type Result } from '../krm/results.js';
+import type { FieldChange } from '../merge/merge-item.js';
+import type { PlaceOutcome } from '../places/edit-host-places.js';
+import type { Resource } from '../stack/resource.js';
+
+/** How results name an item: `Kind/namespace/name`. */
+export function label(h: Pick<ItemHeader, 'kind' | 'namespace' | 'name'>): string {
+  return `${h.kind ?? '?'}/${h.namespace ? `${h.namespace}/` : ''}${h.name ?? '?'}`;
+}
+
+export function labelOf(r: Resource): string {
+  return label({ kind: r.kind, name: r.metadata.name, ...(r.metadata.namespace ? { namespace: r.metadata.namespace } : {}) });
+}
+
+export function refOf(h: ItemHeader): ResourceRef | undefined {
+  if (!h.kind || !h.name) return undefined;
+  return { apiVersion: h.apiVersion ?? '', kind: h.kind, name: h.name, ...(h.namespace ? { namespace: h.namespace } : {}) };
+}
+
+export function resourceRefOf(r: Resource): ResourceRef {
+  return { apiVersion: r.apiVersion, kind: r.kind, name: r.metadata.name, ...(r.metadata.namespace ? { namespace: r.metadata.namespace } : {}) };
+}
+
+function fileOf(h: ItemHeader): Result['file'] | undefined {
+  const path = h.annotations['config.kubernetes.io/path'] ?? h.annotations['internal.config.kubernetes.io/path'];
+  if (path === undefined) return undefined;
+  const index = Number(h.annotations['config.kubernetes.io/index'] ?? h.annotations['internal.config.kubernetes.io/index']);
+  return Number.isInteger(index) ? { path, index } : { path };
+}
+
+/** The resourceRef and file of a result about an item. */
+export function about(h: ItemHeader): Pick<Result, 'resourceRef' | 'file'> {
+  const ref = refOf(h);
+  const file = fileOf(h);
+  return { ...(ref ? { resourceRef: ref } : {}), ...(file ? { file } : {}) };
+}
+
+/** A value in a message: JSON, cut short. */
+function shown(v: unknown): string {
+  if (v === undefined) return '(absent)';
+  const text = JSON.stringify(v);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** One result per field an owned merge changed: info naming old → new, or, in check mode, an error. */
+export function reportField(c: FieldChange, h: ItemHeader, check: boolean): Result {
+  const field = { path: c.path, ...(c.current === undefined ? {} : { currentValue: c.current }), ...(c.proposed === undefined ? {} : { proposedValue: c.proposed }) };
+  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  // A list of names says which names it lacks and which it should not hold.
+  const what = strings(c.current) && strings(c.proposed) ? hostDrift(c.current, c.proposed) : `${shown(c.current)} → ${shown(c.proposed)}`;
+  if (check) return error(`${label(h)} ${c.path} differs from what the function renders: ${what}`, { ...about(h), field });
+  return info(`${c.path}: ${what}`, { ...about(h), field: { path: c.path } });
+}
+
+/** `missing a.com, b.org; extra c.net`: the domains a host list lacks and the ones it should not hold. */
+export function hostDrift(current: readonly string[], proposed: readonly string[]): string {
+  const missing = proposed.filter((h) => !current.includes(h));
+  const extra = current.filter((h) => !proposed.includes(h));
+  const parts = [missing.length > 0 ? `missing ${missing.join(', ')}` : '', extra.length > 0 ? `extra ${extra.join(', ')}` : ''].filter(Boolean);
+  return parts.length > 0 ? parts.join('; ') : 'same names, other order';
+}
+
+/** Results for one host place: a refusal, a problem, or the change (an error naming the drift in check mode). */
+export function reportPlace(oc: PlaceOutcome, h: ItemHeader, check: boolean): Result[] {
+  const where = about(h);
+  if (oc.refused) {
+    return [error(`field ${oc.refused}; let the function render the stack's ServiceEntries, which split the list`, { ...where, field: { path: oc.path } })];
+  }
+  if (oc.problem) return [warning(`field ${oc.problem}; left as is`, { ...where, field: { path: oc.path } })];
+  if (!oc.changed) return [];
+  if (check) {
+    return [error(`hosts differ from domain list: ${hostDrift(oc.current, oc.proposed)}`, { ...where, field: { path: oc.path, currentValue: oc.current, proposedValue: oc.proposed } })];
+  }
+  return [info(`hosts updated (${hostDrift(oc.current, oc.proposed)}): ${oc.current.length} before, ${oc.proposed.length} after`, { ...where, field: { path: oc.path } })];
+}
+
+/** What one run did, in numbers. */
+export interface Tally {
+  reached: number;
+  changedPlaces: number;
+  changedFields: number;
+  added: number;
+  removed: number;
+}
+
+/** The run's one summary result. */
+export function summary(o: Options, domainCount: number, t: Tally, results: readonly Result[]): Result {
+  if (o.check) {
+    const drift = results.filter((r) => r.severity === 'error').length;
+    return drift === 0
+      ? info(`check: all ${t.reached} host place(s) and every owned field match the ${domainCount} domain(s) and options; nothing changed`)
+      : info(`check: ${drift} difference(s) from the ${domainCount} domain(s) and options; nothing changed`);
+  }
+  if (t.changedPlaces === 0 && t.changedFields === 0 && t.added === 0 && t.removed === 0) {
+    return info(`already up to date: ${t.reached} host place(s) hold the ${domainCount} domain(s); nothing changed`);
+  }
+  return info(`${domainCount} domain(s): ${t.added} resource(s) added, ${t.removed} removed; ${t.changedFields} owned field(s) and ${t.changedPlaces} of ${t.reached} host place(s) changed`);
+}
