@@ -32,5 +32,5 @@ if (built < Math.max(newestSource(join(root, 'src')), statSync(join(root, 'schem
 }
 
 const configPath = process.argv[2] ?? join(root, 'fn-config/example.yaml');
-const run = spawnSync(process.execPath, [bundle, '--config', configPath], { stdio: ['ignore', 'inherit', 'inherit'] });
+const run = spawnSync(process.execPath, [bundle, '--config', configPath, '--no-input'], { stdio: ['ignore', 'inherit', 'inherit'] });
 process.exitCode = run.status ?? 2;

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   try {
     const stdinIsTTY = isatty(0);
     const inv = parseArgs(process.argv.slice(2), stdinIsTTY, COMMANDS);
-    const input = needsStdin(inv, stdinIsTTY, COMMANDS) ? await readStdin() : '';
+    const input = needsStdin(inv, COMMANDS) ? await readStdin() : '';
     out = runCli(inv, { readFile: (path) => readFileSync(path, 'utf8'), stdin: () => input }, WILDCARD_EGRESS_VERSION);
   } catch (e) {
     process.stderr.write(`wildcard-egress: internal error: ${(e as Error).message}\n`);

@@ -17,7 +17,10 @@ describe('parseArgs', () => {
     '--help': [['--help'], true, 'help'],
     '-h after other flags': [['--config', 'x.yaml', '-h'], false, 'help'],
     '--version': [['--version'], false, 'version'],
-    '--config FILE: stream mode': [['--config', 'domains.yaml'], false, 'stream', { configPath: 'domains.yaml' }],
+    '--config FILE: stream mode on stdin': [['--config', 'domains.yaml'], false, 'stream', { configPath: 'domains.yaml', noInput: false }],
+    '--config FILE with a terminal on stdin: no input': [['--config', 'domains.yaml'], true, 'stream', { noInput: true }],
+    '--config FILE --no-input': [['--config', 'domains.yaml', '--no-input'], false, 'stream', { noInput: true }],
+    '--no-input alone': [['--no-input'], false, 'usage-error'],
     '--config=FILE (Helm --post-renderer-args form)': [['--config=domains.yaml'], false, 'stream', { configPath: 'domains.yaml' }],
     '--config without a file': [['--config'], false, 'usage-error'],
     '--config= empty': [['--config='], false, 'usage-error'],
@@ -37,19 +40,19 @@ describe('parseArgs', () => {
     expect(parseArgs(['echo', '--help', 'a'], false, ECHO)).toEqual({ mode: 'command', name: 'echo', args: ['--help', 'a'] });
   });
 
-  it('reads stdin only where the mode takes it: not for help, not for stream mode at a terminal', () => {
-    expect(needsStdin({ mode: 'function' }, false, NONE)).toBe(true);
-    expect(needsStdin({ mode: 'stream', configPath: 'x' }, false, NONE)).toBe(true);
-    expect(needsStdin({ mode: 'stream', configPath: 'x' }, true, NONE)).toBe(false);
-    expect(needsStdin({ mode: 'help' }, false, NONE)).toBe(false);
-    expect(needsStdin({ mode: 'command', name: 'echo', args: [] }, false, ECHO)).toBe(false);
+  it('reads stdin only where the mode takes it: not for help, not for stream mode without input', () => {
+    expect(needsStdin({ mode: 'function' }, NONE)).toBe(true);
+    expect(needsStdin({ mode: 'stream', configPath: 'x', noInput: false }, NONE)).toBe(true);
+    expect(needsStdin({ mode: 'stream', configPath: 'x', noInput: true }, NONE)).toBe(false);
+    expect(needsStdin({ mode: 'help' }, NONE)).toBe(false);
+    expect(needsStdin({ mode: 'command', name: 'echo', args: [] }, ECHO)).toBe(false);
   });
 });
 
 describe('usage', () => {
   it('names every way to run the function and the exit codes', () => {
     const text = usage('9.9.9', NONE);
-    for (const way of ['kpt fn render', 'kpt fn eval', '--exec wildcard-egress', 'KPT_FN_RUNTIME=podman', 'kubectl kustomize --enable-alpha-plugins', '| wildcard-egress --config domains.yaml', '--post-renderer wildcard-egress', 'ghcr.io/wildcard-egress/wildcard-egress:v9.9.9', '--results-dir', '--truncate-output=false', 'Exit codes']) {
+    for (const way of ['kpt fn render', 'kpt fn eval', '--exec wildcard-egress', 'KPT_FN_RUNTIME=podman', 'kubectl kustomize --enable-alpha-plugins', '| wildcard-egress --config domains.yaml', '--post-renderer wildcard-egress', '--no-input', 'ghcr.io/wildcard-egress/wildcard-egress:v9.9.9', '--results-dir', '--truncate-output=false', 'Exit codes']) {
       expect(text).toContain(way);
     }
   });
@@ -88,7 +91,7 @@ describe('runCli', () => {
   });
 
   it('stream mode with an unreadable config: the path and the reason on stderr, exit 1, nothing on stdout', () => {
-    const out = runCli({ mode: 'stream', configPath: 'missing.yaml' }, io(''), '1.2.3');
+    const out = runCli({ mode: 'stream', configPath: 'missing.yaml', noInput: false }, io(''), '1.2.3');
     expect(out).toEqual({ stdout: '', stderr: expect.stringContaining('error: cannot read --config "missing.yaml": ENOENT'), exitCode: 1 });
   });
 });

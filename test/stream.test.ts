@@ -66,8 +66,17 @@ describe('runStream', () => {
     expect(runStream(once, CONFIG).stdout).toBe(once);
   });
 
-  it('with no documents renders the whole stack', () => {
-    const out = runStream('', CONFIG);
+  it('refuses a stdin with no document (the command before the pipe failed): exit 1, nothing on stdout', () => {
+    for (const empty of ['', '---\n# Source: chart/templates/empty.yaml\n']) {
+      const out = runStream(empty, CONFIG);
+      expect(out.exitCode).toBe(1);
+      expect(out.stdout).toBe('');
+      expect(out.stderr).toContain('error: stdin holds no YAML document: did the command before the pipe fail?');
+    }
+  });
+
+  it('with --no-input renders the whole stack', () => {
+    const out = runStream(undefined, CONFIG);
     expect(out.exitCode).toBe(0);
     expect(docs(out.stdout).map((i) => i.kind)).toEqual(['Service', 'Deployment', 'Role', 'RoleBinding', 'Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'Telemetry', 'EnvoyFilter']);
   });
@@ -104,7 +113,7 @@ describe('runStream', () => {
   });
 
   it('a warning is printed once', () => {
-    const out = runStream('', { path: 'domains.yaml', text: domainList(['*.github.io']) });
+    const out = runStream(undefined, { path: 'domains.yaml', text: domainList(['*.github.io']) });
     expect(out.exitCode).toBe(0);
     expect(out.stderr.match(/warning/g)).toHaveLength(1);
   });

@@ -29,7 +29,7 @@ export function runCli(inv: Invocation, io: CommandIO, version: string): Command
         const problem = error(`cannot read --config ${JSON.stringify(inv.configPath)}: ${(e as Error).message}`);
         return { stdout: '', stderr: formatForHumans([problem, info('1 error(s): nothing written to stdout')]) + '\n', exitCode: 1 };
       }
-      return runStream(io.stdin(), { path: inv.configPath, text });
+      return runStream(inv.noInput ? undefined : io.stdin(), { path: inv.configPath, text });
     }
   }
 }

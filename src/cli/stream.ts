@@ -24,11 +24,19 @@ const LOCAL_CONFIG = 'config.kubernetes.io/local-config';
  * empty and the errors go to stderr, one per line, exit 1. Documents marked
  * `config.kubernetes.io/local-config: "true"` and DomainLists are client-side
  * config: left out of the output, as kustomize leaves them out of a build.
+ *
+ * `input` undefined (`--no-input`) renders the stack from the config alone. An
+ * input with no document is an error: in `kubectl kustomize . | wildcard-egress`
+ * it means kustomize failed, and printing the stack alone would have a GitOps
+ * tool prune everything else.
  */
-export function runStream(input: string, config: ConfigFile): CommandOutput {
+export function runStream(input: string | undefined, config: ConfigFile): CommandOutput {
   const functionConfig = readConfig(config);
   if (functionConfig.problem) return failed([functionConfig.problem]);
-  const read = readDocuments(repairKptQuotes(input));
+  const read = readDocuments(repairKptQuotes(input ?? ''));
+  if (input !== undefined && read.documents === 0) {
+    read.problems.push(error('stdin holds no YAML document: did the command before the pipe fail? (--no-input renders the stack from the config alone)'));
+  }
   if (read.problems.length > 0) return failed(read.problems);
   const done = processList({ items: read.entries, indent: 0, functionConfig: functionConfig.data });
   if (done.exitCode !== 0) return failed(done.results.filter((r) => r.severity !== 'info'));
@@ -71,6 +79,8 @@ function readConfig(config: ConfigFile): { data?: unknown; problem?: Result } {
 }
 
 interface ReadDocuments {
+  /** How many documents the stream held, left-out ones included. */
+  documents: number;
   entries: string[];
   /** Infos about documents left out (local config). */
   notes: Result[];
@@ -79,7 +89,7 @@ interface ReadDocuments {
 
 /** Each document of the stream as an item entry; YAML errors name the stream's line and column. */
 function readDocuments(stream: string): ReadDocuments {
-  const out: ReadDocuments = { entries: [], notes: [], problems: [] };
+  const out: ReadDocuments = { documents: 0, entries: [], notes: [], problems: [] };
   for (const doc of splitDocuments(stream)) {
     const parsed = parseDocument(doc.text, ITEM_PARSE_OPTIONS);
     const problem = parsed.errors[0];
@@ -89,6 +99,7 @@ function readDocuments(stream: string): ReadDocuments {
       continue;
     }
     if (parsed.contents === null) continue;
+    out.documents++;
     if (!isMap(parsed.contents)) {
       out.problems.push(error(`stdin: the document at line ${doc.firstLine} is not an object: every document must be a Kubernetes resource`));
       continue;
