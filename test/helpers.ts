@@ -97,20 +97,3 @@ export function fourPlaces(out: Output): Record<string, string[]> {
     'EnvoyFilter server_names': listener.filter_chains[0].filter_chain_match.server_names,
   };
 }
-
-/**
- * A value computed on first use and kept: a describe block's shared render,
- * run inside the first test that needs it, so its checks fail that test
- * instead of running (or throwing) while tests are being collected.
- */
-export function once<T>(compute: () => T): () => T {
-  let done = false;
-  let value: T;
-  return () => {
-    if (!done) {
-      value = compute();
-      done = true;
-    }
-    return value;
-  };
-}

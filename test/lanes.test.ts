@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runFunction } from '../src/run.js';
-import { ofKind, once, parseOutput, resourceList, ROOT } from './helpers.js';
+import { ofKind, parseOutput, resourceList, ROOT } from './helpers.js';
 import { allProblems, wiringProblems } from './support/istio-rules.js';
 
 function renderCase(name: string) {
@@ -13,14 +13,14 @@ function renderCase(name: string) {
 const listenerOf = (ef: any, name: string) => ef.spec.configPatches.find((p: any) => p.applyTo === 'LISTENER' && p.patch.value.name === name)?.patch.value;
 
 describe('a domain on port 8443', () => {
-  const stack = once(() => {
-    const out = renderCase('port-8443');
-    const first = (kind: string) => ofKind(out, kind)[0]!;
-    return { out, svc: first('Service'), gw: first('Gateway'), vs: first('VirtualService'), se: first('ServiceEntry'), ef: first('EnvoyFilter') };
-  });
+  const out = renderCase('port-8443');
+  const [svc] = ofKind(out, 'Service');
+  const [gw] = ofKind(out, 'Gateway');
+  const [vs] = ofKind(out, 'VirtualService');
+  const [se] = ofKind(out, 'ServiceEntry');
+  const [ef] = ofKind(out, 'EnvoyFilter');
 
   it('gets its own gateway port, Service port and Gateway server; the post lane keeps 443 → 8443', () => {
-    const { svc, gw } = stack();
     expect(svc!.spec.ports).toEqual([
       { port: 443, name: 'tls-egress', targetPort: 8443 },
       { port: 8444, name: 'tls-egress-8443', targetPort: 8444 },
@@ -29,7 +29,6 @@ describe('a domain on port 8443', () => {
   });
 
   it('gets a tls route matching port 8443 with only its names, sent to its Service port', () => {
-    const { vs } = stack();
     expect(vs!.spec.tls.map((t: any) => [t.match[0].port, t.match[0].sniHosts, t.route[0].destination.port.number])).toEqual([
       [443, ['api.example.com', '*.wikipedia.org'], 443],
       [8443, ['api.example.com'], 8444],
@@ -37,7 +36,6 @@ describe('a domain on port 8443', () => {
   });
 
   it('gets a ServiceEntry port and an internal listener whose port_value is 8443, patched in on its gateway port', () => {
-    const { se, ef } = stack();
     expect(se!.spec.ports).toEqual([{ number: 443, name: 'tls', protocol: 'TLS' }, { number: 8443, name: 'tls-8443', protocol: 'TLS' }]);
     const listener = listenerOf(ef, 'sni_listener_8443');
     expect(listener.filter_chains[0].filter_chain_match.server_names).toEqual(['api.example.com']);
@@ -47,17 +45,16 @@ describe('a domain on port 8443', () => {
   });
 
   it('passes the Envoy proto, Istio schema and wiring checks', () => {
-    const { out } = stack();
     expect(allProblems(out.items)).toEqual([]);
     expect(wiringProblems(out.items)).toEqual([]);
   });
 });
 
 describe('two teams', () => {
-  const teams = once(() => renderCase('teams'));
+  const out = renderCase('teams');
+  const sidecars = Object.fromEntries(ofKind(out, 'Sidecar').map((s) => [s.metadata.namespace, s.spec.egress[0].hosts.filter((h: string) => h.startsWith('istio-system/'))]));
 
   it('keeps each team to its own domains at the sidecar', () => {
-    const sidecars = Object.fromEntries(ofKind(teams(), 'Sidecar').map((s) => [s.metadata.namespace, s.spec.egress[0].hosts.filter((h: string) => h.startsWith('istio-system/'))]));
     expect(sidecars).toEqual({
       shop: ['istio-system/*.wikipedia.org'],
       payments: ['istio-system/*.paypal.com', 'istio-system/api.stripe.com'],
@@ -67,7 +64,7 @@ describe('two teams', () => {
   });
 
   it('routes a team\'s names from its namespaces only, into its own lane, before the shared lane', () => {
-    const [vs] = ofKind(teams(), 'VirtualService');
+    const [vs] = ofKind(out, 'VirtualService');
     const routes = vs!.spec.tls.map((t: any) => ({
       from: t.match.map((m: any) => m.sourceNamespace ?? '*'),
       port: t.match[0].port,
@@ -82,8 +79,8 @@ describe('two teams', () => {
   });
 
   it('admits each team only on its own lanes at the gateway', () => {
-    const [ap] = ofKind(teams(), 'AuthorizationPolicy');
-    const [svc] = ofKind(teams(), 'Service');
+    const [ap] = ofKind(out, 'AuthorizationPolicy');
+    const [svc] = ofKind(out, 'Service');
     const laneOfPort = Object.fromEntries(svc!.spec.ports.map((p: any) => [p.targetPort, p.name]));
     const ns = (r: any) => r.from[0].source.principals.map((p: string) => p.split('/')[2]);
     expect(ap!.spec.rules.map((r: any) => [laneOfPort[r.to[0].operation.ports[0]], ns(r)])).toEqual([
@@ -95,8 +92,8 @@ describe('two teams', () => {
   });
 
   it('passes the Envoy proto, Istio schema and wiring checks', () => {
-    expect(allProblems(teams().items)).toEqual([]);
-    expect(wiringProblems(teams().items)).toEqual([]);
+    expect(allProblems(out.items)).toEqual([]);
+    expect(wiringProblems(out.items)).toEqual([]);
   });
 
   it('refuses a team name used twice', () => {
@@ -108,7 +105,7 @@ describe('two teams', () => {
 });
 
 describe('the wiring check itself', () => {
-  const lanes = once(() => renderCase('port-8443'));
+  const out = renderCase('port-8443');
   const broken: Record<string, [mutate: (items: any[]) => void, problem: RegExp]> = {
     'a Service port that leads to no Gateway server': [(items) => { items.find((i) => i.kind === 'Service').spec.ports[1].targetPort = 9999; }, /Service targetPort 9999 is not a Gateway port/],
     'a listener whose names differ from its route': [(items) => { listenerOf(items.find((i) => i.kind === 'EnvoyFilter'), 'sni_listener_8443').filter_chains[0].filter_chain_match.server_names = ['x.org']; }, /server_names differ/],
@@ -117,7 +114,7 @@ describe('the wiring check itself', () => {
   };
   for (const [name, [mutate, problem]] of Object.entries(broken)) {
     it(`finds ${name}`, () => {
-      const items = structuredClone(lanes().items);
+      const items = structuredClone(out.items);
       mutate(items);
       expect(wiringProblems(items).join('\n')).toMatch(problem);
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runFunction } from '../src/run.js';
-import { domainList, ofKind, once, parseOutput, resourceList, withoutResults } from './helpers.js';
+import { domainList, ofKind, parseOutput, resourceList, withoutResults } from './helpers.js';
 import { allProblems, wiringProblems } from './support/istio-rules.js';
 
 const DOMAINS = ['*.wikipedia.org', 'api.github.com'];
@@ -13,14 +13,12 @@ function render(production: string, domains = DOMAINS) {
 const selects = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 describe('production: the recommended set', () => {
-  const recommended = once(() => {
-    const { parsed, exitCode } = render('recommended: true\nnamespaces: [shop, billing]');
-    const deploy = ofKind(parsed, 'Deployment')[0]!;
-    return { parsed, exitCode, items: parsed.items, deploy, podLabels: deploy.spec.template.metadata.labels };
-  });
+  const { parsed, exitCode } = render('recommended: true\nnamespaces: [shop, billing]');
+  const items = parsed.items;
+  const [deploy] = ofKind(parsed, 'Deployment');
+  const podLabels = deploy!.spec.template.metadata.labels;
 
   it('renders the stack plus Sidecars, NetworkPolicies, the AuthorizationPolicy, PDB and HPA, and passes every check', () => {
-    const { exitCode, items } = recommended();
     expect(exitCode).toBe(0);
     expect(items.map((i) => `${i.kind}/${i.metadata.namespace}`).slice(10)).toEqual([
       'Sidecar/shop', 'Sidecar/billing',
@@ -32,7 +30,6 @@ describe('production: the recommended set', () => {
   });
 
   it('denies by default at the sidecar: REGISTRY_ONLY, and egress hosts are the gateway and the list', () => {
-    const { parsed } = recommended();
     for (const sc of ofKind(parsed, 'Sidecar')) {
       expect(sc.spec.outboundTrafficPolicy).toEqual({ mode: 'REGISTRY_ONLY' });
       expect(sc.spec.egress).toEqual([{ hosts: ['./*', 'istio-egress/egressgateway.istio-egress.svc.cluster.local', 'istio-system/api.github.com', 'istio-system/*.wikipedia.org'] }]);
@@ -40,7 +37,6 @@ describe('production: the recommended set', () => {
   });
 
   it('denies by default on the network: apps reach pods and DNS only; the gateway leaves only on the upstream port', () => {
-    const { parsed, podLabels } = recommended();
     const [shop, , gateway] = ofKind(parsed, 'NetworkPolicy');
     expect(shop!.spec).toEqual({
       podSelector: {},
@@ -53,7 +49,6 @@ describe('production: the recommended set', () => {
   });
 
   it('admits only mesh identities of the namespaces at the gateway TLS port', () => {
-    const { parsed, podLabels } = recommended();
     const [ap] = ofKind(parsed, 'AuthorizationPolicy');
     expect(selects(ap!.spec.selector.matchLabels, podLabels)).toBe(true);
     expect(ap!.spec.action).toBe('ALLOW');
@@ -61,22 +56,20 @@ describe('production: the recommended set', () => {
   });
 
   it('keeps the gateway up: replicas, requests, zone spread, PDB below replicas, HPA on the Deployment', () => {
-    const { parsed, deploy, podLabels } = recommended();
-    expect(deploy.spec.replicas).toBe(3);
-    expect(deploy.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' } });
-    const spread = deploy.spec.template.spec.topologySpreadConstraints;
+    expect(deploy!.spec.replicas).toBe(3);
+    expect(deploy!.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' } });
+    const spread = deploy!.spec.template.spec.topologySpreadConstraints;
     expect(spread.map((c: any) => c.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
     for (const c of spread) expect(selects(c.labelSelector.matchLabels, podLabels)).toBe(true);
     const [pdb] = ofKind(parsed, 'PodDisruptionBudget');
     expect(pdb!.spec.minAvailable).toBe(2);
     expect(selects(pdb!.spec.selector.matchLabels, podLabels)).toBe(true);
     const [hpa] = ofKind(parsed, 'HorizontalPodAutoscaler');
-    expect(hpa!.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: deploy.metadata.name });
+    expect(hpa!.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: deploy!.metadata.name });
     expect([hpa!.spec.minReplicas, hpa!.spec.maxReplicas]).toEqual([3, 6]);
   });
 
   it('logs access for the gateway pods only, instead of the mesh-wide Telemetry', () => {
-    const { parsed, podLabels } = recommended();
     const telemetry = ofKind(parsed, 'Telemetry');
     expect(telemetry).toHaveLength(1);
     expect(telemetry[0]!.metadata.namespace).toBe('istio-egress');
