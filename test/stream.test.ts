@@ -118,6 +118,16 @@ describe('runStream', () => {
     expect(out.stderr.match(/warning/g)).toHaveLength(1);
   });
 
+  it('refuses an alias bomb in a document quickly, writing nothing to stdout', () => {
+    const bomb = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n  e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n';
+    const started = Date.now();
+    const out = runStream(`${bomb}---\n${POST}`, CONFIG);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(out.exitCode).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toContain('item 0 expands too many aliases');
+  });
+
   const yamlErrors: Record<string, [stdin: string, config: string, message: string]> = {
     'a tab-indented document: its line in the stream': ['a: 1\n---\nkind: ConfigMap\nmetadata:\n\tname: x\n', CONFIG.text, 'error: stdin is not valid YAML at line 5, column 1: Tabs are not allowed as indentation'],
     'a tab-indented config: its line in the file': ['', 'apiVersion: wildcard-egress.dev/v1alpha1\nkind: DomainList\nspec:\n\tdomains: [a.example.com]\n', 'error: domains.yaml: not valid YAML at line 4, column 1: Tabs are not allowed as indentation'],

@@ -1,4 +1,4 @@
-import { Document, isMap, isSeq, parseAllDocuments, parseDocument, type Node } from 'yaml';
+import { Document, isMap, isScalar, isSeq, parseAllDocuments, parseDocument, type Node } from 'yaml';
 import { ItemError, ItemSource } from '../krm/item-source.js';
 import { repairKptQuotes } from '../krm/repair-kpt-quotes.js';
 import { toEntry } from '../krm/resource-list.js';
@@ -104,7 +104,9 @@ function readDocuments(stream: string): ReadDocuments {
       out.problems.push(error(`stdin: the document at line ${doc.firstLine} is not an object: every document must be a Kubernetes resource`));
       continue;
     }
-    if (parsed.contents.toJSON()?.kind === 'ResourceList') {
+    // Read the kind off its node: converting the whole document would expand an alias bomb.
+    const kind = parsed.contents.get('kind', true);
+    if (isScalar(kind) && String(kind.value) === 'ResourceList') {
       out.problems.push(error('stdin holds a ResourceList: run without --config, the function config comes inside it'));
       continue;
     }
