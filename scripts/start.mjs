@@ -1,11 +1,12 @@
-// `npm start`: build the bundle if it is missing or older than the sources, then
-// render a function config (default: fn-config/example.yaml) with no input items
-// and print the stack as a plain multi-document YAML stream.
+// `npm start [-- config.yaml]`: build the bundle if it is missing or older than the
+// sources, then render a function config (default: fn-config/example.yaml) in stream
+// mode with no input documents: the stack as plain multi-document YAML on stdout, the
+// run's warnings and summary on stderr, each once. `npm start > stack.yaml` is clean
+// YAML: .npmrc sends npm's own banner to stderr.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Document, parseDocument, parse } from 'yaml';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bundle = join(root, 'dist/fn.js');
@@ -26,20 +27,10 @@ try {
   built = 0;
 }
 if (built < Math.max(newestSource(join(root, 'src')), statSync(join(root, 'schema/domain-list.schema.json')).mtimeMs)) {
-  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+  // The build's own messages go to stderr: stdout is the YAML.
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: ['ignore', 2, 'inherit'] });
 }
 
 const configPath = process.argv[2] ?? join(root, 'fn-config/example.yaml');
-const config = parse(readFileSync(configPath, 'utf8'));
-const input = JSON.stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [], functionConfig: config });
-const run = spawnSync(process.execPath, [bundle], { input, encoding: 'utf8' });
-if (run.stderr) process.stderr.write(run.stderr);
-const out = parseDocument(run.stdout);
-const items = out.get('items');
-for (const item of items?.items ?? []) {
-  process.stdout.write(`---\n${new Document(item).toString({ lineWidth: 0, indentSeq: false })}`);
-}
-for (const r of out.toJS().results ?? []) {
-  if (r.severity !== 'info' || r.resourceRef === undefined) process.stderr.write(`${r.severity}: ${r.message}\n`);
-}
+const run = spawnSync(process.execPath, [bundle, '--config', configPath, '--no-input'], { stdio: ['ignore', 'inherit', 'inherit'] });
 process.exitCode = run.status ?? 2;

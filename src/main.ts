@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { runFunction } from './run.js';
+import { isatty } from 'node:tty';
+import { needsStdin, parseArgs } from './cli/args.js';
+import { runCli } from './cli/cli.js';
+import { COMMANDS } from './cli/commands.js';
 
-// The only place with side effects: read stdin, write stdout/stderr, set the exit code.
+// The only place with side effects: read argv, stdin and files, write stdout/stderr, set the exit code.
+
+/** The package version, written in by the build (esbuild `define`); nothing is read at run time. */
+declare const WILDCARD_EGRESS_VERSION: string;
 
 /** Reads all of stdin. A synchronous read skips building process.stdin (about 10 ms at start-up). */
 async function readStdin(): Promise<string> {
@@ -19,7 +25,10 @@ async function readStdin(): Promise<string> {
 async function main(): Promise<void> {
   let out;
   try {
-    out = runFunction(await readStdin());
+    const stdinIsTTY = isatty(0);
+    const inv = parseArgs(process.argv.slice(2), stdinIsTTY, COMMANDS);
+    const input = needsStdin(inv, COMMANDS) ? await readStdin() : '';
+    out = runCli(inv, { readFile: (path) => readFileSync(path, 'utf8'), stdin: () => input }, WILDCARD_EGRESS_VERSION);
   } catch (e) {
     process.stderr.write(`wildcard-egress: internal error: ${(e as Error).message}\n`);
     process.exitCode = 2;

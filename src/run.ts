@@ -1,5 +1,5 @@
 import { parseConfig } from './config/parse-config.js';
-import { readResourceList, ResourceListError, writeResourceList } from './krm/resource-list.js';
+import { readResourceList, ResourceListError, writeResourceList, type ResourceListInput } from './krm/resource-list.js';
 import { error, formatForHumans, hasErrors, info, printResults, type Result } from './krm/results.js';
 import { FieldPathError, parseFieldPath } from './places/field-path.js';
 import { reconcile } from './reconcile/reconcile.js';
@@ -9,6 +9,13 @@ export interface RunOutput {
   stdout: string;
   exitCode: 0 | 1;
   stderr: string;
+}
+
+/** What processing a list gave: the items to write (all unchanged on failure), the results, the exit code. */
+export interface ListOutcome {
+  items: readonly string[];
+  results: Result[];
+  exitCode: 0 | 1;
 }
 
 /**
@@ -21,11 +28,25 @@ export function runFunction(input: string): RunOutput {
     list = readResourceList(input);
   } catch (e) {
     if (!(e instanceof ResourceListError)) throw e;
-    return finish([], undefined, [error(e.message)]);
+    const failed = settle([], [error(e.message)]);
+    return { stdout: writeResourceList([], undefined, printResults(failed.results)), exitCode: 1, stderr: forHumans(failed.results) };
   }
+  const done = processList(list);
+  return {
+    stdout: writeResourceList(done.items, list.functionConfig, printResults(done.results)),
+    exitCode: done.exitCode,
+    stderr: forHumans(done.results),
+  };
+}
+
+/**
+ * Reconciles a list already read (from a ResourceList, or built from a plain
+ * YAML stream): parse the config, check target paths, reconcile the items.
+ */
+export function processList(list: ResourceListInput): ListOutcome {
   const config = parseConfig(list.functionConfig);
   const options = config.options;
-  if (!options || hasErrors(config.results)) return finish(list.items, list.functionConfig, config.results);
+  if (!options || hasErrors(config.results)) return settle(list.items, config.results);
   const pathProblems = options.targets.flatMap((t, i): Result[] => {
     try {
       parseFieldPath(t.path);
@@ -35,22 +56,23 @@ export function runFunction(input: string): RunOutput {
       return [error(e.message, { field: { path: `spec.targets[${i}].path`, currentValue: t.path } })];
     }
   });
-  if (pathProblems.length > 0) return finish(list.items, list.functionConfig, pathProblems);
+  if (pathProblems.length > 0) return settle(list.items, pathProblems);
   const done = reconcile(list.items, list.indent, options, config.plan);
   const results = [...config.results, ...done.results];
-  return finish(hasErrors(results) ? list.items : done.items, list.functionConfig, results);
+  return settle(hasErrors(results) ? list.items : done.items, results);
 }
 
-function finish(items: readonly string[], functionConfig: unknown, allResults: readonly Result[]): RunOutput {
+function settle(items: readonly string[], allResults: readonly Result[]): ListOutcome {
   const failed = hasErrors(allResults);
   // A failed run returns every item as it came in: infos about changes that were not made would mislead.
   const results = failed
     ? [...allResults.filter((r) => r.severity !== 'info'), info(`${allResults.filter((r) => r.severity === 'error').length} error(s): items returned unchanged`)]
-    : allResults;
+    : [...allResults];
+  return { items, results, exitCode: failed ? 1 : 0 };
+}
+
+/** Warnings and errors, one line each, for stderr (infos stay in the ResourceList). */
+function forHumans(results: readonly Result[]): string {
   const shown = results.filter((r) => r.severity !== 'info');
-  return {
-    stdout: writeResourceList(items, functionConfig, printResults(results)),
-    exitCode: failed ? 1 : 0,
-    stderr: shown.length > 0 ? formatForHumans(shown) + '\n' : '',
-  };
+  return shown.length > 0 ? formatForHumans(shown) + '\n' : '';
 }

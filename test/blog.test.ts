@@ -72,15 +72,23 @@ function readStream(path: string): any[] {
   return parseAllDocuments(readFileSync(path, 'utf8')).map((d) => d.toJS());
 }
 
-describe.skipIf(!existsSync(BLOG))('the fixture testdata/fixtures/post-stack.yaml', () => {
+// The post's own manifests live beside the repository (../shared), not in a clone of it: without
+// them the comparison with the post is skipped with a loud message, and the fixture copy of the
+// post, which the repository holds, is compared all the same (it must exist).
+const hasBlog = existsSync(BLOG);
+if (!hasBlog) {
+  console.warn(`\n!!! ${BLOG} not found: SKIPPING the comparison with the post's own manifests; the fixture copy (testdata/fixtures/post-stack.yaml) is still compared. !!!\n`);
+}
+
+describe.skipIf(!hasBlog)('the fixture testdata/fixtures/post-stack.yaml', () => {
   it('holds the same data as ../shared/reference/blog-manifests.yaml (only comments differ)', () => {
     expect(readStream(FIXTURE)).toEqual(readStream(BLOG));
   });
 });
 
 for (const [title, path] of [['the post (../shared/reference/blog-manifests.yaml)', BLOG], ['the fixture copy of the post', FIXTURE]] as const) {
-  describe.skipIf(!existsSync(path))(`default output against ${title}`, () => {
-    const blog = existsSync(path) ? readStream(path) : [];
+  describe.skipIf(path === BLOG && !hasBlog)(`default output against ${title}`, () => {
+    const blog = path === BLOG && !hasBlog ? [] : readStream(path);
 
     function render(domains: string[]) {
       const out = runFunction(resourceList([], domainList(domains)));
@@ -89,6 +97,7 @@ for (const [title, path] of [['the post (../shared/reference/blog-manifests.yaml
     }
 
     it('renders the same ten resources, in the same order', () => {
+      expect(blog).toHaveLength(10);
       expect(render(['*.wikipedia.org']).items.map(id)).toEqual(blog.map(id));
     });
 

@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { domainList, fourPlaces, parseOutput, resourceList, runBundle } from './helpers.js';
+import { BUNDLE, domainList, fourPlaces, parseOutput, readProjectFile, resourceList, runBundle } from './helpers.js';
 
 const MALFORMED = ['*', '*foo.com', 'foo.*.com', '10.0.0.1', '::1', 'https://a.com', 'a.com:443', 'a.com/x', 'a..com', `${'a'.repeat(64)}.com`, `${'a.'.repeat(127)}com`, 'a_b.com', '-a.com', 'a-.com'];
 
@@ -68,4 +69,36 @@ describe('node dist/fn.js', () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
     });
   }
+});
+
+describe('wildcard-egress as a command', () => {
+  const version = (JSON.parse(readProjectFile('package.json')) as { version: string }).version;
+
+  it('--help prints the usage on stdout, exit 0, without reading stdin', () => {
+    const r = spawnSync(process.execPath, [BUNDLE, '--help'], { encoding: 'utf8', timeout: 10_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^wildcard-egress \d+\.\d+\.\d+: /);
+    expect(r.stdout).toContain('kpt fn render PKG --allow-exec');
+    expect(r.stderr).toBe('');
+  });
+
+  it("--version prints package.json's version, written into the bundle at build time", () => {
+    expect(runBundle('', ['--version'])).toEqual({ stdout: `${version}\n`, stderr: '', status: 0 });
+    expect(readProjectFile('dist/fn.js')).not.toContain('package.json');
+  });
+
+  // `script` gives the command a terminal on stdin, as a person typing `wildcard-egress` gets.
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)('with no arguments and a terminal on stdin: usage on stderr, exit 2, no wait for input', () => {
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${BUNDLE}`, '/dev/null'], { encoding: 'utf8', timeout: 10_000 });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain('wildcard-egress: stdin is a terminal');
+    expect(r.stdout).toContain('Usage:');
+  });
+
+  it('an unknown option: the reason and the usage on stderr, exit 2', () => {
+    const r = runBundle('', ['--bogus']);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^wildcard-egress: unknown option "--bogus"\n\nwildcard-egress /);
+  });
 });

@@ -1,30 +1,16 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runFunction } from '../src/run.js';
-import { documentSources, resourceList, ROOT, withoutResults } from './helpers.js';
+import { parseOutput, withoutResults } from './helpers.js';
+import { expectedOf, goldenCases, inputOf } from './support/golden-cases.js';
 
-/**
- * Golden cases: testdata/<case>/case.json names the input (fixture files of
- * items, or a raw ResourceList) and the exit code; config.yaml is the function
- * config; expected.yaml is the output, written by the code when
- * UPDATE_GOLDEN=1 and reviewed by hand.
- */
-interface GoldenCase {
-  description: string;
-  exitCode: 0 | 1;
-  items?: string[];
-  input?: string;
-}
-
-const TESTDATA = join(ROOT, 'testdata');
 const update = process.env.UPDATE_GOLDEN === '1';
-const cases = readdirSync(TESTDATA).filter((d) => existsSync(join(TESTDATA, d, 'case.json')));
+const cases = goldenCases();
 
-function inputOf(dir: string, c: GoldenCase): string {
-  if (c.input) return readFileSync(join(dir, c.input), 'utf8');
-  const items = (c.items ?? []).flatMap((f) => documentSources(readFileSync(join(TESTDATA, f), 'utf8')));
-  return resourceList(items, readFileSync(join(dir, 'config.yaml'), 'utf8'));
+/** The `items:` block of a ResourceList text, as written. */
+function itemsBlock(text: string): string {
+  return text.match(/^items:[\s\S]*?(?=^functionConfig:|^results:|(?![\s\S]))/m)?.[0] ?? '';
 }
 
 describe('golden cases', () => {
@@ -32,32 +18,35 @@ describe('golden cases', () => {
     expect(cases.length).toBeGreaterThanOrEqual(10);
   });
 
-  for (const name of cases) {
-    const dir = join(TESTDATA, name);
-    const c = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as GoldenCase;
-
-    it(`${name}: ${c.description}`, () => {
-      const out = runFunction(inputOf(dir, c));
-      const expectedPath = join(dir, 'expected.yaml');
-      if (update) writeFileSync(expectedPath, out.stdout);
+  for (const c of cases) {
+    it(`${c.name}: ${c.description}`, () => {
+      const out = runFunction(inputOf(c));
+      if (update) writeFileSync(join(c.dir, 'expected.yaml'), out.stdout);
       expect(out.exitCode).toBe(c.exitCode);
-      expect(out.stdout).toBe(readFileSync(expectedPath, 'utf8'));
+      expect(out.stdout).toBe(expectedOf(c));
     });
 
     if (c.exitCode === 0) {
-      it(`${name}: a second run changes nothing`, () => {
-        const first = runFunction(inputOf(dir, c));
+      it(`${c.name}: a second run changes nothing`, () => {
+        const first = runFunction(inputOf(c));
         const second = runFunction(first.stdout);
         expect(second.exitCode).toBe(0);
         expect(withoutResults(second.stdout)).toBe(withoutResults(first.stdout));
         expect(second.stdout).toMatch(/already up to date|check: all/);
       });
     } else {
-      it(`${name}: items come back unchanged`, () => {
-        const input = inputOf(dir, c);
+      // A case without items of its own gets unrelated ones, so "unchanged" has something to hold.
+      const extra = (c.items ?? []).length === 0 && !c.input ? ['fixtures/unrelated.yaml'] : [];
+      it(`${c.name}: every item comes back byte for byte, nothing added; each error on stderr once`, () => {
+        const input = inputOf(c, extra);
         const out = runFunction(input);
-        const itemsIn = input.match(/^items:[\s\S]*?(?=^functionConfig:|(?![\s\S]))/m)?.[0] ?? '';
-        expect(out.stdout).toContain(itemsIn.trimEnd());
+        expect(out.exitCode).toBe(1);
+        expect(itemsBlock(input)).toMatch(/^items:\n- /);
+        expect(itemsBlock(out.stdout)).toBe(itemsBlock(input));
+        const shown = parseOutput(out.stdout).results.filter((r) => r.severity !== 'info');
+        expect(shown.filter((r) => r.severity === 'error').length).toBeGreaterThan(0);
+        expect(out.stderr.trimEnd().split('\n')).toHaveLength(shown.length);
+        for (const r of shown) expect(out.stderr).toContain(r.message);
       });
     }
   }

@@ -4,6 +4,7 @@ import { headerOf, parseItem } from '../src/krm/item-source.js';
 import { readResourceList, ResourceListError } from '../src/krm/resource-list.js';
 import { repairKptQuotes } from '../src/krm/repair-kpt-quotes.js';
 import { scanItems } from '../src/krm/scan-items.js';
+import { runFunction } from '../src/run.js';
 
 const ITEM_A = '- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n  data:\n    x: 0800\n';
 const ITEM_B = '- # head comment\n  apiVersion: v1\n  kind: Secret\n  metadata:\n    name: b\n';
@@ -58,6 +59,11 @@ describe('readResourceList', () => {
   const refusals: Record<string, [text: string, message: RegExp]> = {
     'empty input': ['', /input is empty/],
     'not YAML': ['kind: ResourceList\nitems: [\n', /not valid YAML/],
+    'a tab-indented config, naming its line and column': ['apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n\tkind: X\n', /not valid YAML at line 5, column 1: Tabs are not allowed as indentation/],
+    'a tab after the items the line scan cut out, naming the line of the input': [
+      `kind: ResourceList\nitems:\n${ITEM_A}${ITEM_B}functionConfig:\n  a: 1\n\tb: 2\n`,
+      /not valid YAML at line 16, column 1: Tabs/,
+    ],
     'a YAML list': ['- kind: A\n- kind: B\n', /expected a mapping with kind: ResourceList, got a sequence/],
     'a scalar': ['hello\n', /got a scalar/],
     'another kind': ['kind: List\nitems: []\n', /kind is "List"/],
@@ -73,6 +79,14 @@ describe('readResourceList', () => {
       expect(() => readResourceList(text)).toThrow(message);
     });
   }
+});
+
+describe('an item that is not valid YAML', () => {
+  it('names the line and column within the item', () => {
+    const out = runFunction('kind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n  \tname: x\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  data: {domains: a.example.com}\n');
+    expect(out.exitCode).toBe(1);
+    expect(out.stderr).toContain('item 0 is not valid YAML at line 4, column 3 of the item: Tabs are not allowed as indentation');
+  });
 });
 
 describe('readItemHeader reads what the full parser reads, or declines', () => {

@@ -1,5 +1,6 @@
 import { isMap, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { readItemHeader, READ_ANNOTATIONS, type ItemHeader } from './item-header.js';
+import { locateYamlError } from './yaml-errors.js';
 import { ITEM_PARSE_OPTIONS, MAX_ALIAS_COUNT } from './yaml-options.js';
 
 /** An item parsed for editing: its document and the mapping node of the resource. */
@@ -18,7 +19,11 @@ export class ItemError extends Error {}
 export function parseItem(source: string): ParsedItem {
   const doc = parseDocument(source, ITEM_PARSE_OPTIONS);
   const problem = doc.errors[0];
-  if (problem) throw new ItemError(`is not valid YAML: ${problem.message.split('\n')[0]}`);
+  if (problem) {
+    // Lines count from the item's own first line (its `-`): the item's source is all the function holds of it.
+    const { at, message } = locateYamlError(source, problem);
+    throw new ItemError(`is not valid YAML at ${at} of the item: ${message}`);
+  }
   const seq = doc.contents;
   const root = isSeq(seq) ? (seq.items[0] as Node | undefined) : undefined;
   if (!isMap(root)) throw new ItemError('is not an object: every item must be a Kubernetes resource mapping');

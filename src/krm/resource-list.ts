@@ -2,6 +2,7 @@ import { Document, isMap, isScalar, isSeq, parseDocument, visit, type Node, type
 import { emitYaml } from './emit-yaml.js';
 import { repairKptQuotes } from './repair-kpt-quotes.js';
 import { scanItems } from './scan-items.js';
+import { locateYamlError } from './yaml-errors.js';
 import { MAX_ALIAS_COUNT, PARSE_OPTIONS, PRINT_OPTIONS } from './yaml-options.js';
 
 /** A ResourceList read from stdin: items as source text, the function config as plain data. */
@@ -33,7 +34,14 @@ export function readResourceList(raw: string): ResourceListInput {
   const text = repairKptQuotes(raw);
   const scanned = scanItems(text);
   if (scanned) {
-    const rest = parseRoot(scanned.rest);
+    let rest;
+    try {
+      rest = parseRoot(scanned.rest);
+    } catch (e) {
+      // The rest has the items cut out, so its line numbers are not the input's: let the full parse say where.
+      if (e instanceof ResourceListError) return readWithFullParser(text);
+      throw e;
+    }
     return { items: scanned.items, indent: scanned.indent, functionConfig: rest.functionConfig };
   }
   return readWithFullParser(text);
@@ -42,7 +50,10 @@ export function readResourceList(raw: string): ResourceListInput {
 function parseRoot(text: string): { functionConfig: unknown; doc: Document.Parsed; root: YAMLMap } {
   const doc = parseDocument(text, PARSE_OPTIONS);
   const problem = doc.errors[0];
-  if (problem) throw new ResourceListError(`input is not valid YAML: ${problem.message.split('\n')[0]}`);
+  if (problem) {
+    const { at, message } = locateYamlError(text, problem);
+    throw new ResourceListError(`input is not valid YAML at ${at}: ${message}`);
+  }
   const root = doc.contents;
   if (!isMap(root)) {
     throw new ResourceListError(

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBaseImage, buildImage, dockerToPodman, IMAGE, podmanEnv, podmanProblem } from '../../scripts/local-image.mjs';
+import { dockerToPodman, IMAGE, pinnedNode, podmanEnv, podmanProblem } from '../../scripts/local-image.mjs';
 import { domainList, fourPlaces, parseOutput, resourceList, ROOT, runBundle } from '../helpers.js';
-import { parseStream } from './tools.js';
+import { copyExample, parseStream, snapshot } from './tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wildcard-egress-image-'));
 const env = podmanEnv(dir);
@@ -21,8 +21,9 @@ describe.skipIf(problem !== undefined && process.env.CI !== 'true')('the contain
 
   beforeAll(() => {
     if (problem) throw new Error(`CI=true needs podman and runc: ${problem}`);
-    buildBaseImage(dir, env);
-    buildImage(env);
+    // What a user runs where no registry is reachable: `npm run image -- --local-base`.
+    const built = spawnSync(process.execPath, [join(ROOT, 'scripts/image.mjs'), '--local-base', '--engine', 'podman'], { env, encoding: 'utf8', timeout: 600_000 });
+    if (built.status !== 0) throw new Error(`npm run image failed:\n${built.stderr}`);
     kustomizePath = dockerToPodman(dir, env);
   }, 600_000);
 
@@ -61,6 +62,23 @@ describe.skipIf(problem !== undefined && process.env.CI !== 'true')('the contain
     expect(asNobody.stdout).toBe('65534');
     const asImage = podman(['run', '--rm', '--network', 'none', '--entrypoint', '/nodejs/bin/node', IMAGE, '-e', 'process.stdout.write(String(process.getuid()))']);
     expect(asImage.stdout).toBe('65532');
+  });
+
+  it('runs the pinned Node 24, the Node of the distroless base the Dockerfile names', () => {
+    const r = podman(['run', '--rm', ...KUSTOMIZE_FLAGS, '--entrypoint', '/nodejs/bin/node', IMAGE, '--version']);
+    expect(r.stdout.trim()).toBe(`v${pinnedNode().version}`);
+    expect(r.stdout).toMatch(/^v24\./);
+  });
+
+  it.skipIf(spawnSync('kpt', ['version']).status !== 0 && process.env.CI !== 'true')('is the image of a kpt pipeline with KPT_FN_RUNTIME=podman (no docker wrapper)', () => {
+    const pkg = copyExample('kpt-package');
+    const kptfile = join(pkg, 'Kptfile');
+    writeFileSync(kptfile, readFileSync(kptfile, 'utf8').replace('- exec: wildcard-egress', `- image: ${IMAGE}`));
+    const before = snapshot(pkg);
+    const r = spawnSync('kpt', ['fn', 'render', pkg, '--truncate-output=false'], { env: { ...env, KPT_FN_RUNTIME: 'podman' }, encoding: 'utf8', timeout: 300_000 });
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout + r.stderr).toContain('already up to date');
+    expect(snapshot(pkg)).toEqual(before);
   });
 
   it('is the generator of kubectl kustomize (docker → podman)', () => {

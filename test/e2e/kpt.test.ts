@@ -1,17 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { BUNDLE, fourPlaces, ROOT } from '../helpers.js';
+import { fourPlaces, ROOT } from '../helpers.js';
 import { allProblems, wiringProblems } from '../support/istio-rules.js';
 import { lockdownProblems } from '../support/lockdown-rules.js';
-import { copyExample, describeWithTool, parseStream, sh, SHIM_DIR, snapshot } from './tools.js';
-
-/** Points the example's `exec:` at this checkout's bundle (kpt resolves relative paths from its cwd). */
-function useLocalBundle(dir: string): void {
-  const kptfile = join(dir, 'Kptfile');
-  writeFileSync(kptfile, readFileSync(kptfile, 'utf8').replace('node ../../dist/fn.js', `node ${BUNDLE}`));
-}
+import { copyExample, describeWithTool, kptExamples, localCommand, parseStream, sh, SHIM_DIR, snapshot } from './tools.js';
 
 function setDomains(dir: string, domains: string[]): void {
   const file = join(dir, 'domains.yaml');
@@ -22,13 +16,48 @@ function setDomains(dir: string, domains: string[]): void {
 const NEW = ['*.wikipedia.org', 'API.GitHub.com', '*.wikimedia.org'];
 const NORMALISED = ['api.github.com', '*.wikimedia.org', '*.wikipedia.org'];
 
+/** `kpt fn render` with `wildcard-egress` on PATH, as the README installs it. */
+function render(dir: string, cwd?: string) {
+  return sh('kpt', ['fn', 'render', dir, '--allow-exec', '--truncate-output=false'], { path: localCommand(), ...(cwd ? { cwd } : {}) });
+}
+
 describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
+  for (const name of kptExamples()) {
+    it(`examples/${name} renders from the repository root, exit 0, and no byte changes (stored as kpt writes it)`, () => {
+      const repo = mkdtempSync(join(tmpdir(), 'wildcard-egress-repo-'));
+      cpSync(join(ROOT, 'examples', name), join(repo, 'examples', name), { recursive: true });
+      const before = snapshot(repo);
+      const r = render(`examples/${name}`, repo);
+      expect(r.status, r.stderr + r.stdout).toBe(0);
+      expect(snapshot(repo)).toEqual(before);
+    });
+  }
+
+  it('every kpt example runs this function by name (exec: wildcard-egress), not by a path', () => {
+    for (const name of kptExamples()) expect(readFileSync(join(ROOT, 'examples', name, 'Kptfile'), 'utf8')).toMatch(/^  - exec: wildcard-egress$/m);
+  });
+
+  it("kpt's closing-quote bug: the post's single-quoted access-log format renders, twice, with nothing changed the second time", () => {
+    const dir = copyExample('kpt-package');
+    cpSync(join(ROOT, 'testdata/fixtures/post-stack.yaml'), join(dir, 'egress-stack.yaml'));
+    setDomains(dir, NEW);
+    const r = render(dir);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    const text = readFileSync(join(dir, 'egress-stack.yaml'), 'utf8');
+    expect(text).toMatch(/^'$/m); // kpt wrote the closing quote at column 0 …
+    const items = parseStream(text); // … and the function read it back
+    expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(NORMALISED));
+    const first = snapshot(dir);
+    const again = render(dir);
+    expect(again.status, again.stderr).toBe(0);
+    expect(snapshot(dir)).toEqual(first);
+  });
+
   it('render rewrites the package: the list in all four places, comments kept, a second render changes no file', () => {
     const dir = copyExample('kpt-package');
-    useLocalBundle(dir);
     setDomains(dir, NEW);
     const before = readFileSync(join(dir, 'egress-stack.yaml'), 'utf8');
-    const r = sh('kpt', ['fn', 'render', dir, '--allow-exec']);
+    const r = render(dir);
     expect(r.status, r.stderr + r.stdout).toBe(0);
     const after = readFileSync(join(dir, 'egress-stack.yaml'), 'utf8');
     const items = parseStream(after);
@@ -38,7 +67,7 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
     expect(readFileSync(join(dir, 'domains.yaml'), 'utf8')).toContain('# The one place the egress allowlist lives.');
 
     const first = snapshot(dir);
-    const again = sh('kpt', ['fn', 'render', dir, '--allow-exec']);
+    const again = render(dir);
     expect(again.status, again.stderr).toBe(0);
     expect(snapshot(dir)).toEqual(first);
   });
@@ -46,7 +75,7 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
   it('render with the published image in the Kptfile runs the container function (docker shim)', () => {
     const dir = copyExample('kpt-package');
     const kptfile = join(dir, 'Kptfile');
-    writeFileSync(kptfile, readFileSync(kptfile, 'utf8').replace('- exec: node ../../dist/fn.js', '- image: ghcr.io/wildcard-egress/wildcard-egress:v0.1.0'));
+    writeFileSync(kptfile, readFileSync(kptfile, 'utf8').replace('- exec: wildcard-egress', '- image: ghcr.io/wildcard-egress/wildcard-egress:v0.1.0'));
     setDomains(dir, NEW);
     const r = sh('kpt', ['fn', 'render', dir], { path: SHIM_DIR });
     expect(r.status, r.stderr + r.stdout).toBe(0);
@@ -75,7 +104,7 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
       mkdirSync(pkg);
       const config = join(dir, 'config.yaml');
       writeFileSync(config, readFileSync(join(ROOT, 'testdata', name, 'config.yaml'), 'utf8'));
-      const r = sh('kpt', ['fn', 'eval', pkg, '--exec', `node ${BUNDLE}`, '--fn-config', config]);
+      const r = sh('kpt', ['fn', 'eval', pkg, '--exec', 'wildcard-egress', '--fn-config', config], { path: localCommand() });
       expect(r.status, r.stderr + r.stdout).toBe(0);
       const files = snapshot(pkg);
       const items = Object.values(files).flatMap((text) => parseStream(text));
@@ -83,7 +112,7 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
       expect(allProblems(items)).toEqual([]);
       expect(wiringProblems(items)).toEqual([]);
       expect(lockdownProblems(items)).toEqual([]);
-      const again = sh('kpt', ['fn', 'eval', pkg, '--exec', `node ${BUNDLE}`, '--fn-config', config]);
+      const again = sh('kpt', ['fn', 'eval', pkg, '--exec', 'wildcard-egress', '--fn-config', config], { path: localCommand() });
       expect(again.status, again.stderr).toBe(0);
       expect(snapshot(pkg)).toEqual(files);
     });
@@ -91,7 +120,7 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
 
   it('eval with the ConfigMap form (-- domains=…) writes the list', () => {
     const dir = copyExample('kpt-package');
-    const r = sh('kpt', ['fn', 'eval', dir, '--exec', `node ${BUNDLE}`, '--', 'domains=*.Example.com,api.example.org']);
+    const r = sh('kpt', ['fn', 'eval', dir, '--exec', 'wildcard-egress', '--', 'domains=*.Example.com,api.example.org'], { path: localCommand() });
     expect(r.status, r.stderr + r.stdout).toBe(0);
     const items = parseStream(readFileSync(join(dir, 'egress-stack.yaml'), 'utf8'));
     expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(['*.example.com', 'api.example.org']));
@@ -100,10 +129,9 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
 
   it('a malformed list fails the render with the function message and leaves files alone', () => {
     const dir = copyExample('kpt-package');
-    useLocalBundle(dir);
     setDomains(dir, ['*.wikipedia.org', 'foo.*.com']);
     const before = snapshot(dir);
-    const r = sh('kpt', ['fn', 'render', dir, '--allow-exec']);
+    const r = render(dir);
     expect(r.status).not.toBe(0);
     expect(r.stdout + r.stderr).toContain('domain "foo.*.com" has a wildcard that is not the leftmost label');
     expect(snapshot(dir)).toEqual(before);
@@ -111,17 +139,14 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
 
   it('the drift check as a validator passes on matching manifests and fails on drift', () => {
     const dir = copyExample('kpt-validator');
-    useLocalBundle(dir);
-    const stack = join(dir, 'egress-stack.yaml');
-    const data = parseStream(readFileSync(stack, 'utf8'));
-    const ok = sh('kpt', ['fn', 'render', dir, '--allow-exec']);
+    const before = snapshot(dir);
+    const ok = render(dir);
     expect(ok.status, ok.stderr + ok.stdout).toBe(0);
     expect(ok.stdout + ok.stderr).toContain('check: all 4 host place(s) match the 1 domain(s); nothing changed');
-    // kpt re-formats the files it reads; the validator itself changes no value.
-    expect(parseStream(readFileSync(stack, 'utf8'))).toEqual(data);
+    expect(snapshot(dir)).toEqual(before);
 
     setDomains(dir, ['*.wikipedia.org', 'api.github.com']);
-    const drift = sh('kpt', ['fn', 'render', dir, '--allow-exec']);
+    const drift = render(dir);
     expect(drift.status).not.toBe(0);
     expect(drift.stdout + drift.stderr).toContain('hosts differ from domain list: 1 present, 2 expected');
   });

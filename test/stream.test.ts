@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { entryToDocument, splitDocuments } from '../src/cli/documents.js';
+import { runStream } from '../src/cli/stream.js';
+import { toEntry } from '../src/krm/resource-list.js';
+import { domainList, fourPlaces, ROOT } from './helpers.js';
+
+const POST = readFileSync(`${ROOT}testdata/fixtures/post-stack.yaml`, 'utf8');
+const CONFIG = { path: 'domains.yaml', text: domainList(['*.wikipedia.org', 'API.GitHub.com']) };
+const NEW_LIST = ['api.github.com', '*.wikipedia.org'];
+
+function docs(text: string): Record<string, any>[] {
+  return parseAllDocuments(text).map((d) => {
+    expect(d.errors).toEqual([]);
+    return d.toJS();
+  });
+}
+
+describe('splitDocuments', () => {
+  const cases: Record<string, [stream: string, expected: [text: string, firstLine: number][]]> = {
+    'kustomize output: no leading marker': ['a: 1\n---\nb: 2\n', [['a: 1\n', 1], ['b: 2\n', 3]]],
+    'helm output: a marker and a source comment before each': ['---\n# Source: c/t.yaml\na: 1\n---\n# Source: c/u.yaml\nb: 2\n', [['# Source: c/t.yaml\na: 1\n', 2], ['# Source: c/u.yaml\nb: 2\n', 5]]],
+    'content on the marker line': ['--- # note\na: 1\n--- |\n  text\n', [['# note\na: 1\n', 1], ['|\n  text\n', 3]]],
+    'document end markers and blank documents': ['a: 1\n...\n---\n\n\n---\nb: 2\n\n\n', [['a: 1\n', 1], ['b: 2\n', 7]]],
+    'a block scalar line that only looks like a marker, indented': ['a: |\n  ---\n  x\n', [['a: |\n  ---\n  x\n', 1]]],
+    'empty stream': ['', []],
+  };
+  for (const [name, [stream, expected]] of Object.entries(cases)) {
+    it(name, () => {
+      expect(splitDocuments(stream).map((d) => [d.text, d.firstLine])).toEqual(expected);
+    });
+  }
+});
+
+describe('entryToDocument', () => {
+  it('is the inverse of toEntry, blank lines and block scalars included', () => {
+    for (const doc of ['# head\napiVersion: v1\nkind: A\n', 'a:\n  b: |\n    one\n\n     two\n  c: [x]\n', 'x: 1\n   \n']) {
+      expect(entryToDocument(toEntry(doc, 0))).toBe(doc);
+    }
+  });
+
+  it('declines an entry that is not laid out as one', () => {
+    expect(entryToDocument('  - a: 1\n')).toBeUndefined();
+    expect(entryToDocument('- a:\n b: 1\n')).toBeUndefined();
+  });
+});
+
+describe('runStream', () => {
+  it('fills the list into the post manifests; unchanged documents come out byte for byte, comments kept', () => {
+    const out = runStream(POST, CONFIG);
+    expect(out.exitCode, out.stderr).toBe(0);
+    const items = docs(out.stdout);
+    expect(items).toHaveLength(10);
+    expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(NEW_LIST));
+    const inDocs = splitDocuments(POST).map((d) => d.text);
+    const outDocs = splitDocuments(out.stdout).map((d) => d.text);
+    const untouched = items.map((i, n) => [i.kind, n] as const).filter(([k]) => !['VirtualService', 'ServiceEntry', 'EnvoyFilter'].includes(k));
+    for (const [, n] of untouched) expect(outDocs[n]).toBe(inDocs[n]);
+    expect(out.stdout).toContain('# Keeps the Gateway listener alive: istiod prunes listeners no route uses.');
+    expect(out.stderr).toBe('info: 2 domain(s): 0 resource(s) added; 4 of 4 existing host place(s) changed\n');
+  });
+
+  it('is idempotent: its output run again is the same bytes', () => {
+    const once = runStream(POST, CONFIG).stdout;
+    expect(runStream(once, CONFIG).stdout).toBe(once);
+  });
+
+  it('refuses a stdin with no document (the command before the pipe failed): exit 1, nothing on stdout', () => {
+    for (const empty of ['', '---\n# Source: chart/templates/empty.yaml\n']) {
+      const out = runStream(empty, CONFIG);
+      expect(out.exitCode).toBe(1);
+      expect(out.stdout).toBe('');
+      expect(out.stderr).toContain('error: stdin holds no YAML document: did the command before the pipe fail?');
+    }
+  });
+
+  it('with --no-input renders the whole stack', () => {
+    const out = runStream(undefined, CONFIG);
+    expect(out.exitCode).toBe(0);
+    expect(docs(out.stdout).map((i) => i.kind)).toEqual(['Service', 'Deployment', 'Role', 'RoleBinding', 'Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'Telemetry', 'EnvoyFilter']);
+  });
+
+  it("keeps Helm 4's postrender-filename annotation on every document it gets, edited ones included", () => {
+    const helm4 = splitDocuments(POST).map((d, i) => d.text.replace(/^metadata:\n/m, `metadata:\n  annotations:\n    postrenderer.helm.sh/postrender-filename: 'templates/stack-${i}.yaml'\n`)).join('---\n');
+    const out = runStream(helm4, CONFIG);
+    expect(out.exitCode, out.stderr).toBe(0);
+    const items = docs(out.stdout);
+    expect(items.map((i) => i.metadata.annotations['postrenderer.helm.sh/postrender-filename'])).toEqual(Array.from({ length: 10 }, (_, i) => `templates/stack-${i}.yaml`));
+    expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(NEW_LIST));
+  });
+
+  it('leaves out local-config documents and DomainLists, as kustomize leaves them out of a build', () => {
+    const local = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n  annotations:\n    config.kubernetes.io/local-config: "true"\n';
+    const out = runStream(`${CONFIG.text}---\n${local}---\n${runStream(POST, CONFIG).stdout}`, CONFIG);
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect(docs(out.stdout).map((i) => i.kind)).not.toContain('DomainList');
+    expect(docs(out.stdout)).toHaveLength(10);
+    expect(out.stderr).toBe([
+      'info: left out DomainList/egress: client-side config, as kustomize leaves it out of a build',
+      'info: left out ConfigMap/notes: client-side config, as kustomize leaves it out of a build',
+      'info: already up to date: 4 host place(s) hold the 2 domain(s); nothing changed',
+    ].join('\n') + '\n');
+  });
+
+  it('a bad list: exit 1, the error on stderr, nothing at all on stdout', () => {
+    const out = runStream(POST, { path: 'domains.yaml', text: domainList(['foo.*.com']) });
+    expect(out).toEqual({
+      stdout: '',
+      stderr: 'error (spec.domains[0]): domain "foo.*.com" has a wildcard that is not the leftmost label: only a whole leftmost "*." is allowed\ninfo: 1 error(s): nothing written to stdout\n',
+      exitCode: 1,
+    });
+  });
+
+  it('a warning is printed once', () => {
+    const out = runStream(undefined, { path: 'domains.yaml', text: domainList(['*.github.io']) });
+    expect(out.exitCode).toBe(0);
+    expect(out.stderr.match(/warning/g)).toHaveLength(1);
+  });
+
+  it('refuses an alias bomb in a document quickly, writing nothing to stdout', () => {
+    const bomb = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n  e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n';
+    const started = Date.now();
+    const out = runStream(`${bomb}---\n${POST}`, CONFIG);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(out.exitCode).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toContain('item 0 expands too many aliases');
+  });
+
+  const yamlErrors: Record<string, [stdin: string, config: string, message: string]> = {
+    'a tab-indented document: its line in the stream': ['a: 1\n---\nkind: ConfigMap\nmetadata:\n\tname: x\n', CONFIG.text, 'error: stdin is not valid YAML at line 5, column 1: Tabs are not allowed as indentation'],
+    'a tab-indented config: its line in the file': ['', 'apiVersion: wildcard-egress.dev/v1alpha1\nkind: DomainList\nspec:\n\tdomains: [a.example.com]\n', 'error: domains.yaml: not valid YAML at line 4, column 1: Tabs are not allowed as indentation'],
+    'a ResourceList on stdin': ['apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n', CONFIG.text, 'error: stdin holds a ResourceList: run without --config'],
+    'a document that is a list': ['- a\n- b\n', CONFIG.text, 'error: stdin: the document at line 1 is not an object'],
+    'two documents in the config': ['', `${CONFIG.text}---\n${CONFIG.text}`, 'error: domains.yaml: holds 2 documents'],
+  };
+  for (const [name, [stdin, config, message]] of Object.entries(yamlErrors)) {
+    it(`refuses ${name}, writing nothing to stdout`, () => {
+      const out = runStream(stdin, { path: 'domains.yaml', text: config });
+      expect(out.exitCode).toBe(1);
+      expect(out.stdout).toBe('');
+      expect(out.stderr).toContain(message);
+    });
+  }
+});
