@@ -7,6 +7,8 @@ import { toEntry } from '../src/krm/resource-list.js';
 import { domainList, fourPlaces, ROOT } from './helpers.js';
 
 const POST = readFileSync(`${ROOT}testdata/fixtures/post-stack.yaml`, 'utf8');
+/** The post after one run of the function: what a GitOps repository holds once the function owns it. */
+const OWNED = readFileSync(`${ROOT}testdata/fixtures/post-owned.yaml`, 'utf8');
 const CONFIG = { path: 'domains.yaml', text: domainList(['*.wikipedia.org', 'API.GitHub.com']) };
 const NEW_LIST = ['api.github.com', '*.wikipedia.org'];
 
@@ -47,18 +49,26 @@ describe('entryToDocument', () => {
 });
 
 describe('runStream', () => {
-  it('fills the list into the post manifests; unchanged documents come out byte for byte, comments kept', () => {
-    const out = runStream(POST, CONFIG);
+  it('fills the list into an owned install; unchanged documents come out byte for byte, comments kept', () => {
+    const out = runStream(OWNED, CONFIG);
     expect(out.exitCode, out.stderr).toBe(0);
     const items = docs(out.stdout);
     expect(items).toHaveLength(10);
     expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(NEW_LIST));
-    const inDocs = splitDocuments(POST).map((d) => d.text);
+    const inDocs = splitDocuments(OWNED).map((d) => d.text);
     const outDocs = splitDocuments(out.stdout).map((d) => d.text);
     const untouched = items.map((i, n) => [i.kind, n] as const).filter(([k]) => !['VirtualService', 'ServiceEntry', 'EnvoyFilter'].includes(k));
     for (const [, n] of untouched) expect(outDocs[n]).toBe(inDocs[n]);
     expect(out.stdout).toContain('# Keeps the Gateway listener alive: istiod prunes listeners no route uses.');
-    expect(out.stderr).toBe('info: 2 domain(s): 0 resource(s) added; 4 of 4 existing host place(s) changed\n');
+    expect(out.stderr).toBe('info: 2 domain(s): 4 of 4 host place(s) changed\n');
+  });
+
+  it('takes over the post manifests on a first run, keeping their comments', () => {
+    const out = runStream(POST, CONFIG);
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect(Object.values(fourPlaces({ items: docs(out.stdout), results: [] }))).toEqual(Array(4).fill(NEW_LIST));
+    for (const line of POST.split('\n').filter((l) => /^\s*#/.test(l))) expect(out.stdout).toContain(line.trim());
+    expect(out.stderr).toBe('info: 2 domain(s): 37 owned field(s) changed, 4 of 4 host place(s) changed\n');
   });
 
   it('is idempotent: its output run again is the same bytes', () => {

@@ -126,8 +126,9 @@ function readItemsBlock(lines: string[], start: number): { items: string[]; end:
   // Trailing blank and comment lines before the next top-level key stay with the last item.
   let end = i;
   if (i === lines.length) {
-    // Keep the final newline of the input out of the last item: the rest supplies it.
-    while (end > itemStart + 1 && lines[end - 1] === '') end--;
+    // Keep the final newline of the input out of the last item (the rest supplies it), but only that one:
+    // blank lines before it may belong to a keep-chomped block scalar (`>+`) that ends the item.
+    if (end > itemStart + 1 && lines[end - 1] === '') end--;
   }
   items.push(lines.slice(itemStart, end).join('\n') + '\n');
   return { items, end, indent };

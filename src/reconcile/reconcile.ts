@@ -146,8 +146,12 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
     try {
       if (owned) {
         const merge = mergeItem(text, e.item.parse().root as YAMLMap, mergeable(e.rendered!, adopted.has(e)), scopeOf(h));
-        for (const c of merge.changes) results.push(reportField(c, h, o.check));
-        tally.changedFields += merge.changes.length;
+        const placePaths = hostPlacePaths(e.rendered!);
+        for (const c of merge.changes) {
+          results.push(reportField(c, h, o.check));
+          if (placePaths.has(c.path)) tally.changedPlaces++;
+          else tally.changedFields++;
+        }
         text = merge.text;
       } else if (e.rendered && e.hostsOnly) {
         text = ensureListAnnotation(text, e.item, o, scopeOf(h));
@@ -241,11 +245,16 @@ function isStaleChunk(h: ItemHeader, o: Options): boolean {
   return h.kind === 'ServiceEntry' && h.namespace === o.routingNamespace && /^wildcard(-ports(-\d+)+)?(-\d+)?$/.test(h.name ?? '') && h.name !== 'wildcard';
 }
 
+/** Concrete paths of the host places a rendered resource holds. */
+function hostPlacePaths(r: Resource): Set<string> {
+  const root = new Document(r, { aliasDuplicateObjects: false }).contents!;
+  return new Set(hostPlacesFor(groupOf(r.apiVersion), r.kind).filter((p) => !p.gatewayHosts)
+    .flatMap((p) => resolveFieldPath(root, parseFieldPath(p.path)).filter((hit) => isSeq(hit.value)).map((hit) => hit.path)));
+}
+
 /** Number of host places a rendered resource holds (for the summary). */
 function countPlaces(r: Resource): number {
-  const root = new Document(r, { aliasDuplicateObjects: false }).contents!;
-  return hostPlacesFor(groupOf(r.apiVersion), r.kind).filter((p) => !p.gatewayHosts)
-    .reduce((n, p) => n + resolveFieldPath(root, parseFieldPath(p.path)).filter((hit) => isSeq(hit.value)).length, 0);
+  return hostPlacePaths(r).size;
 }
 
 /**

@@ -96,5 +96,11 @@ export function summary(o: Options, domainCount: number, t: Tally, results: read
   if (t.changedPlaces === 0 && t.changedFields === 0 && t.added === 0 && t.removed === 0) {
     return info(`already up to date: ${t.reached} host place(s) hold the ${domainCount} domain(s); nothing changed`);
   }
-  return info(`${domainCount} domain(s): ${t.added} resource(s) added, ${t.removed} removed; ${t.changedFields} owned field(s) and ${t.changedPlaces} of ${t.reached} host place(s) changed`);
+  const parts = [
+    t.added > 0 ? `${t.added} resource(s) added` : '',
+    t.removed > 0 ? `${t.removed} removed` : '',
+    t.changedFields > 0 ? `${t.changedFields} owned field(s) changed` : '',
+    t.changedPlaces > 0 ? `${t.changedPlaces} of ${t.reached} host place(s) changed` : '',
+  ].filter(Boolean);
+  return info(`${domainCount} domain(s): ${parts.join(', ')}`);
 }

@@ -67,7 +67,7 @@ describeWithTool('kpt', 'the GitHub Actions example: its render and check steps 
     expect(check.status).toBe(1);
     expect(check.stdout).toContain('::error::egress is not rendered');
     expect(check.stdout).toMatch(/^\+.*api\.github\.com/m);
-    expect(check.stdout).toContain('hosts updated: 1 before, 2 after');
+    expect(check.stdout).toContain('spec.hosts: missing api.github.com');
   });
 
   it('fails on a bad list with the function results', () => {

@@ -142,12 +142,12 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
     const before = snapshot(dir);
     const ok = render(dir);
     expect(ok.status, ok.stderr + ok.stdout).toBe(0);
-    expect(ok.stdout + ok.stderr).toContain('check: all 4 host place(s) match the 1 domain(s); nothing changed');
+    expect(ok.stdout + ok.stderr).toContain('check: all 4 host place(s) and every owned field match the 1 domain(s) and options; nothing changed');
     expect(snapshot(dir)).toEqual(before);
 
     setDomains(dir, ['*.wikipedia.org', 'api.github.com']);
     const drift = render(dir);
     expect(drift.status).not.toBe(0);
-    expect(drift.stdout + drift.stderr).toContain('hosts differ from domain list: 1 present, 2 expected');
+    expect(drift.stdout + drift.stderr).toContain('spec.hosts differs from what the function renders: missing api.github.com');
   });
 });
