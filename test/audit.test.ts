@@ -110,11 +110,12 @@ describe('auditConnections', () => {
     expect(r.unused).toEqual(['api.github.com']);
   });
 
-  it('a listed name that left through PassthroughCluster is a bypass, not unlisted and not used', () => {
-    const r = auditConnections([direct('passthrough', 'api.github.com')], scopeOf(domainList(['api.github.com'])));
+  it('a listed name that left through PassthroughCluster or was refused to BlackHoleCluster is set apart, neither unlisted nor used', () => {
+    const r = auditConnections([direct('passthrough', 'api.github.com'), direct('blackhole', 'api.github.com'), direct('blackhole', 'api.github.com')], scopeOf(domainList(['api.github.com'])));
     expect(r.unlisted).toEqual([]);
     expect(r.used).toEqual([]);
     expect(r.bypassed).toEqual([{ host: 'api.github.com', port: 443, count: 1 }]);
+    expect(r.blockedListed).toEqual([{ host: 'api.github.com', port: 443, count: 2 }]);
   });
 
   it('a listed name on another port is unlisted on that port', () => {

@@ -52,6 +52,8 @@ export interface AuditReport {
   suggest: Suggestion[];
   /** Listed names that left through PassthroughCluster: a direct path that skips the gateway. */
   bypassed: NamedCount[];
+  /** Listed names a sidecar refused (BlackHoleCluster): the stack does not reach that namespace. */
+  blockedListed: NamedCount[];
   /** Listed names the gateway refused: the deployed stack does not hold this list. */
   refusedListed: NamedCount[];
   /** SNI values that no list can hold (not a host name). */
@@ -100,6 +102,7 @@ export function auditConnections(lines: Iterable<LogLine>, scope: AuditScope): A
   const sidecarUse = counter<string>();
   const views = { passthrough: counter<string>(), blackhole: counter<string>(), lane: counter<string>(), gateway: counter<string>() };
   const bypassed = counter<string>();
+  const blockedListed = counter<string>();
   const refusedListed = counter<string>();
   const unusable = counter<string>();
   const unnamed = counter<string>();
@@ -136,8 +139,8 @@ export function auditConnections(lines: Iterable<LogLine>, scope: AuditScope): A
         continue;
       }
       const port = line.port ?? scope.defaultPort;
-      if (line.kind === 'passthrough' && listedOn(line.sni, port)) bypassed.add(key(line.sni, port));
-      else unlisted(line.kind, line.sni, port);
+      if (!listedOn(line.sni, port)) unlisted(line.kind, line.sni, port);
+      else (line.kind === 'passthrough' ? bypassed : blockedListed).add(key(line.sni, port));
     }
   }
 
@@ -161,6 +164,7 @@ export function auditConnections(lines: Iterable<LogLine>, scope: AuditScope): A
     unnamed: [...unnamed.map].map(([address, count]) => ({ address, count })).sort((a, b) => b.count - a.count || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0)),
     suggest: foldSuggestions(names),
     bypassed: named(bypassed.map),
+    blockedListed: named(blockedListed.map),
     refusedListed: named(refusedListed.map),
     unusable: named(unusable.map),
     refusedWithoutSni,
