@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { auditConnections } from '../src/audit/audit.js';
 import { AUDIT_USAGE, runAudit, type AuditIo } from '../src/audit/cli.js';
 import { laneTable } from '../src/audit/lane-table.js';
-import { parseLogLine, type LogLine } from '../src/audit/parse-log-line.js';
+import { readLogLines } from '../src/audit/read-log-lines.js';
 import { parseConfig } from '../src/config/parse-config.js';
 import { ROOT } from './helpers.js';
 
@@ -67,6 +67,8 @@ describe('wildcard-egress audit on kubectl logs in text (gateway and sidecars, -
     const file = `${ROOT}${DIR}/text.expected.txt`;
     if (update) writeFileSync(file, out.stdout);
     expect(out.stdout).toBe(readFileSync(file, 'utf8'));
+    // The README's worked example shows this very output.
+    expect(readFileSync(`${ROOT}README.md`, 'utf8')).toContain(out.stdout);
   });
 
   it('the patch, applied, gives a list the function accepts and that admits every name of these logs', () => {
@@ -77,8 +79,8 @@ describe('wildcard-egress audit on kubectl logs in text (gateway and sidecars, -
     const patched = parseConfig(config);
     expect(patched.results.filter((r) => r.severity === 'error')).toEqual([]);
     const table = laneTable(patched.options!, patched.plan);
-    const lines = readFileSync(`${ROOT}${DIR}/text-logs.txt`, 'utf8').split('\n').map((l) => parseLogLine(l, table.names)).flatMap((o) => ('line' in o ? [o.line] : []));
-    const again = auditConnections(lines as LogLine[], { lanes: table.lanes, served: () => true, defaultPort: 443 });
+    const { lines } = readLogLines([{ name: 'text', text: readFileSync(`${ROOT}${DIR}/text-logs.txt`, 'utf8') }], table.names);
+    const again = auditConnections(lines, { lanes: table.lanes, served: () => true, defaultPort: 443 });
     expect(again.unlisted).toEqual([]);
     expect(again.suggest).toEqual([]);
   });

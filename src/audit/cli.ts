@@ -6,7 +6,7 @@ import { auditConnections } from './audit.js';
 import { domainListPatch } from './domain-list-patch.js';
 import { formatJson, formatText } from './format-report.js';
 import { laneTable, servesNamespace, type AuditLane } from './lane-table.js';
-import { parseLogLine, type LogLine } from './parse-log-line.js';
+import { readLogLines, type LogSource } from './read-log-lines.js';
 
 /** Usage of `wildcard-egress audit`. */
 export const AUDIT_USAGE = `usage: wildcard-egress audit --config FILE [LOGFILE…] [--from NAMESPACE] [--output json]
@@ -60,6 +60,9 @@ const UNREADABLE_SHOWN = 100;
 
 class UsageError extends Error {}
 
+/** A config file that is no YAML. */
+class ConfigYamlError extends Error {}
+
 function parseArgs(args: readonly string[]): AuditArgs | 'help' {
   const out: Partial<AuditArgs> & { logs: string[] } = { logs: [] };
   for (let i = 0; i < args.length; i++) {
@@ -95,9 +98,8 @@ const fail = (message: string, usage = false): AuditOutput => ({
 /** The config document of a file: its DomainList, else its ConfigMap, else its only document. */
 function readConfig(text: string): Record<string, unknown> {
   const docs = parseAllDocuments(text, PARSE_OPTIONS);
-  if (!Array.isArray(docs)) return {};
   const problems = docs.flatMap((d) => d.errors);
-  if (problems.length > 0) throw new Error(`is not valid YAML: ${problems[0]!.message}`);
+  if (problems.length > 0) throw new ConfigYamlError(`is not valid YAML: ${problems[0]!.message}`);
   const values = docs.map((d) => d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown).filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v));
   return values.find((v) => v.kind === 'DomainList') ?? values.find((v) => v.kind === 'ConfigMap') ?? values[0] ?? {};
 }
@@ -123,7 +125,7 @@ export function runAudit(args: readonly string[], io: AuditIo): AuditOutput {
   try {
     configDoc = readConfig(io.readFile(a.config));
   } catch (e) {
-    return fail(`config ${a.config} ${e instanceof Error && e.message.startsWith('is not') ? e.message : `cannot be read: ${(e as Error).message}`}`);
+    return fail(`config ${a.config} ${e instanceof ConfigYamlError ? e.message : `cannot be read: ${(e as Error).message}`}`);
   }
   const config = parseConfig(configDoc);
   const errors = config.results.filter((r) => r.severity === 'error');
@@ -134,7 +136,7 @@ export function runAudit(args: readonly string[], io: AuditIo): AuditOutput {
   const served = (l: AuditLane) => from === undefined || servesNamespace(l.lane, from);
   if (!table.lanes.some(served)) return fail(`no lane of the list serves namespace ${JSON.stringify(a.from)}: it is in no team and not in spec.production.namespaces`);
 
-  const sources: { name: string; text: string }[] = [];
+  const sources: LogSource[] = [];
   for (const path of a.logs.length > 0 ? a.logs : ['-']) {
     try {
       sources.push({ name: path === '-' ? 'stdin' : path, text: path === '-' ? io.stdin() : io.readFile(path) });
@@ -143,26 +145,11 @@ export function runAudit(args: readonly string[], io: AuditIo): AuditOutput {
     }
   }
 
-  const lines: LogLine[] = [];
-  const unreadable: string[] = [];
-  let ignored = 0;
-  for (const source of sources) {
-    const rows = source.text.split('\n');
-    if (rows[rows.length - 1] === '') rows.pop();
-    rows.forEach((row, i) => {
-      const outcome = parseLogLine(row, table.names);
-      if ('line' in outcome) lines.push(outcome.line);
-      else if ('unreadable' in outcome) unreadable.push(`${source.name}:${i + 1}`);
-      else ignored++;
-    });
-  }
+  const { lines, unreadable, ignored } = readLogLines(sources, table.names);
   const report = auditConnections(lines, { lanes: table.lanes, served, defaultPort: options.upstreamPort });
 
-  const stderr = [
-    ...unreadable.slice(0, UNREADABLE_SHOWN).map((at) => `${at}: skipped: looks like an access-log line but cannot be read (cut short, or another format)`),
-    ...(unreadable.length > UNREADABLE_SHOWN ? [`… and ${unreadable.length - UNREADABLE_SHOWN} more unreadable lines`] : []),
-  ];
-  if (a.output === 'json') return { stdout: formatJson(report), stderr: stderr.map((l) => `${l}\n`).join(''), exitCode: 0 };
+  const stderr = unreadableNotes(unreadable);
+  if (a.output === 'json') return { stdout: formatJson(report), stderr, exitCode: 0 };
   const team = table.lanes.filter(served).find((l) => l.lane.team)?.lane.team;
   const patchTarget = a.from !== undefined && team !== undefined ? { team } : {};
   const name = typeof configDoc.metadata === 'object' && configDoc.metadata !== null ? (configDoc.metadata as Record<string, unknown>).name : undefined;
@@ -174,5 +161,13 @@ export function runAudit(args: readonly string[], io: AuditIo): AuditOutput {
     unreadable: unreadable.length,
     ...(report.suggest.length > 0 ? { patch: domainListPatch(configDoc, report.suggest, options.upstreamPort, patchTarget) } : {}),
   });
-  return { stdout: text, stderr: stderr.map((l) => `${l}\n`).join(''), exitCode: 0 };
+  return { stdout: text, stderr, exitCode: 0 };
+}
+
+/** Lines for stderr naming the unreadable lines, the first hundred one by one. */
+function unreadableNotes(unreadable: readonly string[]): string {
+  return [
+    ...unreadable.slice(0, UNREADABLE_SHOWN).map((at) => `${at}: skipped: looks like an access-log line but cannot be read (cut short, or another format)\n`),
+    ...(unreadable.length > UNREADABLE_SHOWN ? [`… and ${unreadable.length - UNREADABLE_SHOWN} more unreadable lines\n`] : []),
+  ].join('');
 }

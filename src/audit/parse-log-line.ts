@@ -68,9 +68,9 @@ export function parseLogLine(raw: string, names: StackLogNames): LineOutcome {
   let fields: AccessLogFields | undefined;
   if (text.startsWith('{')) {
     const record = parseJsonObject(text);
-    const isAccessLog = (keys: Iterable<string>) => [...keys].some((k) => ACCESS_LOG_JSON_KEYS.includes(k));
+    // A JSON line is an access log when it has Istio's keys; one cut short still shows them.
     if (!record) return ACCESS_LOG_JSON_KEYS.some((k) => text.includes(`"${k}"`)) ? { unreadable: true } : { ignored: true };
-    if (!isAccessLog(Object.keys(record))) return { ignored: true };
+    if (!ACCESS_LOG_JSON_KEYS.some((k) => k in record)) return { ignored: true };
     fields = readJsonLine(record);
   } else if (ENVOY_TEXT_LINE.test(text)) {
     fields = readTextLine(text);
