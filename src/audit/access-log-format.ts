@@ -95,7 +95,9 @@ function formatShape(format: string): Field[] {
     }
     const open = text[i];
     const wrap = open === '[' || open === '"' ? open : '';
-    const end = wrap ? text.indexOf(CLOSE[wrap], i + 1) + 1 : text.indexOf(' ', i) < 0 ? text.length : text.indexOf(' ', i);
+    // A wrapped field ends after its closing character, a bare one at the next space; either at the end of the text.
+    const close = wrap ? text.indexOf(CLOSE[wrap], i + 1) : text.indexOf(' ', i);
+    const end = close < 0 ? text.length : wrap ? close + 1 : close;
     shape.push({ wrap, operators: text.slice(i, end).match(OPERATOR) ?? [] });
     i = end;
   }

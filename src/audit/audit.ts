@@ -154,8 +154,9 @@ export function auditConnections(lines: Iterable<LogLine>, scope: AuditScope): A
   const usedEntries = new Set(used.map((u) => u.entry));
   const unlistedKeys = new Set(Object.values(views).flatMap((v) => [...v.map.keys()]));
   const names = [...unlistedKeys].map((k): UnlistedName => {
-    const [passthrough, blackhole, lane, gateway] = (['passthrough', 'blackhole', 'lane', 'gateway'] as const).map((v) => views[v].map.get(k) ?? 0) as [number, number, number, number];
-    return { ...unkey(k), count: passthrough + blackhole + Math.max(lane, gateway), passthrough, blackhole, lane, gateway };
+    const seen = (view: keyof typeof views) => views[view].map.get(k) ?? 0;
+    const by = { passthrough: seen('passthrough'), blackhole: seen('blackhole'), lane: seen('lane'), gateway: seen('gateway') };
+    return { ...unkey(k), count: by.passthrough + by.blackhole + Math.max(by.lane, by.gateway), ...by };
   });
   return {
     used,

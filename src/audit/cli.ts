@@ -5,6 +5,7 @@ import { MAX_ALIAS_COUNT, PARSE_OPTIONS } from '../krm/yaml-options.js';
 import { auditConnections } from './audit.js';
 import { domainListPatch } from './domain-list-patch.js';
 import { formatJson, formatText } from './format-report.js';
+import { isObject, type JsonObject } from './json.js';
 import { laneTable, servesNamespace, type AuditLane } from './lane-table.js';
 import { readLogLines, type LogSource } from './read-log-lines.js';
 
@@ -96,11 +97,11 @@ const fail = (message: string, usage = false): AuditOutput => ({
 });
 
 /** The config document of a file: its DomainList, else its ConfigMap, else its only document. */
-function readConfig(text: string): Record<string, unknown> {
+function readConfig(text: string): JsonObject {
   const docs = parseAllDocuments(text, PARSE_OPTIONS);
   const problems = docs.flatMap((d) => d.errors);
   if (problems.length > 0) throw new ConfigYamlError(`is not valid YAML: ${problems[0]!.message}`);
-  const values = docs.map((d) => d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown).filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v));
+  const values = docs.map((d) => d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown).filter(isObject);
   return values.find((v) => v.kind === 'DomainList') ?? values.find((v) => v.kind === 'ConfigMap') ?? values[0] ?? {};
 }
 
@@ -121,7 +122,7 @@ export function runAudit(args: readonly string[], io: AuditIo): AuditOutput {
   if (parsed === 'help') return { stdout: AUDIT_USAGE, stderr: '', exitCode: 0 };
   const a = parsed;
 
-  let configDoc: Record<string, unknown>;
+  let configDoc: JsonObject;
   try {
     configDoc = readConfig(io.readFile(a.config));
   } catch (e) {
@@ -152,7 +153,7 @@ export function runAudit(args: readonly string[], io: AuditIo): AuditOutput {
   if (a.output === 'json') return { stdout: formatJson(report), stderr, exitCode: 0 };
   const team = table.lanes.filter(served).find((l) => l.lane.team)?.lane.team;
   const patchTarget = a.from !== undefined && team !== undefined ? { team } : {};
-  const name = typeof configDoc.metadata === 'object' && configDoc.metadata !== null ? (configDoc.metadata as Record<string, unknown>).name : undefined;
+  const name = isObject(configDoc.metadata) ? configDoc.metadata.name : undefined;
   const text = formatText(report, {
     config: `${String(configDoc.kind)}${typeof name === 'string' ? ` ${name}` : ''}`,
     ...(a.from !== undefined ? { from: a.from } : {}),

@@ -1,10 +1,8 @@
 import type { DomainSpec } from '../config/options.js';
 import { normalizeDomain } from '../domains/normalize-domain.js';
 import { emitYaml } from '../krm/emit-yaml.js';
-import type { Suggestion } from './fold-suggestions.js';
-
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { admitsOthers, portsLabel, type Suggestion } from './fold-suggestions.js';
+import { isObject, type JsonObject } from './json.js';
 
 /** Where the new entries go: the shared list, or one team's. */
 export type PatchTarget = { team?: string };
@@ -44,15 +42,14 @@ export function mergeDomains(written: readonly DomainSpec[], suggest: readonly S
  * whole, the entries as written plus the new ones, since a patch replaces a
  * list; for a ConfigMap, `data.domains`. Comment lines say what was added.
  */
-export function domainListPatch(config: Json, suggest: readonly Suggestion[], upstreamPort: number, target: PatchTarget = {}): string {
+export function domainListPatch(config: JsonObject, suggest: readonly Suggestion[], upstreamPort: number, target: PatchTarget = {}): string {
   const metadata = isObject(config.metadata) && typeof config.metadata.name === 'string' ? { name: config.metadata.name } : undefined;
   const head = { apiVersion: config.apiVersion, kind: config.kind, ...(metadata ? { metadata } : {}) };
   /** One comment line per suggestion: a new entry (and what it admits), or new ports for an entry already written. */
   const notes = (written: readonly DomainSpec[]) => suggest.map((s) => {
-    const ports = `${s.ports.length === 1 ? 'port' : 'ports'} ${s.ports.join(', ')}`;
+    const ports = portsLabel(s.ports);
     if (written.some((d) => nameOf(d) === s.entry)) return `# ${ports} added to: ${s.entry}`;
-    const admitsMore = s.covers.length !== 1 || s.covers[0] !== s.entry;
-    return `# new: ${s.entry}${s.ports.length === 1 && s.ports[0] === upstreamPort ? '' : ` (${ports})`}${admitsMore ? `: admits ${s.covers.join(', ')}` : ''}`;
+    return `# new: ${s.entry}${s.ports.length === 1 && s.ports[0] === upstreamPort ? '' : ` (${ports})`}${admitsOthers(s) ? `: admits ${s.covers.join(', ')}` : ''}`;
   });
   if (config.kind === 'ConfigMap') {
     const data = isObject(config.data) && typeof config.data.domains === 'string' ? config.data.domains : '';

@@ -10,6 +10,16 @@ export interface Suggestion {
   covers: string[];
 }
 
+/** Whether a suggestion admits names other than itself (a wildcard, or an entry for several names). */
+export function admitsOthers(s: Suggestion): boolean {
+  return s.covers.length !== 1 || s.covers[0] !== s.entry;
+}
+
+/** `port 443`, `ports 443, 8443`. */
+export function portsLabel(ports: readonly number[]): string {
+  return `${ports.length === 1 ? 'port' : 'ports'} ${ports.join(', ')}`;
+}
+
 /** How many names under one registrable domain (its apex aside) make a wildcard. */
 export const NAMES_FOR_WILDCARD = 2;
 

@@ -1,4 +1,5 @@
 import type { AuditReport, NamedCount } from './audit.js';
+import { admitsOthers, portsLabel } from './fold-suggestions.js';
 
 /** The report as JSON: `{used: [{entry, count}], unused: [entry], unlisted: [{host, port, count}], unnamed: [{address, count}], suggest: [entry]}`. */
 export function formatJson(report: AuditReport): string {
@@ -53,7 +54,7 @@ export function formatText(report: AuditReport, ctx: ReportContext): string {
     ...section('unused (no connection in these logs)', report.unused.map((e) => `  ${e}`), 'none: every entry was used'),
     ...section('unlisted', table(report.unlisted.map((u) => [`${u.host}:${u.port}`, `${plural(u.count, 'connection')} (${views([['passthrough', u.passthrough], ['blackhole', u.blackhole], ['sidecar to a lane', u.lane], ['gateway', u.gateway]])})`])), 'none'),
     ...section('unnamed (no SNI)', table(report.unnamed.map((u) => [u.address, plural(u.count, 'connection')])), 'none'),
-    ...section('suggest', table(report.suggest.map((s) => [s.entry, [`${s.ports.length === 1 ? 'port' : 'ports'} ${s.ports.join(', ')}`, s.covers.length > 1 || s.covers[0] !== s.entry ? `admits ${s.covers.join(', ')}` : ''].filter(Boolean).join('; ')])), 'nothing to add'),
+    ...section('suggest', table(report.suggest.map((s) => [s.entry, `${portsLabel(s.ports)}${admitsOthers(s) ? `; admits ${s.covers.join(', ')}` : ''}`])), 'nothing to add'),
   ];
   const notes = [
     ...report.bypassed.map((b) => `listed, but left through PassthroughCluster, skipping the gateway: ${hostPort(b)} (${plural(b.count, 'connection')})`),

@@ -3,6 +3,7 @@ import type { DomainPlan, Lane } from '../domains/plan.js';
 import { stackNames } from '../stack/names.js';
 import { renderEnvoyFilter } from '../stack/render-envoy-filter.js';
 import type { StackLogNames } from './parse-log-line.js';
+import { isObject } from './json.js';
 
 /** A lane as the audit reads its logs: the plan's lane and the internal listener the gateway logs it under. */
 export interface AuditLane {
@@ -17,8 +18,6 @@ export interface LaneTable {
   names: StackLogNames;
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** What the rendered EnvoyFilter holds per internal listener and which clusters forward to the real hosts. */

@@ -1,4 +1,5 @@
 import { ACCESS_LOG_JSON_KEYS, readJsonLine, readTextLine, type AccessLogFields } from './access-log-format.js';
+import { isObject, type JsonObject } from './json.js';
 
 /**
  * What one access-log line says about a connection:
@@ -81,10 +82,10 @@ export function parseLogLine(raw: string, names: StackLogNames): LineOutcome {
   return { line: classify(fields, names) };
 }
 
-function parseJsonObject(text: string): Record<string, unknown> | undefined {
+function parseJsonObject(text: string): JsonObject | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return isObject(value) ? value : undefined;
   } catch {
     return undefined;
   }
