@@ -51,6 +51,11 @@ describe("the formats the audit reads (istio/istio pilot/pkg/model/telemetry_log
     expect(readTextLine(http)).toMatchObject({ upstreamCluster: 'PassthroughCluster', downstreamLocalAddress: '93.184.215.34:80' });
   });
 
+  it('reads by any format given, even one with a field left open, without hanging', () => {
+    expect(readTextLine('[2024-06-03T09:14:09.531Z] a.example.com', ['[%START_TIME%] %REQUESTED_SERVER_NAME%'])).toEqual({ startTime: '2024-06-03T09:14:09.531Z', requestedServerName: 'a.example.com' });
+    expect(readTextLine('[2024-06-03T09:14:09.531Z] "a', ['[%START_TIME%] "%REQUESTED_SERVER_NAME%'])).toBeUndefined();
+  });
+
   it('refuses a line cut short, a line with an extra field and a line with an open quote', () => {
     const line = sidecarLine(ISTIO_TEXT_FORMAT, 'PassthroughCluster', '104.102.54.251:443', 'cloud.ibm.com');
     expect(readTextLine(line.slice(0, line.lastIndexOf(' ')))).toBeUndefined();
