@@ -1,0 +1,78 @@
+import type { Options } from '../config/options.js';
+import type { DomainPlan, Lane } from '../domains/plan.js';
+import { stackNames } from '../stack/names.js';
+import { renderEnvoyFilter } from '../stack/render-envoy-filter.js';
+import type { StackLogNames } from './parse-log-line.js';
+import { isObject } from './json.js';
+
+/** A lane as the audit reads its logs: the plan's lane and the internal listener the gateway logs it under. */
+export interface AuditLane {
+  lane: Lane;
+  /** Name of the lane's internal listener in the rendered EnvoyFilter. */
+  listener?: string;
+}
+
+/** The lanes and the names log lines are recognised by. */
+export interface LaneTable {
+  lanes: AuditLane[];
+  names: StackLogNames;
+}
+
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** What the rendered EnvoyFilter holds per internal listener and which clusters forward to the real hosts. */
+function renderedForwarder(o: Options, plan: DomainPlan) {
+  const spec = renderEnvoyFilter(o, plan).spec;
+  const patches = isObject(spec) ? list(spec.configPatches).filter(isObject) : [];
+  const values = patches.map((p) => ({ applyTo: p.applyTo, value: isObject(p.patch) && isObject(p.patch.value) ? p.patch.value : {} }));
+  const listeners = values
+    .filter((p) => p.applyTo === 'LISTENER' && 'internal_listener' in p.value)
+    .map(({ value }) => {
+      const chains = list(value.filter_chains).filter(isObject);
+      const serverNames = chains.flatMap((c) => (isObject(c.filter_chain_match) ? list(c.filter_chain_match.server_names) : []));
+      const ports = chains.flatMap((c) => list(c.filters).filter(isObject)).map((f) => (isObject(f.typed_config) ? f.typed_config.port_value : undefined));
+      return { name: String(value.name), serverNames: serverNames.map(String), port: ports.find((p) => typeof p === 'number') };
+    });
+  const forwardClusters = values
+    .filter((p) => p.applyTo === 'CLUSTER' && isObject(p.value.cluster_type) && p.value.cluster_type.name === 'envoy.clusters.dynamic_forward_proxy')
+    .map((p) => String(p.value.name));
+  return { listeners, forwardClusters };
+}
+
+/**
+ * The plan's lanes, each with the internal listener the rendered EnvoyFilter
+ * gives it (matched by its names and upstream port, so renames of the
+ * listeners flow through), and the names that tell the stack's log lines
+ * apart: the gateway Service host and subset of the lane clusters, the
+ * forward proxy clusters and the internal listeners.
+ */
+export function laneTable(o: Options, plan: DomainPlan): LaneTable {
+  const n = stackNames(o);
+  const rendered = renderedForwarder(o, plan);
+  const taken = new Set<string>();
+  const lanes = plan.lanes.map((lane): AuditLane => {
+    const same = (names: readonly string[]) => names.length === lane.domains.length && names.every((d, i) => d === lane.domains[i]);
+    const found = rendered.listeners.find((l) => !taken.has(l.name) && l.port === lane.upstreamPort && same(l.serverNames));
+    if (!found) return { lane };
+    taken.add(found.name);
+    return { lane, listener: found.name };
+  });
+  return {
+    lanes,
+    names: {
+      serviceHost: n.serviceHost,
+      subset: n.subset,
+      forwardClusters: [...new Set([n.forwardCluster, ...rendered.forwardClusters])],
+      listeners: [...new Set([n.sniListener, ...rendered.listeners.map((l) => l.name)])],
+    },
+  };
+}
+
+/**
+ * Whether a lane serves a namespace: a team's lanes its namespaces, the
+ * shared lanes `production.namespaces`, and a lane without namespaces
+ * (the post's, with no production namespaces) every namespace.
+ */
+export function servesNamespace(lane: Lane, namespace: string): boolean {
+  return lane.namespaces.length === 0 || lane.namespaces.includes(namespace);
+}
