@@ -27,8 +27,9 @@ async function main(): Promise<void> {
   try {
     const stdinIsTTY = isatty(0);
     const inv = parseArgs(process.argv.slice(2), stdinIsTTY, COMMANDS);
-    const input = needsStdin(inv, COMMANDS) ? await readStdin() : '';
-    out = runCli(inv, { readFile: (path) => readFileSync(path, 'utf8'), stdin: () => input }, WILDCARD_EGRESS_VERSION);
+    // Read up front where the mode always reads stdin; a command reads it only if it asks (`audit` with no log files).
+    const input = needsStdin(inv, COMMANDS) ? await readStdin() : undefined;
+    out = runCli(inv, { readFile: (path) => readFileSync(path, 'utf8'), stdin: () => input ?? readFileSync(0, 'utf8') }, WILDCARD_EGRESS_VERSION);
   } catch (e) {
     process.stderr.write(`wildcard-egress: internal error: ${(e as Error).message}\n`);
     process.exitCode = 2;

@@ -149,12 +149,16 @@ describe('the rendered gateway: a refused SNI appears with its name', () => {
     it(`${fixture}: each internal listener's refusal line, in the format its access log uses, reads as gateway-refused on its lane`, () => {
       const config = parseConfig(parse(readProjectFile(fixture)));
       const table = laneTable(config.options!, config.plan);
-      const listeners = internalListenerLogs(renderEnvoyFilter(config.options!, config.plan));
+      const ef = renderEnvoyFilter(config.options!, config.plan);
+      const listeners = internalListenerLogs(ef);
       expect(listeners.map((l) => l.name)).toEqual(table.lanes.map((l) => l.listener));
+      // Each internal listener logs at listener level only connections no filter chain took (response flag NR).
+      for (const p of (ef.spec as any).configPatches.filter((x: any) => x.applyTo === 'LISTENER')) {
+        expect(p.patch.value.access_log.map((a: any) => a.filter)).toEqual([{ response_flag_filter: { flags: ['NR'] } }]);
+      }
       for (const l of listeners) {
-        // The listener-level log (filtered on NR) uses the forwarder's format; until it is rendered, that format stands in.
-        const formats = l.listenerFormats.length > 0 ? l.listenerFormats : l.tcpProxyFormats;
-        expect(formats.length).toBeGreaterThan(0);
+        const formats = l.listenerFormats;
+        expect(formats).toHaveLength(1);
         for (const format of formats) {
           expect(lineOf(parseLogLine(refusedLine(format, l.name, 'not-listed.example.net'), table.names))).toMatchObject({
             kind: 'gateway-refused',

@@ -62,7 +62,10 @@ function domainListOf(i: Input) {
     spec: {
       // The shared list may not be empty.
       domains: [...i.entries.filter((e) => !e.team).map(spec), 'always.example.net'],
-      production: { namespaces: i.shared, ...(team.length > 0 ? { teams: [{ name: 'payments', namespaces: ['payments'], domains: team }] } : {}) },
+      // Teams need the shared list's namespaces and the gateway's AuthorizationPolicy.
+      production: team.length > 0
+        ? { namespaces: ['shop'], authorization: true, teams: [{ name: 'payments', namespaces: ['payments'], domains: team }] }
+        : { namespaces: i.shared },
     },
   };
 }

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { BUNDLE, domainList, fourPlaces, parseOutput, readProjectFile, resourceList, runBundle } from './helpers.js';
+import { readFileSync } from 'node:fs';
+import { BUNDLE, domainList, fourPlaces, parseOutput, readProjectFile, resourceList, ROOT, runBundle } from './helpers.js';
 
 const MALFORMED = ['*', '*foo.com', 'foo.*.com', '10.0.0.1', '::1', 'https://a.com', 'a.com:443', 'a.com/x', 'a..com', `${'a'.repeat(64)}.com`, `${'a.'.repeat(127)}com`, 'a_b.com', '-a.com', 'a-.com'];
 
@@ -100,5 +101,21 @@ describe('wildcard-egress as a command', () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^wildcard-egress: unknown option "--bogus"\n\nwildcard-egress /);
+  });
+});
+
+describe('wildcard-egress audit, through the bundle', () => {
+  it('reads the config and log files given and prints the report as JSON, exit 0', () => {
+    const r = runBundle('', ['audit', '--config', `${ROOT}testdata/audit/teams.yaml`, `${ROOT}testdata/audit/text-logs.txt`, '--output', 'json']);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(Object.keys(report)).toEqual(['used', 'unused', 'unlisted', 'unnamed', 'suggest']);
+    expect(report.used).toEqual([{ entry: '*.wikipedia.org', count: 3 }]);
+  });
+
+  it('reads the logs from stdin when no file is given', () => {
+    const r = runBundle(readFileSync(`${ROOT}testdata/audit/text-logs.txt`, 'utf8'), ['audit', '--config', `${ROOT}testdata/audit/teams.yaml`, '--output', 'json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).used).toEqual([{ entry: '*.wikipedia.org', count: 3 }]);
   });
 });

@@ -1,3 +1,5 @@
+import { runAudit } from '../audit/cli.js';
+
 /** What a command may read: files by path, and stdin (already read by main). */
 export interface CommandIO {
   readFile(path: string): string;
@@ -28,4 +30,11 @@ export interface Command {
  * `run(args, io)`, and usage lists every row. Without a subcommand name the
  * binary is the KRM function (or stream mode with `--config`).
  */
-export const COMMANDS: Readonly<Record<string, Command>> = {};
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  audit: {
+    synopsis: '--config FILE [LOGFILE…] [--from NAMESPACE] [--output json]',
+    summary: 'compare access logs with the list: used, unused and unlisted names, and suggestions',
+    readsStdin: false,
+    run: runAudit,
+  },
+};
