@@ -1,4 +1,5 @@
 import { runAudit } from '../audit/cli.js';
+import { runExplainCommand } from '../explain/command.js';
 
 /** What a command may read: files by path, and stdin (already read by main). */
 export interface CommandIO {
@@ -36,5 +37,11 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'compare access logs with the list: used, unused and unlisted names, and suggestions',
     readsStdin: false,
     run: runAudit,
+  },
+  explain: {
+    synopsis: 'HOST[:PORT] [--from NAMESPACE] (--config FILE | --manifests PATH…) [--output json]',
+    summary: 'would this host get out from this namespace, and by which rule: allowed, refused, bypass or passthrough',
+    readsStdin: false,
+    run: runExplainCommand,
   },
 };

@@ -1,0 +1,36 @@
+import type { JsonObject } from '../audit/json.js';
+import type { Options } from '../config/options.js';
+import type { DomainPlan, Lane } from '../domains/plan.js';
+import { decideGatewayConfig } from './config-gateway.js';
+import { entryIndex, modeOf, planListedNames } from './config-entries.js';
+import { laneServes } from './config-scope.js';
+import { decideSidecarConfig } from './config-sidecar.js';
+import { decideWaypointConfig } from './config-waypoint.js';
+import { nearestEntry } from './nearest-entry.js';
+import { namespaceOf, Path, type Explanation, type Question } from './types.js';
+
+/** The deciders by mode: one small module each, switched on `options.mode`. */
+const DECIDERS = {
+  'egress-gateway': decideGatewayConfig,
+  sidecar: decideSidecarConfig,
+  waypoint: decideWaypointConfig,
+} as const;
+
+/**
+ * Decides from a parsed config (options and plan) the way the rendered stack
+ * would, in the config's mode; a refusal names the nearest listed entry.
+ */
+export function decideConfig(doc: JsonObject, o: Options, plan: DomainPlan, q: Question): Explanation {
+  const mode = modeOf(o);
+  const path = new Path(mode);
+  const entries = entryIndex(doc);
+  path.note({ layer: 'stack', detail: `${mode} mode, from the config${mode === 'egress-gateway' ? ' (the default)' : ''}` });
+  const verdict = DECIDERS[mode](o, plan, q, path, entries);
+  if (verdict !== 'allowed') {
+    const ns = namespaceOf(q);
+    const mayUse = (lane: Lane) => (mode === 'egress-gateway' && !lane.team && !o.production.authorization) || laneServes(lane, ns);
+    const near = nearestEntry(q.host, q.port, planListedNames(plan, entries, mayUse));
+    if (near) path.nearest = near;
+  }
+  return path.explanation(verdict, q);
+}

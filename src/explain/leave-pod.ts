@@ -1,0 +1,24 @@
+import type { NetworkVerdict } from './network-policy.js';
+import type { Path, Step, Verdict } from './types.js';
+
+/**
+ * A connection that leaves from the application pod itself (PassthroughCluster,
+ * an original-destination chain, a ServiceEntry the sidecar resolves): the
+ * namespace's NetworkPolicy has the last word. One that refuses external
+ * egress on the port turns the verdict into `refused`, naming what Istio alone
+ * would have done.
+ */
+export function leaveFromPod(path: Path, verdict: Verdict, step: Omit<Step, 'outcome'>, np: NetworkVerdict): Verdict {
+  if (np.kind === 'refuses') {
+    path.note({ ...step, detail: `${step.detail} (${verdict} as far as Istio goes)` });
+    return path.end('refused', { layer: 'network', resource: np.resource, detail: `NetworkPolicy: ${np.detail}` });
+  }
+  const npStep = np.kind === 'admits' ? { layer: 'network', resource: np.resource, field: np.field, detail: `NetworkPolicy ${np.detail}` } : { layer: 'network', detail: np.detail };
+  if (verdict === 'allowed') {
+    path.pass(step);
+    path.pass(npStep);
+    return 'allowed';
+  }
+  path.note(npStep);
+  return path.end(verdict, step);
+}
