@@ -29,7 +29,7 @@ function sharedSuffix(a: string, b: string): number {
  * namespace, and why it did not, most telling first: it matches but on
  * another port; it matches but belongs to others; it matches (the path to it
  * is refused before it is reached); it is the wildcard whose
- * apex the host is; it is an exact parent of the host; it is a wildcard under
+ * apex the host is; it is an exact parent of the host (the closest); it is a wildcard under
  * the host; else the name sharing most trailing labels (two at least).
  */
 export function nearestEntry(host: string, port: number, names: readonly ListedName[]): NearEntry | undefined {
@@ -43,7 +43,7 @@ export function nearestEntry(host: string, port: number, names: readonly ListedN
   if (usable) return pick(usable, `${usable.name} admits ${host}, but the path to it is refused at the step above`);
   const apex = names.find((n) => n.name === `*.${host}`);
   if (apex) return pick(apex, `${apex.name} matches names under ${host}, never the apex ${host} itself: list ${host} as well`);
-  const parent = names.find((n) => !n.name.startsWith('*.') && host.endsWith(`.${n.name}`));
+  const parent = names.filter((n) => !n.name.startsWith('*.') && host.endsWith(`.${n.name}`)).sort((a, b) => b.name.length - a.name.length)[0];
   if (parent) return pick(parent, `${parent.name} is an exact name: it does not admit ${host} under it (a wildcard *.${parent.name} would)`);
   const deeper = names.find((n) => n.name.startsWith('*.') && n.name.endsWith(`.${host}`));
   if (deeper) return pick(deeper, `${deeper.name} matches only names under ${deeper.name.slice(2)}`);

@@ -1,0 +1,93 @@
+import { parse } from 'yaml';
+import { parseConfig } from '../src/config/parse-config.js';
+import { decideConfig } from '../src/explain/decide-config.js';
+import { runExplain } from '../src/explain/cli.js';
+import { parseHostArg } from '../src/explain/host-arg.js';
+import type { Explanation, StackMode, Verdict } from '../src/explain/types.js';
+import { runFunction } from '../src/run.js';
+import { readProjectFile, resourceList } from './helpers.js';
+
+/** What a test reads of an answer: the verdict, the deciding layer, the admitting rule's value. */
+export interface Answer {
+  verdict: Verdict;
+  exitCode: number;
+  /** Layer of the step that ended a refusal (undefined when allowed). */
+  layer?: string;
+  /** The value of the admitting rule (allowed) or of the refusing field. */
+  rule?: string;
+  nearest?: string;
+  steps: Explanation['steps'];
+}
+
+export interface Ask {
+  from?: string;
+  registryOnly?: boolean;
+  /** Run the config decider in this mode (`options.mode` is not in the schema yet). */
+  mode?: StackMode;
+}
+
+/** Files by name for runExplain's io; a directory is a name ending in `/` holding names. */
+function memoryIo(files: Record<string, string>) {
+  return {
+    readFile: (path: string) => {
+      if (!(path in files)) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
+      return files[path]!;
+    },
+    stdin: () => files['-'] ?? '',
+    listDir: () => undefined,
+  };
+}
+
+function answerOf(stdout: string, exitCode: number): Answer {
+  const j = JSON.parse(stdout) as { verdict: Verdict; steps: Explanation['steps']; rule: { value: string } | null; nearest: { why: string } | null };
+  const last = j.steps.at(-1);
+  return {
+    verdict: j.verdict, exitCode, steps: j.steps,
+    ...(j.verdict !== 'allowed' && last ? { layer: last.layer } : {}),
+    ...(j.rule ? { rule: j.rule.value } : {}),
+    ...(j.nearest ? { nearest: j.nearest.why } : {}),
+  };
+}
+
+const askArgs = (host: string, ask: Ask) => [host, ...(ask.from ? ['--from', ask.from] : []), ...(ask.registryOnly ? ['--registry-only'] : []), '--output', 'json'];
+
+/** `explain --config` on a config text (through the command), or the config decider in another mode. */
+export function explainConfig(config: string, host: string, ask: Ask = {}): Answer {
+  if (ask.mode) {
+    const doc = parse(config) as Record<string, unknown>;
+    const outcome = parseConfig(doc);
+    const hostArg = parseHostArg(host);
+    if (!outcome.options || !hostArg.ok || !hostArg.name.ok) throw new Error(`bad row: ${host}`);
+    const options = { ...outcome.options, mode: ask.mode };
+    const e = decideConfig(doc, options, outcome.plan, { host: hostArg.name.host, port: hostArg.port, registryOnly: ask.registryOnly ?? false, ...(ask.from ? { from: ask.from } : {}) });
+    const last = e.steps.at(-1);
+    return {
+      verdict: e.verdict, exitCode: e.verdict === 'allowed' ? 0 : 1, steps: e.steps,
+      ...(e.verdict !== 'allowed' && last ? { layer: last.layer } : {}),
+      ...(e.rule ? { rule: e.rule.value } : last?.value !== undefined && e.verdict !== 'allowed' ? { rule: last.value } : {}),
+      ...(e.nearest ? { nearest: e.nearest.why } : {}),
+    };
+  }
+  const out = runExplain([...askArgs(host, ask), '--config', 'config.yaml'], memoryIo({ 'config.yaml': config }));
+  if (out.exitCode === 2) throw new Error(out.stderr);
+  return answerOf(out.stdout, out.exitCode);
+}
+
+/** `explain --manifests` on a manifests text. */
+export function explainManifests(manifests: string, host: string, ask: Ask = {}): Answer {
+  const out = runExplain([...askArgs(host, ask), '--manifests', 'stack.yaml'], memoryIo({ 'stack.yaml': manifests }));
+  if (out.exitCode === 2) throw new Error(out.stderr);
+  return answerOf(out.stdout, out.exitCode);
+}
+
+/** The function's own output for a config: a ResourceList text holding the rendered stack. */
+export function renderStackText(config: string): string {
+  const out = runFunction(resourceList([], config));
+  if (out.exitCode !== 0) throw new Error(`render failed: ${out.stderr}`);
+  return out.stdout;
+}
+
+/** A fixture of testdata/explain. */
+export function fixture(name: string): string {
+  return readProjectFile(`testdata/explain/${name}`);
+}

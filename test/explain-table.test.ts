@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeDomain } from '../src/domains/normalize-domain.js';
+import type { StackMode, Verdict } from '../src/explain/types.js';
+import { explainConfig, explainManifests, fixture, renderStackText, type Answer } from './explain-harness.js';
+import { readProjectFile } from './helpers.js';
+
+/**
+ * The decision table: one connection per row, decided from the config and
+ * from manifests (the function's own render in egress-gateway mode, the
+ * hand-written fixtures of testdata/explain in the native modes); both must
+ * give the row's verdict, and the same deciding layer (a refusal) or the
+ * same admitting entry (allowed).
+ */
+
+const CONFIGS = {
+  basic: fixture('basic.yaml'),
+  production: fixture('production.yaml'),
+  teams: readProjectFile('testdata/teams/config.yaml'),
+  networkOnly: fixture('network-only.yaml'),
+  networkCidr: fixture('network-cidr.yaml'),
+  native: fixture('native.yaml'),
+};
+type ConfigName = keyof typeof CONFIGS;
+
+const NATIVE_MANIFESTS: Record<Exclude<StackMode, 'egress-gateway'>, string> = {
+  sidecar: fixture('sidecar-mode.yaml'),
+  waypoint: fixture('waypoint-mode.yaml'),
+};
+
+interface Row {
+  name: string;
+  config: ConfigName;
+  host: string;
+  from?: string;
+  registryOnly?: boolean;
+  mode?: Exclude<StackMode, 'egress-gateway'>;
+  verdict: Verdict;
+  /** Allowed: the admitting entry. Otherwise: the layer of the step that decided. */
+  by: string;
+}
+
+const ROWS: Row[] = [
+  // The shared list alone: every namespace, Istio's default ALLOW_ANY.
+  { name: 'a wildcard admits a name one level under it', config: 'basic', host: 'en.wikipedia.org', verdict: 'allowed', by: '*.wikipedia.org' },
+  { name: 'a wildcard admits any depth', config: 'basic', host: 'upload.de.m.wikipedia.org', verdict: 'allowed', by: '*.wikipedia.org' },
+  { name: 'a wildcard never admits its apex: unknown, so PassthroughCluster', config: 'basic', host: 'wikipedia.org', verdict: 'passthrough', by: 'sidecar' },
+  { name: 'the apex under mesh-wide REGISTRY_ONLY', config: 'basic', host: 'wikipedia.org', registryOnly: true, verdict: 'refused', by: 'sidecar' },
+  { name: 'case and a trailing dot do not matter', config: 'basic', host: 'EN.Wikipedia.ORG.', verdict: 'allowed', by: '*.wikipedia.org' },
+  { name: 'an exact name admits itself', config: 'basic', host: 'api.github.com', verdict: 'allowed', by: 'api.github.com' },
+  { name: 'an exact name admits nothing under it', config: 'basic', host: 'raw.api.github.com', verdict: 'passthrough', by: 'sidecar' },
+  { name: 'a name listed on two ports, on the second', config: 'basic', host: 'github.com:8443', verdict: 'allowed', by: 'github.com' },
+  { name: 'a name listed on 443 only, asked on 8443', config: 'basic', host: 'api.github.com:8443', verdict: 'passthrough', by: 'sidecar' },
+  { name: 'a port no entry lists: no listener on it', config: 'basic', host: 'github.com:9443', verdict: 'passthrough', by: 'sidecar' },
+  { name: 'an international name, as written', config: 'basic', host: 'bücher.de', verdict: 'allowed', by: 'xn--bcher-kva.de' },
+  { name: 'an international name, as punycode', config: 'basic', host: 'xn--bcher-kva.de', verdict: 'allowed', by: 'xn--bcher-kva.de' },
+  { name: 'a look-alike suffix is another name', config: 'basic', host: 'en.wikipedia.org.evil.example', verdict: 'passthrough', by: 'sidecar' },
+  { name: 'no label boundary: enwikipedia.org', config: 'basic', host: 'enwikipedia.org', verdict: 'passthrough', by: 'sidecar' },
+  { name: 'a wildcard as host is refused by the domain rules', config: 'basic', host: '*.wikipedia.org', verdict: 'refused', by: 'host' },
+  { name: 'a name with an underscore is refused by the domain rules', config: 'basic', host: 'foo_bar.wikipedia.org', verdict: 'refused', by: 'host' },
+  { name: 'an IP address is refused by the domain rules', config: 'basic', host: '203.0.113.7', verdict: 'refused', by: 'host' },
+  { name: 'a partial wildcard is refused by the domain rules', config: 'basic', host: 'en*.wikipedia.org', verdict: 'refused', by: 'host' },
+
+  // Production: Sidecars (REGISTRY_ONLY), NetworkPolicies, AuthorizationPolicy for shop and billing.
+  { name: 'production: a listed name from a listed namespace', config: 'production', host: 'en.wikipedia.org', from: 'shop', verdict: 'allowed', by: '*.wikipedia.org' },
+  { name: 'production: the apex is blackholed by the Sidecar', config: 'production', host: 'wikipedia.org', from: 'shop', verdict: 'refused', by: 'sidecar' },
+  { name: 'production: an unlisted name is blackholed', config: 'production', host: 'example.com', from: 'billing', verdict: 'refused', by: 'sidecar' },
+  { name: 'production: another namespace reaches the gateway and is refused by identity', config: 'production', host: 'en.wikipedia.org', from: 'other', verdict: 'refused', by: 'authorization' },
+  { name: 'production: another namespace reaches unlisted names through PassthroughCluster', config: 'production', host: 'example.com', from: 'other', verdict: 'passthrough', by: 'sidecar' },
+  { name: 'production: another namespace under mesh-wide REGISTRY_ONLY', config: 'production', host: 'example.com', from: 'other', registryOnly: true, verdict: 'refused', by: 'sidecar' },
+  { name: 'production: the second port of a name', config: 'production', host: 'github.com:8443', from: 'shop', verdict: 'allowed', by: 'github.com' },
+  { name: 'production: a name on a port it is not listed for', config: 'production', host: 'api.github.com:8443', from: 'shop', verdict: 'refused', by: 'sidecar' },
+
+  // Teams (testdata/teams): a team's names from its namespaces only.
+  { name: 'teams: the shared list from the shared namespace', config: 'teams', host: 'en.wikipedia.org', from: 'shop', verdict: 'allowed', by: '*.wikipedia.org' },
+  { name: "teams: another team's name reaches the shared lane, whose listener lacks it", config: 'teams', host: 'api.stripe.com', from: 'shop', verdict: 'refused', by: 'listener' },
+  { name: "teams: another team's wildcard, same", config: 'teams', host: 'www.paypal.com', from: 'shop', verdict: 'refused', by: 'listener' },
+  { name: "teams: a team's sidecar gets two chains sharing its names on 443, which Envoy refuses", config: 'teams', host: 'api.stripe.com', from: 'payments', verdict: 'refused', by: 'sidecar' },
+  { name: 'teams: the shared list from a team namespace, same listener', config: 'teams', host: 'en.wikipedia.org', from: 'payments', verdict: 'refused', by: 'sidecar' },
+  { name: "teams: a team's name on its own port (one chain there)", config: 'teams', host: 'github.com:8443', from: 'ci', verdict: 'allowed', by: 'github.com' },
+  { name: "teams: a team's port from the shared namespace: not imported", config: 'teams', host: 'github.com:8443', from: 'shop', verdict: 'refused', by: 'sidecar' },
+  { name: "teams: a team's name from an unlisted namespace: the shared lane refuses its identity", config: 'teams', host: 'registry.npmjs.org', from: 'other', verdict: 'refused', by: 'authorization' },
+  { name: "teams: a team's port from an unlisted namespace: the team lane refuses its identity", config: 'teams', host: 'github.com:8443', from: 'other', verdict: 'refused', by: 'authorization' },
+
+  // NetworkPolicies without Sidecars: what leaves from the pod meets them.
+  { name: 'network: a listed name goes through the gateway, a cluster pod', config: 'networkOnly', host: 'en.wikipedia.org', from: 'shop', verdict: 'allowed', by: '*.wikipedia.org' },
+  { name: 'network: an unlisted name is stopped by the NetworkPolicy', config: 'networkOnly', host: 'example.com', from: 'shop', verdict: 'refused', by: 'network' },
+  { name: 'network: a public range the policy admits keeps PassthroughCluster open', config: 'networkCidr', host: 'example.com', from: 'shop', verdict: 'passthrough', by: 'sidecar' },
+  { name: 'network: a namespace the policies do not cover', config: 'networkOnly', host: 'example.com', from: 'other', verdict: 'passthrough', by: 'sidecar' },
+
+  // Sidecar mode (DYNAMIC_DNS ServiceEntries, no gateway).
+  { name: 'sidecar mode: a wildcard exported to the namespace', config: 'native', mode: 'sidecar', host: 'en.wikipedia.org', from: 'shop', verdict: 'allowed', by: '*.wikipedia.org' },
+  { name: 'sidecar mode: an exact name (DNS)', config: 'native', mode: 'sidecar', host: 'api.github.com', from: 'shop', verdict: 'allowed', by: 'api.github.com' },
+  { name: 'sidecar mode: the apex', config: 'native', mode: 'sidecar', host: 'wikipedia.org', from: 'shop', verdict: 'refused', by: 'sidecar' },
+  { name: "sidecar mode: another team's name is not exported here", config: 'native', mode: 'sidecar', host: 'api.stripe.com', from: 'shop', verdict: 'refused', by: 'sidecar' },
+  { name: "sidecar mode: the team's own name", config: 'native', mode: 'sidecar', host: 'api.stripe.com', from: 'payments', verdict: 'allowed', by: 'api.stripe.com' },
+  { name: 'sidecar mode: an unlisted name from a namespace without Sidecar', config: 'native', mode: 'sidecar', host: 'example.com', verdict: 'passthrough', by: 'sidecar' },
+
+  // Waypoint mode (ambient: ztunnel ignores exportTo and REGISTRY_ONLY).
+  { name: 'waypoint mode: a wildcard bound to the waypoint', config: 'native', mode: 'waypoint', host: 'de.wikipedia.org', from: 'shop', verdict: 'allowed', by: '*.wikipedia.org' },
+  { name: "waypoint mode: another team's name reaches the waypoint, its policy refuses", config: 'native', mode: 'waypoint', host: 'api.stripe.com', from: 'shop', verdict: 'refused', by: 'authorization' },
+  { name: 'waypoint mode: a port the ServiceEntry lacks', config: 'native', mode: 'waypoint', host: 'api.stripe.com:8443', from: 'payments', verdict: 'refused', by: 'service' },
+  { name: 'waypoint mode: an unlisted name meets the NetworkPolicy', config: 'native', mode: 'waypoint', host: 'example.com', from: 'shop', verdict: 'refused', by: 'network' },
+  { name: 'waypoint mode: an unlisted name from an uncovered namespace leaves directly', config: 'native', mode: 'waypoint', host: 'example.com', verdict: 'passthrough', by: 'dns' },
+];
+
+const rendered = new Map<ConfigName, string>();
+const manifestsOf = (row: Row) => {
+  if (row.mode) return NATIVE_MANIFESTS[row.mode];
+  if (!rendered.has(row.config)) rendered.set(row.config, renderStackText(CONFIGS[row.config]));
+  return rendered.get(row.config)!;
+};
+
+function expectRow(row: Row, a: Answer): void {
+  expect(a.verdict).toBe(row.verdict);
+  expect(a.exitCode).toBe(row.verdict === 'allowed' ? 0 : 1);
+  if (row.verdict === 'allowed') {
+    const value = a.rule ?? '';
+    const check = normalizeDomain(value);
+    expect(check.ok ? check.domain : value).toBe(row.by);
+  } else {
+    expect(a.layer).toBe(row.by);
+  }
+}
+
+describe('explain: the decision table', () => {
+  it('has at least 40 rows, each named once', () => {
+    expect(ROWS.length).toBeGreaterThanOrEqual(40);
+    expect(new Set(ROWS.map((r) => r.name)).size).toBe(ROWS.length);
+  });
+
+  for (const row of ROWS) {
+    const ask = { ...(row.from ? { from: row.from } : {}), ...(row.registryOnly ? { registryOnly: true } : {}) };
+    it(`${row.name} (--config)`, () => {
+      expectRow(row, explainConfig(CONFIGS[row.config], row.host, { ...ask, ...(row.mode ? { mode: row.mode } : {}) }));
+    });
+    it(`${row.name} (--manifests)`, () => {
+      expectRow(row, explainManifests(manifestsOf(row), row.host, ask));
+    });
+  }
+
+  it('a refusal names the nearest entry and why it did not match', () => {
+    const stack = manifestsOf(ROWS[0]!);
+    expect(explainManifests(stack, 'wikipedia.org').nearest).toBe('*.wikipedia.org matches names under wikipedia.org, never the apex wikipedia.org itself: list wikipedia.org as well');
+    expect(explainManifests(stack, 'api.github.com:8443').nearest).toBe('api.github.com matches api.github.com but is served on port 443, not 8443');
+    expect(explainConfig(CONFIGS.basic, 'raw.api.github.com').nearest).toBe('api.github.com is an exact name: it does not admit raw.api.github.com under it (a wildcard *.api.github.com would)');
+    expect(explainConfig(CONFIGS.teams, 'api.stripe.com', { from: 'shop' }).nearest).toBe('api.stripe.com matches api.stripe.com but is for team payments (namespaces payments)');
+  });
+});
