@@ -2,6 +2,9 @@ import { parse } from 'yaml';
 import { parseConfig } from '../src/config/parse-config.js';
 import { decideConfig } from '../src/explain/decide-config.js';
 import { runExplain } from '../src/explain/cli.js';
+import { decideManifests } from '../src/explain/decide-manifests.js';
+import { formatJson } from '../src/explain/format.js';
+import { readManifests, type Item } from '../src/explain/manifests.js';
 import { parseHostArg } from '../src/explain/host-arg.js';
 import type { Explanation, StackMode, Verdict } from '../src/explain/types.js';
 import { runFunction } from '../src/run.js';
@@ -73,11 +76,19 @@ export function explainConfig(config: string, host: string, ask: Ask = {}): Answ
   return answerOf(out.stdout, out.exitCode);
 }
 
-/** `explain --manifests` on a manifests text. */
+const parsed = new Map<string, Item[]>();
+
+/** `explain --manifests` on a manifests text (parsed once per text; a host the domain rules refuse goes through the command). */
 export function explainManifests(manifests: string, host: string, ask: Ask = {}): Answer {
-  const out = runExplain([...askArgs(host, ask), '--manifests', 'stack.yaml'], memoryIo({ 'stack.yaml': manifests }));
-  if (out.exitCode === 2) throw new Error(out.stderr);
-  return answerOf(out.stdout, out.exitCode);
+  const hostArg = parseHostArg(host);
+  if (!hostArg.ok || !hostArg.name.ok || hostArg.raw !== hostArg.name.host) {
+    const out = runExplain([...askArgs(host, ask), '--manifests', 'stack.yaml'], memoryIo({ 'stack.yaml': manifests }));
+    if (out.exitCode === 2) throw new Error(out.stderr);
+    return answerOf(out.stdout, out.exitCode);
+  }
+  if (!parsed.has(manifests)) parsed.set(manifests, readManifests(['stack.yaml'], memoryIo({ 'stack.yaml': manifests })).items);
+  const e = decideManifests(parsed.get(manifests)!, { host: hostArg.name.host, port: hostArg.port, registryOnly: ask.registryOnly ?? false, ...(ask.from ? { from: ask.from } : {}) });
+  return answerOf(formatJson(e), e.verdict === 'allowed' ? 0 : 1);
 }
 
 /** The function's own output for a config: a ResourceList text holding the rendered stack. */
