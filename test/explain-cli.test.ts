@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXPLAIN_USAGE } from '../src/explain/cli.js';
 import { fixture, renderStackText } from './explain-harness.js';
-import { documentSources, ROOT, runBundle } from './helpers.js';
+import { documentSources, readProjectFile, ROOT, runBundle } from './helpers.js';
 
 /** `wildcard-egress explain` through the bundle, as a user runs it. */
 
@@ -111,5 +111,18 @@ describe('explain: the command', () => {
     const fn = runBundle('apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: x}\n  data: {domains: "*.wikipedia.org"}\n');
     expect(fn.status).toBe(0);
     expect(fn.stdout).toContain('kind: EnvoyFilter');
+  });
+});
+
+describe('explain: the README', () => {
+  it('each worked example prints what the README shows', () => {
+    const readme = readProjectFile('README.md');
+    const section = readme.slice(readme.indexOf('## Explain: would this host get out?'), readme.indexOf('## Examples'));
+    const blocks = [...section.matchAll(/```console\n\$ wildcard-egress (explain [^\n]+)\n([\s\S]*?)```/g)];
+    expect(blocks).toHaveLength(3);
+    for (const [, command, shown] of blocks) {
+      const r = runBundle('', command!.split(' ')); // relative paths: vitest runs in the project root
+      expect(r.stdout).toBe(shown);
+    }
   });
 });

@@ -174,8 +174,8 @@ export function runExplain(args: readonly string[], io: ManifestIo): ExplainOutp
     delete explanation.nearest;
   } else {
     explanation = decide();
-    if (hostArg.raw !== q.host) explanation.steps.unshift({ layer: 'host', outcome: 'note', value: q.host, detail: `${JSON.stringify(hostArg.raw)} is matched as ${q.host} (lower-cased, trailing dot dropped, international names as punycode)` });
-    for (const w of hostArg.name.warnings) explanation.steps.unshift({ layer: 'host', outcome: 'note', value: q.host, detail: w });
+    if (hostArg.raw !== q.host) explanation.steps.unshift({ outcome: 'note', layer: 'host', value: q.host, detail: `${JSON.stringify(hostArg.raw)} is matched as ${q.host} (lower-cased, trailing dot dropped, international names as punycode)` });
+    for (const w of hostArg.name.warnings) explanation.steps.unshift({ outcome: 'note', layer: 'host', value: q.host, detail: w });
   }
   return {
     stdout: a.output === 'json' ? formatJson(explanation) : formatText(explanation),

@@ -92,16 +92,16 @@ export class Path {
   constructor(readonly mode: StackMode) {}
 
   pass(step: Omit<Step, 'outcome'>): void {
-    this.steps.push({ ...step, outcome: 'pass' });
+    this.steps.push({ outcome: 'pass', ...step });
   }
 
   note(step: Omit<Step, 'outcome'>): void {
-    this.steps.push({ ...step, outcome: 'note' });
+    this.steps.push({ outcome: 'note', ...step });
   }
 
   /** Ends the path with a verdict other than allowed; returns the verdict for `return path.end(…)`. */
   end(outcome: Exclude<Verdict, 'allowed'>, step: Omit<Step, 'outcome'>, nearest?: NearEntry): Exclude<Verdict, 'allowed'> {
-    this.steps.push({ ...step, outcome });
+    this.steps.push({ outcome, ...step });
     if (nearest) this.nearest = nearest;
     return outcome;
   }
