@@ -78,7 +78,7 @@ function envoyMatches(serverNames: readonly string[], host: string): boolean {
 }
 
 const ASKS = [{ from: 'shop' }, { from: 'payments' }, { from: 'ci' }, {}];
-const PORTS = [443, 8443, 9443];
+const PORTS = [443, 8443, 443, 9443];
 
 describe('explain: properties', () => {
   it('--config and --manifests on the rendered stack agree, and --config agrees with Envoy matching', () => {
@@ -104,8 +104,9 @@ describe('explain: properties', () => {
               const norm = (v?: string) => { const d = normalizeDomain(v ?? ''); return d.ok ? d.domain : v; };
               expect(norm(fromManifests.rule)).toBe(norm(fromConfig.rule));
             }
-            // Without teams and production parts, every namespace reaches the one list on each port.
-            if ((c as Config).teams.length === 0 && (c as Config).production === 'none') {
+            // Without teams, a namespace the gateway admits (shop, or any when no AuthorizationPolicy is rendered)
+            // reaches exactly the names listed on the port.
+            if ((c as Config).teams.length === 0 && (ask.from === 'shop' || (c as Config).production !== 'recommended')) {
               const onPort = [...(c as Config).shared].filter((e) => (e.ports ?? [443]).includes(port)).map((e) => e.name.toLowerCase());
               expect({ target, allowed: fromConfig.verdict === 'allowed' }).toEqual({ target, allowed: envoyMatches(onPort, host) });
               compared++;
@@ -115,9 +116,10 @@ describe('explain: properties', () => {
       }),
       { numRuns: 60 },
     );
-    // The property says something only if it decided many connections, many of them allowed.
+    // The property says something only if it decided many connections, enough of them allowed (about 2,000
+    // decisions, 110-170 allowed and 300 or more compared with Envoy's match in trial runs).
     expect(decided).toBeGreaterThan(600);
-    expect(allowed).toBeGreaterThan(100);
-    expect(compared).toBeGreaterThan(100);
+    expect(allowed).toBeGreaterThan(60);
+    expect(compared).toBeGreaterThan(200);
   });
 });
