@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { needsStdin, parseArgs, type Invocation } from '../src/cli/args.js';
 import { runCli } from '../src/cli/cli.js';
-import type { Command } from '../src/cli/commands.js';
+import { COMMANDS, type Command } from '../src/cli/commands.js';
 import { usage } from '../src/cli/usage.js';
 import { domainList, parseOutput, resourceList } from './helpers.js';
 
@@ -73,7 +73,8 @@ describe('runCli', () => {
   });
 
   it('--help: usage on stdout, exit 0; --version: the version alone', () => {
-    expect(runCli({ mode: 'help' }, io(''), '1.2.3')).toEqual({ stdout: usage('1.2.3', {}), stderr: '', exitCode: 0 });
+    expect(runCli({ mode: 'help' }, io(''), '1.2.3')).toEqual({ stdout: usage('1.2.3', COMMANDS), stderr: '', exitCode: 0 });
+    expect(usage('1.2.3', COMMANDS)).toContain('wildcard-egress audit --config FILE');
     expect(runCli({ mode: 'version' }, io(''), '1.2.3')).toEqual({ stdout: '1.2.3\n', stderr: '', exitCode: 0 });
   });
 

@@ -91,7 +91,7 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
   const adopted = adoptSidecars(entries, rendered, o, results);
   const suppressed = suppressedRoles(entries, rendered, o);
   const present = new Set(entries.flatMap((e) => (e.rendered && !(e.ours && suppressed.has(e.rendered)) ? [e.rendered] : [])));
-  const boundGateways = gatewaysBoundByList(entries, o);
+  const boundGateways = gatewaysBoundByList(entries);
   const tally: Tally = { reached: 0, changedPlaces: 0, changedFields: 0, added: 0, removed: 0 };
   const out: string[] = [];
   const scopeOf = (h: ItemHeader): MergeScope => ({
@@ -282,7 +282,7 @@ function hostsFor(e: Entry, places: readonly HostPlace[], root: unknown, text: s
 }
 
 /** Gateways (`namespace/name`) that a VirtualService holding the list binds to: theirs get the list in their server hosts. */
-function gatewaysBoundByList(entries: readonly Entry[], o: Options): Set<string> {
+function gatewaysBoundByList(entries: readonly Entry[]): Set<string> {
   const out = new Set<string>();
   for (const e of entries) {
     if (e.header.kind !== 'VirtualService' || !e.item || !(e.rendered || e.optedIn)) continue;
@@ -295,7 +295,8 @@ function gatewaysBoundByList(entries: readonly Entry[], o: Options): Set<string>
       continue;
     }
     if (!isSeq(gateways)) continue;
-    const ns = e.header.namespace ?? o.routingNamespace;
+    // Without namespaces in the files (kustomize or kubectl supplies one), a VirtualService and a Gateway share theirs.
+    const ns = e.header.namespace ?? '';
     for (const g of gateways.items) {
       const ref = isScalar(g) ? String(g.value) : '';
       if (ref === '' || ref === 'mesh') continue;
