@@ -1,7 +1,7 @@
 import type { Options } from '../config/options.js';
 import type { DomainPlan, Lane } from '../domains/plan.js';
 import { dnsCacheName, type DnsCacheSettings } from './dns-cache-name.js';
-import { stackNames } from './names.js';
+import { apiVersions, stackNames } from './names.js';
 import type { Resource } from './resource.js';
 
 const TYPE = 'type.googleapis.com/envoy.extensions';
@@ -176,7 +176,7 @@ export function renderEnvoyFilter(o: Options, plan: DomainPlan): Resource {
     return [sniCluster(lane), ...(newScope ? [forwardCluster(lane.scope)] : []), listener(lane), merge(lane)];
   });
   return {
-    apiVersion: 'networking.istio.io/v1alpha3',
+    apiVersion: apiVersions(o).envoyFilter,
     kind: 'EnvoyFilter',
     metadata: { name: n.envoyFilter, namespace: n.envoyFilterNamespace },
     spec: {

@@ -28,7 +28,13 @@ function renderSidecars(o: Options, plan: DomainPlan): Resource[] {
       spec: {
         outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
         egress: [{
-          hosts: ['./*', `${o.gateway.namespace}/${n.serviceHost}`, ...o.production.sidecarHosts, ...names.map((d) => `${o.routingNamespace}/${d}`)],
+          hosts: [
+            './*',
+            // The gateway Service, where the egress-gateway mode sends the list; the native modes have none.
+            ...(o.mode === 'egress-gateway' ? [`${o.gateway.namespace}/${n.serviceHost}`] : []),
+            ...o.production.sidecarHosts,
+            ...names.map((d) => `${o.routingNamespace}/${d}`),
+          ],
         }],
       },
     };
@@ -88,14 +94,20 @@ function renderAvailability(o: Options): Resource[] {
   ];
 }
 
-/** Every production resource that is switched on, after the post's stack. */
+/**
+ * Every production resource that is switched on and applies to the mode,
+ * after the stack: the native modes have no gateway of this project's to
+ * authorize, scale or log (waypoint mode authorizes per ServiceEntry), and
+ * ambient has no Sidecars.
+ */
 export function renderProduction(o: Options, plan: DomainPlan): Resource[] {
   const p = o.production;
+  const gateway = o.mode === 'egress-gateway';
   return [
-    ...(p.sidecars ? renderSidecars(o, plan) : []),
+    ...(p.sidecars && o.mode !== 'waypoint' ? renderSidecars(o, plan) : []),
     ...(p.networkPolicies ? renderNetworkPolicies(o, plan) : []),
-    ...(p.authorization ? [renderAuthorization(o, plan)] : []),
-    ...renderAvailability(o),
+    ...(p.authorization && gateway ? [renderAuthorization(o, plan)] : []),
+    ...(gateway ? renderAvailability(o) : []),
     ...(p.guard ? renderGuard(o) : []),
   ];
 }

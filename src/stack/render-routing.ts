@@ -1,13 +1,13 @@
 import type { Options } from '../config/options.js';
 import type { DomainPlan, PortGroup, Route } from '../domains/plan.js';
-import { stackNames } from './names.js';
+import { apiVersions, stackNames } from './names.js';
 import type { Resource } from './resource.js';
 
 /** Istio's limit on ServiceEntry `spec.hosts` (the CRD's maxItems). */
 export const SERVICE_ENTRY_MAX_HOSTS = 256;
 
 /** Splits a sorted list into consecutive runs of at most `size`; an empty list gives one empty run. */
-function chunk<T>(list: readonly T[], size: number): T[][] {
+export function chunk<T>(list: readonly T[], size: number): T[][] {
   if (list.length === 0) return [[]];
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
@@ -46,11 +46,12 @@ function routeMatches(route: Route): Record<string, unknown>[] {
  */
 export function renderRouting(o: Options, plan: DomainPlan): Resource[] {
   const n = stackNames(o);
+  const api = apiVersions(o);
   const ns = o.routingNamespace;
   const multi = plan.lanes.length > 1;
   const resources: Resource[] = [
     {
-      apiVersion: 'networking.istio.io/v1alpha3',
+      apiVersion: api.networking,
       kind: 'Gateway',
       metadata: { name: n.gateway, namespace: ns },
       spec: {
@@ -63,7 +64,7 @@ export function renderRouting(o: Options, plan: DomainPlan): Resource[] {
       },
     },
     {
-      apiVersion: 'networking.istio.io/v1alpha3',
+      apiVersion: api.networking,
       kind: 'VirtualService',
       metadata: { name: n.virtualService, namespace: ns },
       spec: {
@@ -83,7 +84,7 @@ export function renderRouting(o: Options, plan: DomainPlan): Resource[] {
       },
     },
     {
-      apiVersion: 'networking.istio.io/v1alpha3',
+      apiVersion: api.networking,
       kind: 'DestinationRule',
       metadata: { name: n.destinationRule, namespace: n.destinationRuleNamespace },
       spec: {
@@ -94,7 +95,7 @@ export function renderRouting(o: Options, plan: DomainPlan): Resource[] {
     },
     ...plan.portGroups.flatMap((group) =>
       chunk(group.hosts, SERVICE_ENTRY_MAX_HOSTS).map((hosts, i): Resource => ({
-        apiVersion: 'networking.istio.io/v1alpha3',
+        apiVersion: api.networking,
         kind: 'ServiceEntry',
         metadata: { name: serviceEntryName(n.serviceEntry, group, o.upstreamPort, i), namespace: ns },
         spec: {
@@ -114,7 +115,7 @@ export function renderRouting(o: Options, plan: DomainPlan): Resource[] {
     });
   } else if (o.accessLogging) {
     resources.push({
-      apiVersion: 'telemetry.istio.io/v1alpha1',
+      apiVersion: api.meshTelemetry,
       kind: 'Telemetry',
       metadata: { name: n.telemetry, namespace: n.telemetryNamespace },
       spec: { accessLogging: [{ providers: [{ name: 'envoy' }] }] },
