@@ -79,11 +79,13 @@ describe('domain semantics', () => {
 describe('limits', () => {
   const names = Array.from({ length: 300 }, (_, i) => `host-${String(i).padStart(3, '0')}.example.com`);
 
-  it('splits 300 names over ServiceEntries of at most 256 hosts with stable names', () => {
+  it('splits 300 names over ServiceEntries of at most 256 hosts, by a hash of each name, with stable names', () => {
     const { parsed, exitCode } = render(names);
     expect(exitCode).toBe(0);
     const ses = ofKind(parsed, 'ServiceEntry');
-    expect(ses.map((s) => [s.metadata.name, s.spec.hosts.length])).toEqual([['wildcard', 256], ['wildcard-2', 44]]);
+    // By a hash of each name: two buckets, each at most 256 hosts, together every name once.
+    expect(ses.map((s) => s.metadata.name)).toEqual(['wildcard', 'wildcard-2']);
+    for (const se of ses) expect(se.spec.hosts.length).toBeLessThanOrEqual(256);
     expect(ses.flatMap((s) => s.spec.hosts).sort()).toEqual([...names].sort());
     expect(allProblems(parsed.items)).toEqual([]);
     expect(wiringProblems(parsed.items)).toEqual([]);

@@ -94,10 +94,12 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
   const boundGateways = gatewaysBoundByList(entries);
   const tally: Tally = { reached: 0, changedPlaces: 0, changedFields: 0, added: 0, removed: 0 };
   const out: string[] = [];
-  const scopeOf = (h: ItemHeader): MergeScope => ({
+  // In the function's own Sidecar every egress host is the function's (extra ones come from sidecarHosts);
+  // in a Sidecar it adopts, only `<routingNamespace>/<name>` entries are.
+  const scopeOf = (h: ItemHeader, e?: Entry): MergeScope => ({
     group: groupOf(h.apiVersion ?? ''),
     kind: h.kind ?? '',
-    ownsEntry: (pattern, entry) => pattern === 'spec.egress.*.hosts' && isOwnedEntry(entry, o.routingNamespace),
+    ownsEntry: (pattern, entry) => pattern === 'spec.egress.*.hosts' && (!(e && adopted.has(e)) || isOwnedEntry(entry, o.routingNamespace)),
   });
 
   for (const e of entries) {
@@ -145,7 +147,7 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
     let text = e.source;
     try {
       if (owned) {
-        const merge = mergeItem(text, e.item.parse().root as YAMLMap, mergeable(e.rendered!, adopted.has(e)), scopeOf(h));
+        const merge = mergeItem(text, e.item.parse().root as YAMLMap, mergeable(e.rendered!, adopted.has(e)), scopeOf(h, e));
         const placePaths = hostPlacePaths(e.rendered!);
         for (const c of merge.changes) {
           results.push(reportField(c, h, o.check));

@@ -3,7 +3,7 @@ import { compareDomains } from '../domains/normalize-list.js';
 import type { DomainPlan, Lane } from '../domains/plan.js';
 import { apiVersions, stackNames } from './names.js';
 import type { Resource } from './resource.js';
-import { chunk, SERVICE_ENTRY_MAX_HOSTS } from './render-routing.js';
+import { bucketName, serviceEntryBuckets } from './render-routing.js';
 
 /** Name of the ambient waypoint that forwards the list in waypoint mode. */
 export const WAYPOINT_NAME = 'waypoint';
@@ -61,12 +61,11 @@ function nativeGroups(scope: NativeScope, mainPort: number): NativeGroup[] {
   return [...groups.values()].map((g) => ({ ...g, hosts: g.hosts.sort(compareDomains) })).sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
 }
 
-/** `wildcard`, `wildcard-payments`; `-exact` for names resolved by DNS; `-ports-80-443` off the main port; `-2` for a further chunk. */
-function nativeName(o: Options, scope: string, g: NativeGroup, i: number): string {
+/** `wildcard`, `wildcard-payments`; `-exact` for names resolved by DNS; `-ports-80-443` off the main port; `-2` for a further bucket. */
+function nativeName(o: Options, scope: string, g: NativeGroup, bucket: number): string {
   const base = `${stackNames(o).serviceEntry}${scope ? `-${scope}` : ''}${g.wildcard ? '' : '-exact'}`;
   const main = g.ports.length === 1 && g.ports[0]!.number === o.upstreamPort;
-  const head = main ? base : `${base}-ports-${g.ports.map((p) => p.number).join('-')}`;
-  return i === 0 ? head : `${head}-${i + 1}`;
+  return bucketName(main ? base : `${base}-ports-${g.ports.map((p) => p.number).join('-')}`, bucket);
 }
 
 /** A ServiceEntry port: `tls` or `http` on the main upstream port, `tls-8443` elsewhere. */
@@ -82,10 +81,10 @@ function nativePort(o: Options, p: { number: number; protocol: 'TLS' | 'HTTP' })
  */
 export function nativeServiceEntries(o: Options, plan: DomainPlan, namespace: string, extra: (scope: NativeScope) => Record<string, unknown>, labels?: Record<string, string>): { scope: NativeScope; entries: Resource[] }[] {
   return nativeScopes(o, plan).map((scope) => ({ scope, entries: nativeGroups(scope, o.upstreamPort).flatMap((g) =>
-    chunk(g.hosts, SERVICE_ENTRY_MAX_HOSTS).map((hosts, i): Resource => ({
+    serviceEntryBuckets(g.hosts).map(([bucket, hosts]): Resource => ({
       apiVersion: apiVersions(o).networking,
       kind: 'ServiceEntry',
-      metadata: { name: nativeName(o, scope.scope, g, i), namespace, ...(labels ? { labels: { ...labels } } : {}) },
+      metadata: { name: nativeName(o, scope.scope, g, bucket), namespace, ...(labels ? { labels: { ...labels } } : {}) },
       spec: {
         hosts,
         location: 'MESH_EXTERNAL',

@@ -31,7 +31,7 @@ function renderForwarder(o: Options, plan: DomainPlan): Resource[] {
   const namespace: Resource[] = o.gateway.createNamespace && o.mode !== 'sidecar' ? [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.gateway.namespace } }] : [];
   switch (o.mode) {
     case 'egress-gateway':
-      return [...renderGateway(o, plan), ...renderRouting(o, plan), renderEnvoyFilter(o, plan)];
+      return [...renderGateway(o, plan), ...renderRouting(o, plan), ...renderEnvoyFilter(o, plan)];
     case 'sidecar':
       return renderSidecarMode(o, plan);
     case 'waypoint':
