@@ -149,7 +149,7 @@ describe('the rendered gateway: a refused SNI appears with its name', () => {
     it(`${fixture}: each internal listener's refusal line, in the format its access log uses, reads as gateway-refused on its lane`, () => {
       const config = parseConfig(parse(readProjectFile(fixture)));
       const table = laneTable(config.options!, config.plan);
-      const ef = renderEnvoyFilter(config.options!, config.plan);
+      const [ef] = renderEnvoyFilter(config.options!, config.plan) as [ReturnType<typeof renderEnvoyFilter>[number]];
       const listeners = internalListenerLogs(ef);
       expect(listeners.map((l) => l.name)).toEqual(table.lanes.map((l) => l.listener));
       // Each internal listener logs at listener level only connections no filter chain took (response flag NR).

@@ -74,6 +74,7 @@ describe('runCli', () => {
 
   it('--help: usage on stdout, exit 0; --version: the version alone', () => {
     expect(runCli({ mode: 'help' }, io(''), '1.2.3')).toEqual({ stdout: usage('1.2.3', COMMANDS), stderr: '', exitCode: 0 });
+    expect(usage('1.2.3', COMMANDS)).toContain('wildcard-egress audit --config FILE');
     expect(runCli({ mode: 'version' }, io(''), '1.2.3')).toEqual({ stdout: '1.2.3\n', stderr: '', exitCode: 0 });
   });
 

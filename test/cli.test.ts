@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { BUNDLE, domainList, fourPlaces, parseOutput, readProjectFile, resourceList, ROOT, runBundle } from './helpers.js';
+import { runFunction } from '../src/run.js';
 
 const MALFORMED = ['*', '*foo.com', 'foo.*.com', '10.0.0.1', '::1', 'https://a.com', 'a.com:443', 'a.com/x', 'a..com', `${'a'.repeat(64)}.com`, `${'a.'.repeat(127)}com`, 'a_b.com', '-a.com', 'a-.com'];
 
@@ -117,5 +118,32 @@ describe('wildcard-egress audit, through the bundle', () => {
     const r = runBundle(readFileSync(`${ROOT}testdata/audit/text-logs.txt`, 'utf8'), ['audit', '--config', `${ROOT}testdata/audit/teams.yaml`, '--output', 'json']);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).used).toEqual([{ entry: '*.wikipedia.org', count: 3 }]);
+  });
+});
+
+describe('options from the schema', () => {
+  it('every ConfigMap key is generated from the schema (x-configmap-key) and reaches its option', () => {
+    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: function-input\ndata:\n  domains: "*.example.com"\n  dnsCacheMaxHosts: "4096"\n  maxConnections: "250000"\n  gatewayCreateNamespace: "true"\n  mode: egress-gateway\n  istioVersion: "1.30"\n';
+    const out = runFunction(resourceList([], cm));
+    expect(out.exitCode, out.stderr).toBe(0);
+    const items = parseOutput(out.stdout).items;
+    const ef = items.find((i) => i.kind === 'EnvoyFilter')!;
+    expect(JSON.stringify(ef)).toContain('"max_hosts":4096');
+    expect(JSON.stringify(ef)).toContain('"max_connections":250000');
+    expect(items[0]).toMatchObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-egress' } });
+    expect(items.find((i) => i.kind === 'VirtualService')!.apiVersion).toBe('networking.istio.io/v1');
+  });
+
+  it('an unknown ConfigMap key is refused, naming the known ones', () => {
+    const out = runFunction(resourceList([], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: f\ndata:\n  domains: a.example.com\n  constructor: x\n'));
+    expect(out.exitCode).toBe(1);
+    expect(parseOutput(out.stdout).results[0]!.message).toMatch(/^unknown ConfigMap key "constructor" at data\.constructor \(known keys: domains, mode, istioVersion, gatewayNamespace/);
+  });
+
+  it('gateway.createNamespace renders the gateway namespace first; off by default', () => {
+    const on = parseOutput(runFunction(resourceList([], domainList(['a.example.com'], 'gateway: {namespace: egress, createNamespace: true}'))).stdout).items;
+    expect(on[0]).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'egress', labels: { 'app.kubernetes.io/managed-by': 'wildcard-egress' }, annotations: { 'wildcard-egress.dev/domain-list': 'egress' } } });
+    const off = parseOutput(runFunction(resourceList([], domainList(['a.example.com']))).stdout).items;
+    expect(off.map((i) => i.kind)).not.toContain('Namespace');
   });
 });

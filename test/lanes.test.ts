@@ -132,7 +132,7 @@ describe('the wiring check itself', () => {
   });
   const broken: Record<string, [mutate: (items: any[]) => void, problem: RegExp]> = {
     'a Service port that leads to no Gateway server': [(items) => { items.find((i) => i.kind === 'Service').spec.ports[1].targetPort = 9999; }, /Service targetPort 9999 is not a Gateway port/],
-    'a listener with a name no route carries': [(items) => { listenerOf(items.find((i) => i.kind === 'EnvoyFilter'), 'sni_listener_8443').filter_chains[0].filter_chain_match.server_names = ['x.org']; }, /name x\.org is not among the route's sniHosts/],
+    'a listener with a name no route carries': [(items) => { listenerOf(items.find((i) => i.kind === 'EnvoyFilter'), 'sni_listener_8443').filter_chains[0].filter_chain_match.server_names = ['x.org']; }, /the lane forwards x\.org, which no route to it carries/],
     'a listener on the wrong upstream port': [(items) => { listenerOf(items.find((i) => i.kind === 'EnvoyFilter'), 'sni_listener_8443').filter_chains[0].filters[0].typed_config.port_value = 443; }, /port_value 443 is not the matched port 8443/],
     'a Gateway selector that selects nothing': [(items) => { items.find((i) => i.kind === 'Gateway').spec.selector = { istio: 'nothing' }; }, /Gateway selector does not select/],
   };

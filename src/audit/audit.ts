@@ -91,7 +91,7 @@ const unkey = (k: string) => ({ host: k.slice(0, k.lastIndexOf('|')), port: Numb
 export function auditConnections(lines: Iterable<LogLine>, scope: AuditScope): AuditReport {
   const served = scope.lanes.filter(scope.served);
   const entries = [...new Set(served.flatMap((l) => l.lane.domains))].sort(compareDomains);
-  const byListener = new Map(scope.lanes.filter((l) => l.listener).map((l) => [l.listener!, l]));
+  const byListener = new Map(scope.lanes.flatMap((l) => l.listeners.map((name) => [name, l] as const)));
   const byServicePort = new Map(scope.lanes.map((l) => [l.lane.servicePort, l]));
   const entryOn = (name: string, lanes: readonly AuditLane[]) => {
     const found = lanes.map((l) => admittingEntry(name, l.lane.domains)).filter((e): e is string => e !== undefined);

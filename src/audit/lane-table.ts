@@ -1,15 +1,17 @@
 import type { Options } from '../config/options.js';
 import type { DomainPlan, Lane } from '../domains/plan.js';
 import { stackNames } from '../stack/names.js';
-import { renderEnvoyFilter } from '../stack/render-envoy-filter.js';
+import { laneListeners, renderEnvoyFilter } from '../stack/render-envoy-filter.js';
 import type { StackLogNames } from './parse-log-line.js';
 import { isObject } from './json.js';
 
-/** A lane as the audit reads its logs: the plan's lane and the internal listener the gateway logs it under. */
+/** A lane as the audit reads its logs: the plan's lane and the internal listeners the gateway logs it under. */
 export interface AuditLane {
   lane: Lane;
-  /** Name of the lane's internal listener in the rendered EnvoyFilter. */
+  /** Name of the lane's first internal listener in the rendered EnvoyFilters. */
   listener?: string;
+  /** Every internal listener of the lane (a long list is a chain of them). */
+  listeners: string[];
 }
 
 /** The lanes and the names log lines are recognised by. */
@@ -22,8 +24,7 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** What the rendered EnvoyFilter holds per internal listener and which clusters forward to the real hosts. */
 function renderedForwarder(o: Options, plan: DomainPlan) {
-  const spec = renderEnvoyFilter(o, plan).spec;
-  const patches = isObject(spec) ? list(spec.configPatches).filter(isObject) : [];
+  const patches = renderEnvoyFilter(o, plan).flatMap((ef) => (isObject(ef.spec) ? list(ef.spec.configPatches).filter(isObject) : []));
   const values = patches.map((p) => ({ applyTo: p.applyTo, value: isObject(p.patch) && isObject(p.patch.value) ? p.patch.value : {} }));
   const listeners = values
     .filter((p) => p.applyTo === 'LISTENER' && 'internal_listener' in p.value)
@@ -49,13 +50,11 @@ function renderedForwarder(o: Options, plan: DomainPlan) {
 export function laneTable(o: Options, plan: DomainPlan): LaneTable {
   const n = stackNames(o);
   const rendered = renderedForwarder(o, plan);
-  const taken = new Set<string>();
+  const chains = laneListeners(plan);
+  const renderedNames = new Set(rendered.listeners.map((l) => l.name));
   const lanes = plan.lanes.map((lane): AuditLane => {
-    const same = (names: readonly string[]) => names.length === lane.domains.length && names.every((d, i) => d === lane.domains[i]);
-    const found = rendered.listeners.find((l) => !taken.has(l.name) && l.port === lane.upstreamPort && same(l.serverNames));
-    if (!found) return { lane };
-    taken.add(found.name);
-    return { lane, listener: found.name };
+    const listeners = (chains.get(lane) ?? []).filter((l) => renderedNames.has(l));
+    return listeners.length > 0 ? { lane, listener: listeners[0]!, listeners } : { lane, listeners: [] };
   });
   return {
     lanes,

@@ -50,10 +50,16 @@ export interface Forwarder {
   dnsCache: { maxHosts: number; maxPendingRequests: number };
 }
 
+/** Which forwarder enforces the list. */
+export type Mode = NonNullable<DomainListSpec['mode']>;
+
 /** The options of one run, defaults filled in (the defaults reproduce the post). */
 export interface Options {
   /** metadata.name of the config: the value of the opt-in annotation. */
   listName: string;
+  mode: Mode;
+  /** Istio's minor version (`30` for 1.30) when the config names one. */
+  istioMinor?: number;
   gateway: { namespace: string; name: string; servicePort: number; targetPort: number; createNamespace: boolean };
   routingNamespace: string;
   rootNamespace: string;
@@ -79,7 +85,7 @@ export const DEFAULTS = {
   accessLogging: true,
   generate: true,
   check: false,
-} as const satisfies Omit<Options, 'listName' | 'targets' | 'production' | 'forwarder'>;
+} as const satisfies Omit<Options, 'listName' | 'mode' | 'istioMinor' | 'targets' | 'production' | 'forwarder'>;
 
 /** Circuit-breaker thresholds well above Envoy's 1,024 default, and Envoy's own DNS cache defaults, written out. */
 export const FORWARDER_DEFAULTS: Forwarder = {
@@ -154,6 +160,8 @@ export function withDefaults(spec: DomainListSpec, listName: string): Options {
   const f = spec.forwarder ?? {};
   return {
     listName,
+    mode: spec.mode ?? 'egress-gateway',
+    ...(spec.istioVersion ? { istioMinor: Number(spec.istioVersion.split('.')[1]) } : {}),
     gateway: { ...DEFAULTS.gateway, ...spec.gateway },
     routingNamespace: spec.routingNamespace ?? DEFAULTS.routingNamespace,
     rootNamespace: spec.rootNamespace ?? DEFAULTS.rootNamespace,

@@ -4,6 +4,7 @@ import { planDomains, type DomainPlan } from '../domains/plan.js';
 import { validate } from '../generated/validate-domain-list.js';
 import { error, type Result } from '../krm/results.js';
 import { fromConfigMap } from './config-map.js';
+import { modeProblems } from './mode-rules.js';
 import { appNamespaces, withDefaults, type DomainListSpec, type DomainSpec, type Options } from './options.js';
 
 /** The run's options and normalised list, or the errors that stop the run. */
@@ -68,11 +69,13 @@ function fromDomainList(doc: Json, pathOf: (specPath: string) => string = (p) =>
   const options = withDefaults(spec, listName);
   const crossField = productionProblems(options, file);
   const { plan, results: planResults } = planDomains(list.entries, options);
-  return { options, plan, results: [...list.results, ...planResults, ...crossField] };
+  return { options, plan, results: [...list.results, ...planResults, ...crossField, ...modeProblems(options, plan, file)] };
 }
 
 function rawDomain(d: DomainSpec, path: string, team?: string): RawDomain {
-  const base = typeof d === 'string' ? { value: d, path } : { value: d.name, path: `${path}.name`, ...(d.ports ? { ports: [...new Set(d.ports)] } : {}) };
+  const base = typeof d === 'string'
+    ? { value: d, path }
+    : { value: d.name, path: `${path}.name`, ...(d.ports ? { ports: [...new Set(d.ports)] } : {}), ...(d.protocol ? { protocol: d.protocol } : {}) };
   return team ? { ...base, team } : base;
 }
 
@@ -92,7 +95,7 @@ function productionProblems(o: Options, file?: Result['file']): Result[] {
     if (p.namespaces.length === 0) {
       out.push(at('spec.production.namespaces', 'spec.production.teams needs spec.production.namespaces: the namespaces that may use spec.domains (without them the shared lane would admit every mesh identity)'));
     }
-    if (!p.authorization) {
+    if (!p.authorization && o.mode !== 'sidecar') {
       out.push(at('spec.production.authorization', 'spec.production.teams needs spec.production.authorization: a team is kept to its own lane by the gateway\'s AuthorizationPolicy', false));
     }
   }

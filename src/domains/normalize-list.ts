@@ -8,6 +8,8 @@ export interface RawDomain {
   path: string;
   /** Upstream ports; the run's upstreamPort when not given. */
   ports?: number[];
+  /** HTTP (by Host header) for the native modes; TLS (by SNI) when not given. */
+  protocol?: 'TLS' | 'HTTP';
   /** The team whose namespaces may reach it; the shared list when absent. */
   team?: string;
 }
@@ -16,6 +18,7 @@ export interface RawDomain {
 export interface DomainEntry {
   domain: Domain;
   ports?: number[];
+  protocol?: 'TLS' | 'HTTP';
   team?: string;
   raw: RawDomain;
 }
@@ -64,7 +67,13 @@ export function normalizeList(raw: readonly RawDomain[], listPath: string, file?
         results.push(warning(`domain ${JSON.stringify(entry.value)} is a wildcard over "${check.domain.slice(2)}", where anyone can register a name (Public Suffix List, private section)`, where(entry.path, entry.value)));
       }
     }
-    entries.push({ domain: check.domain, ...(entry.ports ? { ports: entry.ports } : {}), ...(entry.team ? { team: entry.team } : {}), raw: entry });
+    entries.push({
+      domain: check.domain,
+      ...(entry.ports ? { ports: entry.ports } : {}),
+      ...(entry.protocol ? { protocol: entry.protocol } : {}),
+      ...(entry.team ? { team: entry.team } : {}),
+      raw: entry,
+    });
   }
   if (!raw.some((r) => r.team === undefined)) {
     results.push(error('the domain list is empty: list at least one domain', { field: { path: listPath } }));

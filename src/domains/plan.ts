@@ -30,6 +30,8 @@ export interface Lane {
   listener: string;
   /** `''` for the shared list; otherwise the team: each scope has its own forward-proxy cluster and DNS cache. */
   scope: string;
+  /** TLS (routed by SNI) or HTTP (by Host header, native modes only). */
+  protocol: 'TLS' | 'HTTP';
   domains: Domain[];
 }
 
@@ -135,6 +137,13 @@ export function planDomains(entries: readonly DomainEntry[], o: Options): { plan
     }
     const gatewayPort = isMain(g) ? o.gateway.targetPort : nextFreePort();
     const envoySuffix = suffix.replaceAll('-', '_');
+    const protocols = [...new Set(g.entries.map((e) => e.protocol ?? 'TLS'))];
+    if (protocols.length > 1) {
+      const http = g.entries.find((e) => e.protocol === 'HTTP')!;
+      results.push(error(`${where || 'the shared list'}: port ${g.port} mixes TLS and HTTP names (${JSON.stringify(http.raw.value)} is HTTP): one port speaks one protocol`, {
+        field: { path: http.raw.path, currentValue: http.raw.value },
+      }));
+    }
     return {
       suffix,
       ...(g.team ? { team: g.team } : {}),
@@ -146,6 +155,7 @@ export function planDomains(entries: readonly DomainEntry[], o: Options): { plan
       cluster: `sni_cluster${envoySuffix}`,
       listener: `sni_listener${envoySuffix}`,
       scope: g.team ?? '',
+      protocol: protocols[0] ?? 'TLS',
       domains: kept,
     };
   });

@@ -15,6 +15,7 @@ import { parseFieldPath, resolveFieldPath } from '../places/field-path.js';
 import { hostPlacesFor, MANAGE_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, OPT_IN_ANNOTATION, type HostPlace } from '../places/host-places.js';
 import { groupOf, identityKey, type Resource } from '../stack/resource.js';
 import { renderStack } from '../stack/render-stack.js';
+import { MAX_OBJECT_BYTES, WARN_OBJECT_BYTES } from '../stack/limits.js';
 import { about, label, labelOf, reportField, reportPlace, resourceRefOf, summary, type Tally } from './report.js';
 import { adoptSidecars, suppressedRoles } from './roles.js';
 
@@ -91,13 +92,17 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
   const adopted = adoptSidecars(entries, rendered, o, results);
   const suppressed = suppressedRoles(entries, rendered, o);
   const present = new Set(entries.flatMap((e) => (e.rendered && !(e.ours && suppressed.has(e.rendered)) ? [e.rendered] : [])));
-  const boundGateways = gatewaysBoundByList(entries, o);
+  const boundGateways = gatewaysBoundByList(entries);
   const tally: Tally = { reached: 0, changedPlaces: 0, changedFields: 0, added: 0, removed: 0 };
+  // Only a long list can push an object near the API server's limits: shorter ones skip the measuring.
+  const large = plan.all.reduce((n, d) => n + d.length + 3, 0) > SIZE_CHECK_FROM;
   const out: string[] = [];
-  const scopeOf = (h: ItemHeader): MergeScope => ({
+  // In the function's own Sidecar every egress host is the function's (extra ones come from sidecarHosts);
+  // in a Sidecar it adopts, only `<routingNamespace>/<name>` entries are.
+  const scopeOf = (h: ItemHeader, e?: Entry): MergeScope => ({
     group: groupOf(h.apiVersion ?? ''),
     kind: h.kind ?? '',
-    ownsEntry: (pattern, entry) => pattern === 'spec.egress.*.hosts' && isOwnedEntry(entry, o.routingNamespace),
+    ownsEntry: (pattern, entry) => pattern === 'spec.egress.*.hosts' && (!(e && adopted.has(e)) || isOwnedEntry(entry, o.routingNamespace)),
   });
 
   for (const e of entries) {
@@ -145,7 +150,7 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
     let text = e.source;
     try {
       if (owned) {
-        const merge = mergeItem(text, e.item.parse().root as YAMLMap, mergeable(e.rendered!, adopted.has(e)), scopeOf(h));
+        const merge = mergeItem(text, e.item.parse().root as YAMLMap, mergeable(e.rendered!, adopted.has(e)), scopeOf(h, e));
         const placePaths = hostPlacePaths(e.rendered!);
         for (const c of merge.changes) {
           results.push(reportField(c, h, o.check));
@@ -176,6 +181,7 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
       text = e.source;
     }
     if (owned) tally.reached += countPlaces(e.rendered!);
+    if (text !== e.source && large) results.push(...sizeProblems(text, h, !owned));
     out.push(o.check ? e.source : text);
   }
 
@@ -192,6 +198,7 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
         continue;
       }
       out.push(toEntry(emitYaml(r), indent));
+      if (large) results.push(...sizeProblems(r, { kind: r.kind, name: r.metadata.name, ...(r.metadata.namespace ? { namespace: r.metadata.namespace } : {}), annotations: {} }, false));
       results.push(info(`added ${labelOf(r)}`, { resourceRef: resourceRefOf(r) }));
       tally.added++;
       tally.reached += countPlaces(r);
@@ -240,6 +247,34 @@ function classify(source: string, index: number, o: Options, byIdentity: Map<str
   };
 }
 
+/** Names shorter than this many bytes in all cannot bring an object near the limits. */
+const SIZE_CHECK_FROM = 16 * 1024;
+
+/**
+ * An object's size as JSON (what `kubectl apply` keeps in its annotation): a
+ * warning past 200 KiB; an item the user owns that the list pushes past 256
+ * KiB is refused (the function splits only what it renders).
+ */
+function sizeProblems(object: string | Resource, h: ItemHeader, userOwned: boolean): Result[] {
+  let data: unknown = object;
+  if (typeof object === 'string') {
+    try {
+      const parsed = new ItemSource(object).parse();
+      data = parsed.root.toJS(parsed.doc, { maxAliasCount: 100 });
+    } catch (e) {
+      if (!(e instanceof ItemError)) throw e;
+      return [];
+    }
+  }
+  const bytes = JSON.stringify(data).length;
+  const kib = (bytes / 1024).toFixed(1);
+  if (userOwned && bytes > MAX_OBJECT_BYTES) {
+    return [error(`${label(h)} would be ${kib} KiB as JSON with the list, over the ${MAX_OBJECT_BYTES / 1024} KiB kubectl apply can store: the function splits only what it renders; let it render this object, or shorten the list`, about(h))];
+  }
+  if (bytes > WARN_OBJECT_BYTES) return [warning(`${label(h)} is ${kib} KiB as JSON, near the ${MAX_OBJECT_BYTES / 1024} KiB kubectl apply (client-side) can store`, about(h))];
+  return [];
+}
+
 /** A ServiceEntry named like one of the list's (`wildcard-3`, `wildcard-ports-443-8443`) from a run before the function labelled what it renders. */
 function isStaleChunk(h: ItemHeader, o: Options): boolean {
   return h.kind === 'ServiceEntry' && h.namespace === o.routingNamespace && /^wildcard(-ports(-\d+)+)?(-\d+)?$/.test(h.name ?? '') && h.name !== 'wildcard';
@@ -282,7 +317,7 @@ function hostsFor(e: Entry, places: readonly HostPlace[], root: unknown, text: s
 }
 
 /** Gateways (`namespace/name`) that a VirtualService holding the list binds to: theirs get the list in their server hosts. */
-function gatewaysBoundByList(entries: readonly Entry[], o: Options): Set<string> {
+function gatewaysBoundByList(entries: readonly Entry[]): Set<string> {
   const out = new Set<string>();
   for (const e of entries) {
     if (e.header.kind !== 'VirtualService' || !e.item || !(e.rendered || e.optedIn)) continue;
@@ -295,7 +330,8 @@ function gatewaysBoundByList(entries: readonly Entry[], o: Options): Set<string>
       continue;
     }
     if (!isSeq(gateways)) continue;
-    const ns = e.header.namespace ?? o.routingNamespace;
+    // Without namespaces in the files (kustomize or kubectl supplies one), a VirtualService and a Gateway share theirs.
+    const ns = e.header.namespace ?? '';
     for (const g of gateways.items) {
       const ref = isScalar(g) ? String(g.value) : '';
       if (ref === '' || ref === 'mesh') continue;

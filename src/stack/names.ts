@@ -45,3 +45,17 @@ export function stackNames(o: Options) {
     forwardCluster: 'dynamic_forward_proxy_cluster',
   };
 }
+
+/**
+ * API versions of the rendered kinds: the post's (v1alpha3 networking, v1alpha1 telemetry for
+ * its mesh-wide Telemetry) unless the config names an Istio version, then v1 (served since 1.22).
+ * EnvoyFilter has no other version.
+ */
+export function apiVersions(o: Options) {
+  const v1 = o.istioMinor !== undefined;
+  return {
+    networking: v1 ? 'networking.istio.io/v1' : 'networking.istio.io/v1alpha3',
+    meshTelemetry: v1 ? 'telemetry.istio.io/v1' : 'telemetry.istio.io/v1alpha1',
+    envoyFilter: 'networking.istio.io/v1alpha3',
+  };
+}

@@ -1,7 +1,10 @@
 import type { Options } from '../config/options.js';
+import { bucketCount, splitInto } from '../domains/buckets.js';
 import type { DomainPlan, Lane } from '../domains/plan.js';
+import { NAME_BYTES_PER_OBJECT } from './limits.js';
+import { bucketName } from './render-routing.js';
 import { dnsCacheName, type DnsCacheSettings } from './dns-cache-name.js';
-import { stackNames } from './names.js';
+import { apiVersions, stackNames } from './names.js';
 import type { Resource } from './resource.js';
 
 const TYPE = 'type.googleapis.com/envoy.extensions';
@@ -49,7 +52,7 @@ export function forwardClusterName(base: string, scope: string): string {
  * breakers: Envoy's defaults (1,024 connections per cluster) would cap each
  * gateway pod.
  */
-export function renderEnvoyFilter(o: Options, plan: DomainPlan): Resource {
+export function renderEnvoyFilter(o: Options, plan: DomainPlan): Resource[] {
   const n = stackNames(o);
   const f = o.forwarder;
   const settings: DnsCacheSettings = {
@@ -75,16 +78,17 @@ export function renderEnvoyFilter(o: Options, plan: DomainPlan): Resource {
     cluster: forwardClusterName(n.forwardCluster, scope),
     ...(o.accessLogging ? { access_log: [fileLog()] } : {}),
   });
-  const sniCluster = (lane: Lane) => ({
+  /** A cluster that leads into an internal listener (the lane's first, or the next in its chain). */
+  const sniCluster = (link: ChainLink) => ({
     applyTo: 'CLUSTER',
     match: { context: 'GATEWAY' },
     patch: {
       operation: 'ADD',
       value: {
-        name: lane.cluster,
+        name: link.cluster,
         load_assignment: {
-          cluster_name: lane.cluster,
-          endpoints: [{ lb_endpoints: [{ endpoint: { address: { envoy_internal_address: { server_listener_name: lane.listener } } } }] }],
+          cluster_name: link.cluster,
+          endpoints: [{ lb_endpoints: [{ endpoint: { address: { envoy_internal_address: { server_listener_name: link.listener } } } }] }],
         },
         circuit_breakers: circuitBreakers(),
       },
@@ -109,13 +113,13 @@ export function renderEnvoyFilter(o: Options, plan: DomainPlan): Resource {
       },
     },
   });
-  const listener = (lane: Lane) => ({
+  const listener = (lane: Lane, link: ChainLink, next: ChainLink | undefined) => ({
     applyTo: 'LISTENER',
     match: { context: 'GATEWAY' },
     patch: {
       operation: 'ADD',
       value: {
-        name: lane.listener,
+        name: link.listener,
         internal_listener: {},
         listener_filters: [
           {
@@ -125,7 +129,7 @@ export function renderEnvoyFilter(o: Options, plan: DomainPlan): Resource {
         ],
         filter_chains: [
           {
-            filter_chain_match: { server_names: [...lane.domains] },
+            filter_chain_match: { server_names: [...link.names] },
             filters: [
               {
                 name: 'envoy.filters.network.sni_dynamic_forward_proxy',
@@ -139,9 +143,12 @@ export function renderEnvoyFilter(o: Options, plan: DomainPlan): Resource {
             ],
           },
         ],
-        // A connection whose SNI no chain lists is closed without a tcp_proxy line: this log, kept to
-        // such connections (response flag NR), names the refused SNI.
-        ...(o.accessLogging ? { access_log: [{ ...fileLog(), filter: { response_flag_filter: { flags: ['NR'] } } }] } : {}),
+        // A long list is a chain of listeners: a name this one does not list goes on, untouched, to
+        // the next, whose tls_inspector reads the same ClientHello again.
+        ...(next ? { default_filter_chain: { filters: [{ name: 'envoy.tcp_proxy', typed_config: { '@type': `${TYPE}.filters.network.tcp_proxy.v3.TcpProxy`, stat_prefix: 'tcp', cluster: next.cluster } }] } } : {}),
+        // The last listener closes a connection whose SNI no chain lists without a tcp_proxy line: this log,
+        // kept to such connections (response flag NR), names the refused SNI.
+        ...(o.accessLogging && !next ? { access_log: [{ ...fileLog(), filter: { response_flag_filter: { flags: ['NR'] } } }] } : {}),
       },
     },
   });
@@ -167,22 +174,69 @@ export function renderEnvoyFilter(o: Options, plan: DomainPlan): Resource {
       },
     },
   });
-  // The post's order for the first lane; each further lane adds its cluster (and its scope's forward
-  // cluster, the first time the scope appears), listener and patch.
+  // One object per bucket of names. The first holds, in the post's order for the first lane, each
+  // lane's cluster into its chain, its scope's forward cluster (the first time the scope appears),
+  // its bucket-0 listener and its patch; every other object holds, per lane, the listener of its
+  // bucket and the cluster that leads into it.
+  const count = chainBuckets(plan);
+  const objects: Record<string, unknown>[][] = Array.from({ length: count }, () => []);
   const scopes = new Set<string>();
-  const configPatches = plan.lanes.flatMap((lane) => {
+  for (const lane of plan.lanes) {
+    const chain = laneChain(lane, count);
     const newScope = !scopes.has(lane.scope);
     scopes.add(lane.scope);
-    return [sniCluster(lane), ...(newScope ? [forwardCluster(lane.scope)] : []), listener(lane), merge(lane)];
-  });
-  return {
-    apiVersion: 'networking.istio.io/v1alpha3',
-    kind: 'EnvoyFilter',
-    metadata: { name: n.envoyFilter, namespace: n.envoyFilterNamespace },
-    spec: {
-      // Narrower than the post: only this project's gateway pods get these patches.
-      workloadSelector: { labels: { ...n.selector } },
-      configPatches,
-    },
-  };
+    objects[0]!.push(sniCluster(chain[0]!), ...(newScope ? [forwardCluster(lane.scope)] : []));
+    chain.forEach((link, i) => {
+      if (i > 0) objects[link.bucket]!.push(sniCluster(link));
+      objects[link.bucket]!.push(listener(lane, link, chain[i + 1]));
+    });
+    objects[0]!.push(merge(lane));
+  }
+  return objects
+    .map((configPatches, bucket): [number, Record<string, unknown>[]] => [bucket, configPatches])
+    .filter(([bucket, patches]) => bucket === 0 || patches.length > 0)
+    .map(([bucket, configPatches]) => ({
+      apiVersion: apiVersions(o).envoyFilter,
+      kind: 'EnvoyFilter',
+      metadata: { name: bucketName(n.envoyFilter, bucket), namespace: n.envoyFilterNamespace },
+      spec: {
+        // Narrower than the post: only this project's gateway pods get these patches.
+        workloadSelector: { labels: { ...n.selector } },
+        configPatches,
+      },
+    }));
+}
+
+/** How many buckets the EnvoyFilters split the lanes' names into. */
+function chainBuckets(plan: DomainPlan): number {
+  return bucketCount(plan.lanes.flatMap((l) => l.domains), NAME_BYTES_PER_OBJECT);
+}
+
+/** Each lane's internal listeners, first to last: what its access logs are written under. */
+export function laneListeners(plan: DomainPlan): Map<Lane, string[]> {
+  const count = chainBuckets(plan);
+  return new Map(plan.lanes.map((lane) => [lane, laneChain(lane, count).map((l) => l.listener)]));
+}
+
+/** One internal listener of a lane's chain: its bucket, its names, its name and the cluster that leads into it. */
+interface ChainLink {
+  bucket: number;
+  names: string[];
+  listener: string;
+  cluster: string;
+}
+
+/**
+ * A lane's names over the buckets that hold any: the first link is the lane's own listener and
+ * cluster (what its MERGE patch sends to), the others `<listener>_<bucket+1>`.
+ */
+function laneChain(lane: Lane, count: number): ChainLink[] {
+  const links = splitInto(lane.domains, count)
+    .map((names, bucket) => ({ bucket, names }))
+    .filter((b) => b.names.length > 0);
+  return links.map((b, i) => ({
+    ...b,
+    listener: i === 0 ? lane.listener : `${lane.listener}_${b.bucket + 1}`,
+    cluster: i === 0 ? lane.cluster : `${lane.cluster}_${b.bucket + 1}`,
+  }));
 }

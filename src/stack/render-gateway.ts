@@ -2,6 +2,7 @@ import type { Options } from '../config/options.js';
 import type { DomainPlan } from '../domains/plan.js';
 import { stackNames } from './names.js';
 import type { Resource } from './resource.js';
+import { ABSENT } from '../krm/emit-yaml.js';
 
 /**
  * Part 1 of the post: the egress gateway itself (Service, injected Deployment,
@@ -32,7 +33,8 @@ export function renderGateway(o: Options, plan: DomainPlan): Resource[] {
       metadata: { name: n.deployment, namespace: ns },
       spec: {
         // With high availability the HorizontalPodAutoscaler owns the replica count: a `replicas` here would
-        // reset it on every GitOps sync.
+        // reset it on every GitOps sync, so one already written is removed.
+        ...(ha ? { replicas: ABSENT } : {}),
         selector: { matchLabels: { ...n.deploymentSelector } },
         template: {
           metadata: {

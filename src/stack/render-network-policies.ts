@@ -1,6 +1,7 @@
 import { appNamespaces, type Options } from '../config/options.js';
 import type { DomainPlan } from '../domains/plan.js';
 import { APP_RESOURCE_NAME, stackNames } from './names.js';
+import { WAYPOINT_NAME, WAYPOINT_POD_LABEL } from './render-native.js';
 import type { Resource } from './resource.js';
 
 const ANY_POD = { namespaceSelector: {} };
@@ -43,6 +44,16 @@ export function renderNetworkPolicies(o: Options, plan: DomainPlan): Resource[] 
     to: [{ ipBlock: { cidr: d.cidr } }],
     ...(d.ports ? { ports: d.ports.map((port) => ({ protocol: 'TCP', port })) } : {}),
   }));
+  const except = o.production.externalExcept;
+  const block = (cidr: string, v6: boolean) => {
+    const own = except.filter((c) => isV6(c) === v6);
+    return { ipBlock: { cidr, ...(own.length > 0 ? { except: own } : {}) } };
+  };
+  // Public addresses on the listed upstream ports: from the forwarder's pods, or in sidecar mode from every app pod.
+  const external = {
+    to: [block('0.0.0.0/0', false), block('::/0', true)],
+    ports: [...new Set(plan.lanes.map((l) => l.upstreamPort))].map((port) => ({ protocol: 'TCP', port })),
+  };
   const apps: Resource[] = appNamespaces(o.production).map((ns) => ({
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -50,26 +61,22 @@ export function renderNetworkPolicies(o: Options, plan: DomainPlan): Resource[] 
     spec: {
       podSelector: {},
       policyTypes: ['Egress'],
-      egress: [{ to: [ANY_POD] }, ...dnsRules(o), ...extra],
+      egress: [{ to: [ANY_POD] }, ...dnsRules(o), ...extra, ...(o.mode === 'sidecar' ? [external] : [])],
     },
   }));
-  const except = o.production.externalExcept;
-  const block = (cidr: string, v6: boolean) => {
-    const own = except.filter((c) => isV6(c) === v6);
-    return { ipBlock: { cidr, ...(own.length > 0 ? { except: own } : {}) } };
-  };
+  if (o.mode === 'sidecar') return apps;
+  const forwarder = o.mode === 'waypoint'
+    ? { name: `${WAYPOINT_NAME}-egress`, selector: { [WAYPOINT_POD_LABEL]: WAYPOINT_NAME } }
+    : { name: `${n.deployment}-egress`, selector: { ...n.selector } };
   const gateway: Resource = {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
-    metadata: { name: `${n.deployment}-egress`, namespace: o.gateway.namespace },
+    metadata: { name: forwarder.name, namespace: o.gateway.namespace },
     spec: {
-      podSelector: { matchLabels: { ...n.selector } },
+      podSelector: { matchLabels: forwarder.selector },
       policyTypes: ['Egress'],
       egress: [
-        {
-          to: [block('0.0.0.0/0', false), block('::/0', true)],
-          ports: [...new Set(plan.lanes.map((l) => l.upstreamPort))].map((port) => ({ protocol: 'TCP', port })),
-        },
+        external,
         // istiod: configuration (xDS) and certificates.
         {
           to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME]: o.rootNamespace } }, podSelector: { matchLabels: { app: 'istiod' } } }],

@@ -3,6 +3,7 @@ import { compareDomains } from '../domains/normalize-list.js';
 import type { DomainPlan, Lane } from '../domains/plan.js';
 import { renderGuard } from './render-guard.js';
 import { renderNetworkPolicies } from './render-network-policies.js';
+import { SIDECAR_HOST_BYTES } from './limits.js';
 import { APP_RESOURCE_NAME, stackNames } from './names.js';
 import type { Resource } from './resource.js';
 
@@ -21,6 +22,12 @@ function renderSidecars(o: Options, plan: DomainPlan): Resource[] {
   const n = stackNames(o);
   return appNamespaces(o.production).map((ns) => {
     const names = [...new Set(plan.lanes.filter((l) => serves(o, l, ns)).flatMap((l) => l.domains))].sort(compareDomains);
+    // A long list would make the Sidecar too large (one namespace may have only one namespace-wide
+    // Sidecar, so it cannot be split): it imports the routing namespace whole instead, where the
+    // list's ServiceEntries and VirtualServices live. Teams stay apart at the gateway (sidecar mode:
+    // by the ServiceEntries' exportTo).
+    const bytes = names.reduce((n, d) => n + o.routingNamespace.length + d.length + 4, 0);
+    const imports = bytes > SIDECAR_HOST_BYTES ? [`${o.routingNamespace}/*`] : names.map((d) => `${o.routingNamespace}/${d}`);
     return {
       apiVersion: 'networking.istio.io/v1',
       kind: 'Sidecar',
@@ -28,7 +35,13 @@ function renderSidecars(o: Options, plan: DomainPlan): Resource[] {
       spec: {
         outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
         egress: [{
-          hosts: ['./*', `${o.gateway.namespace}/${n.serviceHost}`, ...o.production.sidecarHosts, ...names.map((d) => `${o.routingNamespace}/${d}`)],
+          hosts: [
+            './*',
+            // The gateway Service, where the egress-gateway mode sends the list; the native modes have none.
+            ...(o.mode === 'egress-gateway' ? [`${o.gateway.namespace}/${n.serviceHost}`] : []),
+            ...o.production.sidecarHosts,
+            ...imports,
+          ],
         }],
       },
     };
@@ -88,14 +101,20 @@ function renderAvailability(o: Options): Resource[] {
   ];
 }
 
-/** Every production resource that is switched on, after the post's stack. */
+/**
+ * Every production resource that is switched on and applies to the mode,
+ * after the stack: the native modes have no gateway of this project's to
+ * authorize, scale or log (waypoint mode authorizes per ServiceEntry), and
+ * ambient has no Sidecars.
+ */
 export function renderProduction(o: Options, plan: DomainPlan): Resource[] {
   const p = o.production;
+  const gateway = o.mode === 'egress-gateway';
   return [
-    ...(p.sidecars ? renderSidecars(o, plan) : []),
+    ...(p.sidecars && o.mode !== 'waypoint' ? renderSidecars(o, plan) : []),
     ...(p.networkPolicies ? renderNetworkPolicies(o, plan) : []),
-    ...(p.authorization ? [renderAuthorization(o, plan)] : []),
-    ...renderAvailability(o),
+    ...(p.authorization && gateway ? [renderAuthorization(o, plan)] : []),
+    ...(gateway ? renderAvailability(o) : []),
     ...(p.guard ? renderGuard(o) : []),
   ];
 }

@@ -3,6 +3,7 @@ import type { DomainPlan } from '../domains/plan.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, OPT_IN_ANNOTATION } from '../places/host-places.js';
 import { renderEnvoyFilter } from './render-envoy-filter.js';
 import { renderGateway } from './render-gateway.js';
+import { renderSidecarMode, renderWaypointMode } from './render-native.js';
 import { renderProduction } from './render-production.js';
 import { renderRouting } from './render-routing.js';
 import type { Resource } from './resource.js';
@@ -25,7 +26,20 @@ export function stamp(r: Resource, listName: string): Resource {
   };
 }
 
-/** The whole egress stack of the post for one list, in the post's order, then the production parts that are on; each stamped as the function's. */
+/** The forwarder of the mode: the post's egress gateway stack (in the post's order), or a native one. */
+function renderForwarder(o: Options, plan: DomainPlan): Resource[] {
+  const namespace: Resource[] = o.gateway.createNamespace && o.mode !== 'sidecar' ? [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.gateway.namespace } }] : [];
+  switch (o.mode) {
+    case 'egress-gateway':
+      return [...renderGateway(o, plan), ...renderRouting(o, plan), ...renderEnvoyFilter(o, plan)];
+    case 'sidecar':
+      return renderSidecarMode(o, plan);
+    case 'waypoint':
+      return [...namespace, ...renderWaypointMode(o, plan)];
+  }
+}
+
+/** The whole egress stack for one list and mode, then the production parts that are on; each stamped as the function's. */
 export function renderStack(o: Options, plan: DomainPlan): Resource[] {
-  return [...renderGateway(o, plan), ...renderRouting(o, plan), renderEnvoyFilter(o, plan), ...renderProduction(o, plan)].map((r) => stamp(r, o.listName));
+  return [...renderForwarder(o, plan), ...renderProduction(o, plan)].map((r) => stamp(r, o.listName));
 }

@@ -49,6 +49,23 @@ export function covers(host: string, name: string): boolean {
   return name.endsWith(base) && name.length > base.length;
 }
 
+/** A listed wildcard other than `name` that covers it, in one set lookup per label. */
+export function widerIn(set: ReadonlySet<string>, name: string): string | undefined {
+  const bare = name.startsWith('*.') ? name.slice(2) : name;
+  let dot = bare.indexOf('.');
+  while (dot >= 0) {
+    const wildcard = `*.${bare.slice(dot + 1)}`;
+    if (set.has(wildcard)) return wildcard;
+    dot = bare.indexOf('.', dot + 1);
+  }
+  return undefined;
+}
+
+/** The listed host that covers `name`: itself, or a wildcard over it. */
+export function coverInSet(set: ReadonlySet<string>, name: string): string | undefined {
+  return set.has(name) ? name : widerIn(set, name);
+}
+
 const VALID_NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
 /** Rules the CRDs enforce with CEL, and Envoy on server names. */
@@ -64,10 +81,14 @@ export function celAndEnvoyProblems(items: readonly Item[]): string[] {
       const meshBound = !item.spec.gateways || item.spec.gateways.includes('mesh');
       if (meshBound && item.spec.hosts.includes('*')) out.push(`${id(item)}: a mesh VirtualService may not hold "*"`);
       const hosts: string[] = item.spec.hosts;
-      for (let i = 0; i < hosts.length; i++) {
-        for (let j = 0; j < hosts.length; j++) {
-          if (i !== j && covers(hosts[i]!, hosts[j]!)) out.push(`${id(item)}: duplicate hosts ${hosts[i]} and ${hosts[j]}`);
-        }
+      const set = new Set<string>();
+      for (const h of hosts) {
+        if (set.has(h)) out.push(`${id(item)}: duplicate hosts ${h} and ${h}`);
+        set.add(h);
+      }
+      for (const h of hosts) {
+        const wider = widerIn(set, h);
+        if (wider) out.push(`${id(item)}: duplicate hosts ${wider} and ${h}`);
       }
     }
     if (item.kind === 'EnvoyFilter') {
@@ -87,11 +108,15 @@ export function celAndEnvoyProblems(items: readonly Item[]): string[] {
 }
 
 /**
- * Rules between the resources of one rendered stack: selectors select the
- * gateway pods, and every VirtualService tls route can be followed to the end
- * — route port → Service port → Gateway server → NETWORK_FILTER MERGE on that
- * port → its cluster → the internal listener it names — where the listener's
- * server_names equal the route's sniHosts and its port_value the matched port.
+ * Rules between the resources of one rendered stack (one or several
+ * VirtualServices and EnvoyFilters): selectors select the gateway pods, and
+ * every VirtualService tls route can be followed to the end — route port →
+ * Service port → Gateway server → NETWORK_FILTER MERGE on that port → its
+ * cluster → the internal listener it names, and on through each listener's
+ * default chain to the next — where the names the chain forwards are all
+ * carried by the routes to that lane (a route may carry more: the lane
+ * refuses them), the routes scoped to namespaces carry exactly the chain's
+ * names, and every link's port_value is the matched port.
  */
 export function wiringProblems(items: readonly Item[]): string[] {
   const out: string[] = [];
@@ -100,72 +125,94 @@ export function wiringProblems(items: readonly Item[]): string[] {
   const [deploy] = one('Deployment');
   const [gw] = one('Gateway');
   const [dr] = one('DestinationRule');
-  const [ef] = one('EnvoyFilter');
+  const efs = one('EnvoyFilter');
   const ses = one('ServiceEntry');
   const vss = one('VirtualService');
-  if (!svc || !deploy || !gw || !dr || !ef || ses.length === 0 || vss.length === 0) return ['the stack is incomplete'];
-  const vs = vss[0]!;
+  if (!svc || !deploy || !gw || !dr || efs.length === 0 || ses.length === 0 || vss.length === 0) return ['the stack is incomplete'];
   const labels = deploy.spec.template.metadata.labels;
   const selects = (sel: Record<string, string>) => Object.entries(sel).every(([k, v]) => labels[k] === v);
   if (!selects(gw.spec.selector)) out.push('Gateway selector does not select the gateway pods');
   if (!selects(svc.spec.selector)) out.push('Service selector does not select the gateway pods');
-  if (!selects(ef.spec.workloadSelector.labels)) out.push('EnvoyFilter workloadSelector does not select the gateway pods');
+  for (const ef of efs) if (!selects(ef.spec.workloadSelector.labels)) out.push(`${id(ef)} workloadSelector does not select the gateway pods`);
   if (!selects(deploy.spec.selector.matchLabels)) out.push('Deployment selector does not select its own pods');
   const svcHost = `${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`;
   if (dr.spec.host !== svcHost) out.push('DestinationRule host is not the gateway Service');
   const seHosts = ses.flatMap((s) => s.spec.hosts as string[]);
   const sePorts = new Set(ses.flatMap((s) => (s.spec.ports as Item[]).map((p) => p.number)));
-  for (const h of seHosts) if (!vs.spec.hosts.some((v: string) => covers(v, h))) out.push(`ServiceEntry host ${h} is not covered by the VirtualService hosts`);
-  for (const h of vs.spec.hosts) if (!seHosts.includes(h)) out.push(`VirtualService host ${h} is in no ServiceEntry`);
+  const vsHosts = vss.flatMap((v) => v.spec.hosts as string[]);
+  const vsHostSet = new Set(vsHosts);
+  const seHostSet = new Set(seHosts);
+  for (const h of seHosts) if (!coverInSet(vsHostSet, h)) out.push(`ServiceEntry host ${h} is not covered by the VirtualService hosts`);
+  for (const h of vsHosts) if (!seHostSet.has(h)) out.push(`VirtualService host ${h} is in no ServiceEntry`);
+  if (vsHostSet.size !== vsHosts.length) out.push('a host is in two VirtualServices (IST0109)');
   const gwPorts: number[] = gw.spec.servers.map((s: Item) => s.port.number);
-  const tcpPorts = vs.spec.tcp.flatMap((t: Item) => t.match.map((m: Item) => m.port));
+  const tcpPorts = vss.flatMap((v) => (v.spec.tcp ?? []).flatMap((t: Item) => t.match.map((m: Item) => m.port)));
   if (JSON.stringify([...tcpPorts].sort()) !== JSON.stringify([...gwPorts].sort())) out.push('tcp dummy routes do not cover every Gateway port');
-  if (!vs.spec.gateways.includes(gw.metadata.name)) out.push('VirtualService does not bind the Gateway');
-  const patches: Item[] = ef.spec.configPatches;
+  if (!vss.some((v) => v.spec.gateways.includes(gw.metadata.name))) out.push('no VirtualService binds the Gateway');
+  const patches: Item[] = efs.flatMap((ef) => ef.spec.configPatches);
   const clusters = new Map(patches.filter((p) => p.applyTo === 'CLUSTER').map((p) => [p.patch.value.name, p.patch.value]));
   const listeners = new Map(patches.filter((p) => p.applyTo === 'LISTENER').map((p) => [p.patch.value.name, p.patch.value]));
   const merges = patches.filter((p) => p.applyTo === 'NETWORK_FILTER');
   for (const m of merges) if (!gwPorts.includes(m.match.listener.portNumber)) out.push(`NETWORK_FILTER MERGE on port ${m.match.listener.portNumber} is not a Gateway port`);
+  const listenerOf = (clusterName: string) => clusters.get(clusterName)?.load_assignment?.endpoints[0].lb_endpoints[0].endpoint.address.envoy_internal_address.server_listener_name;
   const reached = new Set<string>();
-  vs.spec.tls.forEach((t: Item, i: number) => {
-    const where = `tls[${i}]`;
-    for (const m of t.match) {
-      for (const sni of m.sniHosts) if (!vs.spec.hosts.some((h: string) => covers(h, sni))) out.push(`${where}: sniHost ${sni} is not among the VirtualService hosts`);
-      if (!sePorts.has(m.port)) out.push(`${where}: match port ${m.port} is not a ServiceEntry port`);
+  // Routes to one lane, from every VirtualService: key = destination port, match port, namespaces.
+  const lanes = new Map<string, { where: string; targetPort: number; ports: Set<number>; names: Set<string>; scoped: boolean }>();
+  for (const vs of vss) {
+    const own = new Set<string>(vs.spec.hosts);
+    (vs.spec.tls ?? []).forEach((t: Item, i: number) => {
+      const where = `${id(vs)} tls[${i}]`;
+      for (const m of t.match) {
+        for (const sni of m.sniHosts) if (!coverInSet(own, sni)) out.push(`${where}: sniHost ${sni} is not among its VirtualService's hosts`);
+        if (!sePorts.has(m.port)) out.push(`${where}: match port ${m.port} is not a ServiceEntry port`);
+      }
+      const [route] = t.route;
+      if (route.destination.host !== svcHost) return void out.push(`${where}: route does not go to the gateway Service`);
+      if (!dr.spec.subsets.some((s: Item) => s.name === route.destination.subset)) out.push(`${where}: route subset ${route.destination.subset} is not in the DestinationRule`);
+      const svcPort = route.destination.port?.number ?? (svc.spec.ports.length === 1 ? svc.spec.ports[0].port : undefined);
+      const sp = svc.spec.ports.find((p: Item) => p.port === svcPort);
+      if (!sp) return void out.push(`${where}: route port ${svcPort} is not a Service port`);
+      if (!gwPorts.includes(sp.targetPort)) return void out.push(`${where}: Service targetPort ${sp.targetPort} is not a Gateway port`);
+      const key = `${sp.targetPort}|${t.match.map((m: Item) => `${m.port}/${m.sourceNamespace ?? '*'}`).join(',')}`;
+      const lane = lanes.get(key) ?? { where, targetPort: sp.targetPort, ports: new Set<number>(), names: new Set<string>(), scoped: t.match.some((m: Item) => m.sourceNamespace) };
+      for (const m of t.match) {
+        lane.ports.add(m.port);
+        for (const sni of m.sniHosts) lane.names.add(sni);
+      }
+      lanes.set(key, lane);
+    });
+  }
+  for (const lane of lanes.values()) {
+    const where = lane.where;
+    const merge = merges.find((mp) => mp.match.listener.portNumber === lane.targetPort);
+    if (!merge) {
+      out.push(`${where}: no NETWORK_FILTER MERGE on port ${lane.targetPort}`);
+      continue;
     }
-    const [route] = t.route;
-    if (route.destination.host !== svcHost) return void out.push(`${where}: route does not go to the gateway Service`);
-    if (!dr.spec.subsets.some((s: Item) => s.name === route.destination.subset)) out.push(`${where}: route subset ${route.destination.subset} is not in the DestinationRule`);
-    const svcPort = route.destination.port?.number ?? (svc.spec.ports.length === 1 ? svc.spec.ports[0].port : undefined);
-    const sp = svc.spec.ports.find((p: Item) => p.port === svcPort);
-    if (!sp) return void out.push(`${where}: route port ${svcPort} is not a Service port`);
-    if (!gwPorts.includes(sp.targetPort)) return void out.push(`${where}: Service targetPort ${sp.targetPort} is not a Gateway port`);
-    const merge = merges.find((mp) => mp.match.listener.portNumber === sp.targetPort);
-    if (!merge) return void out.push(`${where}: no NETWORK_FILTER MERGE on port ${sp.targetPort}`);
-    const cluster = clusters.get(merge.patch.value.typed_config.cluster);
-    const listenerName = cluster?.load_assignment?.endpoints[0].lb_endpoints[0].endpoint.address.envoy_internal_address.server_listener_name;
-    const listener = listeners.get(listenerName);
-    if (!listener) return void out.push(`${where}: the MERGE on port ${sp.targetPort} does not lead to an internal listener`);
-    reached.add(listenerName);
-    const chain = listener.filter_chains[0];
-    const sni = chain.filters.find((f: Item) => f.name === 'envoy.filters.network.sni_dynamic_forward_proxy').typed_config;
-    const tcp = chain.filters.find((f: Item) => f.name === 'envoy.tcp_proxy').typed_config;
-    const forward = clusters.get(tcp.cluster);
-    const wanted: string[] = t.match[0].sniHosts;
-    // A route may carry more names than its lane lists (a catch-all for every namespace): the lane's
-    // listener refuses those. Every name the listener forwards must come through some route.
-    for (const name of chain.filter_chain_match.server_names) {
-      if (!wanted.some((w) => covers(w, name))) out.push(`${where}: listener ${listenerName} name ${name} is not among the route's sniHosts`);
+    // Follow the chain: the MERGE's cluster, its listener, and each default chain's cluster to the next.
+    const chained = new Set<string>();
+    let listenerName = listenerOf(merge.patch.value.typed_config.cluster);
+    if (!listeners.has(listenerName)) out.push(`${where}: the MERGE on port ${lane.targetPort} does not lead to an internal listener`);
+    while (listenerName && listeners.has(listenerName)) {
+      if (reached.has(`${lane.targetPort}|${listenerName}`)) break;
+      reached.add(`${lane.targetPort}|${listenerName}`);
+      const listener = listeners.get(listenerName);
+      const chain = listener.filter_chains[0];
+      const sni = chain.filters.find((f: Item) => f.name === 'envoy.filters.network.sni_dynamic_forward_proxy').typed_config;
+      const tcp = chain.filters.find((f: Item) => f.name === 'envoy.tcp_proxy').typed_config;
+      for (const n of chain.filter_chain_match.server_names) chained.add(n);
+      for (const port of lane.ports) if (sni.port_value !== port) out.push(`${where}: listener ${listenerName} port_value ${sni.port_value} is not the matched port ${port}`);
+      if (JSON.stringify(clusters.get(tcp.cluster)?.cluster_type.typed_config.dns_cache_config) !== JSON.stringify(sni.dns_cache_config)) out.push(`${where}: listener ${listenerName}: dns_cache_config differs between filter and cluster`);
+      const next = listener.default_filter_chain?.filters?.[0]?.typed_config?.cluster;
+      listenerName = next ? listenerOf(next) : undefined;
+      if (next && !listeners.has(listenerName)) out.push(`${where}: the default chain of a listener leads to no internal listener (${next})`);
     }
-    if (t.match.some((m: Item) => m.sourceNamespace) && JSON.stringify(chain.filter_chain_match.server_names) !== JSON.stringify(wanted)) {
-      out.push(`${where}: a namespace-scoped route's sniHosts differ from its listener ${listenerName}`);
+    for (const n of chained) if (!coverInSet(lane.names, n)) out.push(`${where}: the lane forwards ${n}, which no route to it carries`);
+    if (lane.scoped && (lane.names.size !== chained.size || [...chained].some((n) => !lane.names.has(n)))) {
+      out.push(`${where}: a namespace-scoped route's sniHosts differ from the names its lane forwards`);
     }
-    for (const m of t.match) if (sni.port_value !== m.port) out.push(`${where}: listener ${listenerName} port_value ${sni.port_value} is not the matched port ${m.port}`);
-    if (JSON.stringify(forward?.cluster_type.typed_config.dns_cache_config) !== JSON.stringify(sni.dns_cache_config)) out.push(`${where}: dns_cache_config differs between filter and cluster`);
-  });
-  for (const name of listeners.keys()) if (!reached.has(name)) out.push(`listener ${name} is reached by no route`);
-  const meshHosts = vss.filter((v) => !v.spec.gateways || v.spec.gateways.includes('mesh')).flatMap((v) => v.spec.hosts as string[]);
-  if (new Set(meshHosts).size !== meshHosts.length) out.push('a host is in two mesh VirtualServices (IST0109)');
+  }
+  for (const name of listeners.keys()) if (![...reached].some((r) => r.endsWith(`|${name}`))) out.push(`listener ${name} is reached by no route`);
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { covers } from './istio-rules.js';
+import { coverInSet, covers } from './istio-rules.js';
 
 /**
  * Invariants of a locked-down egress stack, checked on rendered items the way
@@ -58,25 +58,34 @@ export function bypassProblems(items: readonly Item[], gatewayHost: string): str
   const namespaces = [...sidecars.keys(), OTHER_NAMESPACE];
   const ses = of(items, 'ServiceEntry').filter((s) => (s.spec.resolution ?? 'NONE') === 'NONE');
   const vss = of(items, 'VirtualService');
+  // Each match's names as sets: its names, and every name under which one of them sits.
+  type IndexedMatch = { m: Item; names: Set<string>; under: Set<string> };
+  const indexed: { vs: Item; routes: { t: Item; matches: IndexedMatch[] }[] }[] = vss.map((vs) => ({
+    vs,
+    routes: (vs.spec.tls ?? []).map((t: Item) => ({
+      t,
+      matches: (t.match as Item[]).map((m) => ({ m, names: new Set<string>(m.sniHosts), under: suffixesOf(m.sniHosts) })),
+    })),
+  }));
   for (const ns of namespaces) {
     const hosts = egressHosts(sidecars.get(ns));
     const sees = (resourceNs: string, h: string) => !hosts || hosts.some((e) => imports(e, resourceNs, h));
-    const routes = vss
-      .filter((vs) => (vs.spec.hosts as string[]).some((h) => sees(vs.metadata.namespace, h)))
-      .flatMap((vs) => (vs.spec.tls ?? []).map((t: Item) => ({ vs, t })));
+    const routes = indexed
+      .filter(({ vs }) => (vs.spec.hosts as string[]).some((h) => sees(vs.metadata.namespace, h)))
+      .flatMap(({ vs, routes: rs }) => rs.map((r) => ({ vs, ...r })));
     for (const se of ses) {
       for (const h of se.spec.hosts as string[]) {
         if (!sees(se.metadata.namespace, h)) continue;
         for (const p of se.spec.ports as Item[]) {
           let covered = false;
-          for (const { vs, t } of routes) {
-            const applies = (t.match as Item[]).filter((m) =>
+          for (const { vs, t, matches } of routes) {
+            const applies = matches.filter(({ m, names, under }) =>
               (!m.gateways || m.gateways.includes('mesh')) && (m.port === undefined || m.port === p.number) &&
               (m.sourceNamespace === undefined || m.sourceNamespace === ns) &&
-              (m.sniHosts as string[]).some((s) => covers(s, h) || covers(h, s)));
+              (coverInSet(names, h) !== undefined || (h.startsWith('*.') && under.has(h.slice(2)))));
             if (applies.length === 0) continue;
             if (t.route[0].destination.host !== gatewayHost) out.push(`${ns}: ${h}:${p.number} is routed by ${id(vs)} to ${t.route[0].destination.host}, not the gateway`);
-            if (applies.some((m) => (m.sniHosts as string[]).some((s) => covers(s, h)))) {
+            if (applies.some(({ names }) => coverInSet(names, h) !== undefined)) {
               covered = true;
               break;
             }
@@ -84,6 +93,21 @@ export function bypassProblems(items: readonly Item[], gatewayHost: string): str
           if (!covered) out.push(`${ns}: ${h}:${p.number} of ${id(se)} has no route to the gateway: istiod would build a direct (original destination) chain`);
         }
       }
+    }
+  }
+  return out;
+}
+
+/** Every name under which one of `names` sits: `b.c` and `c` for `a.b.c` or `*.a.b.c`... minus the name itself. */
+function suffixesOf(names: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const n of names) {
+    const bare = n.startsWith('*.') ? n.slice(2) : n;
+    if (n.startsWith('*.')) out.add(bare);
+    let dot = bare.indexOf('.');
+    while (dot >= 0) {
+      out.add(bare.slice(dot + 1));
+      dot = bare.indexOf('.', dot + 1);
     }
   }
   return out;
@@ -155,10 +179,13 @@ function dnsCaches(ef: Item): { where: string; config: Item }[] {
  */
 export function forwarderProblems(items: readonly Item[]): string[] {
   const out: string[] = [];
+  // The gateway proxy gets the patches of every EnvoyFilter that selects it: clusters are looked up across all.
+  const allPatches: Item[] = of(items, 'EnvoyFilter').flatMap((ef) => ef.spec.configPatches);
+  const clusters = new Map(allPatches.filter((p) => p.applyTo === 'CLUSTER').map((p) => [p.patch.value.name, p.patch.value]));
   for (const ef of of(items, 'EnvoyFilter')) {
     const patches: Item[] = ef.spec.configPatches;
-    const clusters = new Map(patches.filter((p) => p.applyTo === 'CLUSTER').map((p) => [p.patch.value.name, p.patch.value]));
-    for (const [name, c] of clusters) {
+    const own = new Map(patches.filter((p) => p.applyTo === 'CLUSTER').map((p) => [p.patch.value.name, p.patch.value]));
+    for (const [name, c] of own) {
       const t = c.circuit_breakers?.thresholds?.[0];
       for (const k of ['max_connections', 'max_pending_requests', 'max_requests']) {
         if (!(typeof t?.[k] === 'number' && t[k] > 1024)) out.push(`${id(ef)} cluster ${name}: circuit_breakers ${k} is not set above Envoy's default 1024`);
