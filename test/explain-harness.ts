@@ -1,6 +1,3 @@
-import { parse } from 'yaml';
-import { parseConfig } from '../src/config/parse-config.js';
-import { decideConfig } from '../src/explain/decide-config.js';
 import { runExplain } from '../src/explain/cli.js';
 import { decideManifests } from '../src/explain/decide-manifests.js';
 import { formatJson } from '../src/explain/format.js';
@@ -25,8 +22,6 @@ export interface Answer {
 export interface Ask {
   from?: string;
   registryOnly?: boolean;
-  /** Run the config decider in this mode (`options.mode` is not in the schema yet). */
-  mode?: StackMode;
 }
 
 /** Files by name for runExplain's io; a directory is a name ending in `/` holding names. */
@@ -54,23 +49,8 @@ function answerOf(stdout: string, exitCode: number): Answer {
 
 const askArgs = (host: string, ask: Ask) => [host, ...(ask.from ? ['--from', ask.from] : []), ...(ask.registryOnly ? ['--registry-only'] : []), '--output', 'json'];
 
-/** `explain --config` on a config text (through the command), or the config decider in another mode. */
+/** `explain --config` on a config text, through the command. */
 export function explainConfig(config: string, host: string, ask: Ask = {}): Answer {
-  if (ask.mode) {
-    const doc = parse(config) as Record<string, unknown>;
-    const outcome = parseConfig(doc);
-    const hostArg = parseHostArg(host);
-    if (!outcome.options || !hostArg.ok || !hostArg.name.ok) throw new Error(`bad row: ${host}`);
-    const options = { ...outcome.options, mode: ask.mode };
-    const e = decideConfig(doc, options, outcome.plan, { host: hostArg.name.host, port: hostArg.port, registryOnly: ask.registryOnly ?? false, ...(ask.from ? { from: ask.from } : {}) });
-    const last = e.steps.at(-1);
-    return {
-      verdict: e.verdict, exitCode: e.verdict === 'allowed' ? 0 : 1, steps: e.steps,
-      ...(e.verdict !== 'allowed' && last ? { layer: last.layer } : {}),
-      ...(e.rule ? { rule: e.rule.value } : last?.value !== undefined && e.verdict !== 'allowed' ? { rule: last.value } : {}),
-      ...(e.nearest ? { nearest: e.nearest.why } : {}),
-    };
-  }
   const out = runExplain([...askArgs(host, ask), '--config', 'config.yaml'], memoryIo({ 'config.yaml': config }));
   if (out.exitCode === 2) throw new Error(out.stderr);
   return answerOf(out.stdout, out.exitCode);
@@ -101,4 +81,9 @@ export function renderStackText(config: string): string {
 /** A fixture of testdata/explain. */
 export function fixture(name: string): string {
   return readProjectFile(`testdata/explain/${name}`);
+}
+
+/** A config text in another mode: `spec.mode` and the Istio version that mode needs. */
+export function withMode(config: string, mode: StackMode): string {
+  return config.replace(/^spec:\n/m, `spec:\n  mode: ${mode}\n  istioVersion: "1.30"\n`);
 }

@@ -7,8 +7,9 @@ import { explainConfig, explainManifests, renderStackText } from './explain-harn
 import { domainList } from './helpers.js';
 
 /**
- * For random lists and hosts near them, `explain --config` (decided from the
- * plan) and `explain --manifests` on the function's own rendered output agree;
+ * For random lists and hosts near them, in every mode, `explain --config`
+ * (decided from the plan) and `explain --manifests` on the function's own
+ * rendered output agree;
  * and `--config` agrees with a direct implementation of Envoy's server-name
  * match on the listed names.
  */
@@ -37,8 +38,9 @@ const config = fc.record({
   shared: fc.array(entry, { minLength: 1, maxLength: 5 }),
   teams: fc.subarray(TEAMS).chain((teams) => fc.tuple(...teams.map((t) => fc.array(entry, { minLength: 1, maxLength: 3 }).map((domains) => ({ ...t, domains }))))),
   production: fc.constantFrom('none', 'sidecars', 'network', 'recommended'),
+  mode: fc.constantFrom('egress-gateway', 'egress-gateway', 'sidecar', 'waypoint'),
 });
-type Config = { shared: Entry[]; teams: { name: string; namespaces: string[]; domains: Entry[] }[]; production: string };
+type Config = { shared: Entry[]; teams: { name: string; namespaces: string[]; domains: Entry[] }[]; production: string; mode: string };
 
 const yamlEntry = (e: Entry) => (e.ports ? `{name: ${JSON.stringify(e.name)}, ports: [${e.ports.join(', ')}]}` : JSON.stringify(e.name));
 
@@ -55,6 +57,7 @@ function configText(c: Config): string {
       for (const t of c.teams) lines.push(`  - name: ${t.name}`, `    namespaces: [${t.namespaces.join(', ')}]`, `    domains: [${t.domains.map(yamlEntry).join(', ')}]`);
     }
   }
+  if (c.mode !== 'egress-gateway') lines.push(`mode: ${c.mode}`, 'istioVersion: "1.30"');
   return domainList([], lines.join('\n')).replace('  domains:\n', `  domains: [${c.shared.map(yamlEntry).join(', ')}]\n`);
 }
 
@@ -106,7 +109,7 @@ describe('explain: properties', () => {
             }
             // Without teams, a namespace the gateway admits (shop, or any when no AuthorizationPolicy is rendered)
             // reaches exactly the names listed on the port.
-            if ((c as Config).teams.length === 0 && (ask.from === 'shop' || (c as Config).production !== 'recommended')) {
+            if ((c as Config).mode === 'egress-gateway' && (c as Config).teams.length === 0 && (ask.from === 'shop' || (c as Config).production !== 'recommended')) {
               const onPort = [...(c as Config).shared].filter((e) => (e.ports ?? [443]).includes(port)).map((e) => e.name.toLowerCase());
               expect({ target, allowed: fromConfig.verdict === 'allowed' }).toEqual({ target, allowed: envoyMatches(onPort, host) });
               compared++;
@@ -114,12 +117,12 @@ describe('explain: properties', () => {
           }
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 80 },
     );
-    // The property says something only if it decided many connections, enough of them allowed (about 2,000
-    // decisions, 110-170 allowed and 300 or more compared with Envoy's match in trial runs).
+    // The property says something only if it decided many connections, enough of them allowed (at 60 runs,
+    // trial runs decided about 2,200, allowed 118-188 and compared 75-381 with Envoy's match).
     expect(decided).toBeGreaterThan(600);
-    expect(allowed).toBeGreaterThan(60);
-    expect(compared).toBeGreaterThan(200);
+    expect(allowed).toBeGreaterThan(80);
+    expect(compared).toBeGreaterThan(40);
   });
 });

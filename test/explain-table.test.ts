@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeDomain } from '../src/domains/normalize-domain.js';
 import type { StackMode, Verdict } from '../src/explain/types.js';
-import { explainConfig, explainManifests, fixture, renderStackText, type Answer } from './explain-harness.js';
+import { explainConfig, explainManifests, fixture, renderStackText, withMode, type Answer } from './explain-harness.js';
 import { readProjectFile } from './helpers.js';
 
 /**
  * The decision table: one connection per row, decided from the config and
- * from manifests (the function's own render in egress-gateway mode, the
- * hand-written fixtures of testdata/explain in the native modes); both must
+ * from manifests (the function's own render; in the native modes also the
+ * hand-written manifests of testdata/explain); all must
  * give the row's verdict, and the same deciding layer (a refusal) or the
  * same admitting entry (allowed).
  */
@@ -18,11 +18,13 @@ const CONFIGS = {
   teams: readProjectFile('testdata/teams/config.yaml'),
   networkOnly: fixture('network-only.yaml'),
   networkCidr: fixture('network-cidr.yaml'),
-  native: fixture('native.yaml'),
+  nativeSidecar: withMode(fixture('native.yaml'), 'sidecar'),
+  nativeWaypoint: withMode(fixture('native.yaml'), 'waypoint'),
 };
 type ConfigName = keyof typeof CONFIGS;
 
-const NATIVE_MANIFESTS: Record<Exclude<StackMode, 'egress-gateway'>, string> = {
+/** The native modes' manifests written by hand (testdata/explain): they must read as the rendered ones do. */
+const HAND_WRITTEN: Record<Exclude<StackMode, 'egress-gateway'>, string> = {
   sidecar: fixture('sidecar-mode.yaml'),
   waypoint: fixture('waypoint-mode.yaml'),
 };
@@ -33,6 +35,7 @@ interface Row {
   host: string;
   from?: string;
   registryOnly?: boolean;
+  /** A native-mode row: also decided from the hand-written manifests of that mode. */
   mode?: Exclude<StackMode, 'egress-gateway'>;
   verdict: Verdict;
   /** Allowed: the admitting entry. Otherwise: the layer of the step that decided. */
@@ -88,24 +91,23 @@ const ROWS: Row[] = [
   { name: 'network: a namespace the policies do not cover', config: 'networkOnly', host: 'example.com', from: 'other', verdict: 'passthrough', by: 'sidecar' },
 
   // Sidecar mode (DYNAMIC_DNS ServiceEntries, no gateway).
-  { name: 'sidecar mode: a wildcard exported to the namespace', config: 'native', mode: 'sidecar', host: 'en.wikipedia.org', from: 'shop', verdict: 'allowed', by: '*.wikipedia.org' },
-  { name: 'sidecar mode: an exact name (DNS)', config: 'native', mode: 'sidecar', host: 'api.github.com', from: 'shop', verdict: 'allowed', by: 'api.github.com' },
-  { name: 'sidecar mode: the apex', config: 'native', mode: 'sidecar', host: 'wikipedia.org', from: 'shop', verdict: 'refused', by: 'sidecar' },
-  { name: "sidecar mode: another team's name is not exported here", config: 'native', mode: 'sidecar', host: 'api.stripe.com', from: 'shop', verdict: 'refused', by: 'sidecar' },
-  { name: "sidecar mode: the team's own name", config: 'native', mode: 'sidecar', host: 'api.stripe.com', from: 'payments', verdict: 'allowed', by: 'api.stripe.com' },
-  { name: 'sidecar mode: an unlisted name from a namespace without Sidecar', config: 'native', mode: 'sidecar', host: 'example.com', verdict: 'passthrough', by: 'sidecar' },
+  { name: 'sidecar mode: a wildcard exported to the namespace', config: 'nativeSidecar', mode: 'sidecar', host: 'en.wikipedia.org', from: 'shop', verdict: 'allowed', by: '*.wikipedia.org' },
+  { name: 'sidecar mode: an exact name (DNS)', config: 'nativeSidecar', mode: 'sidecar', host: 'api.github.com', from: 'shop', verdict: 'allowed', by: 'api.github.com' },
+  { name: 'sidecar mode: the apex', config: 'nativeSidecar', mode: 'sidecar', host: 'wikipedia.org', from: 'shop', verdict: 'refused', by: 'sidecar' },
+  { name: "sidecar mode: another team's name is not exported here", config: 'nativeSidecar', mode: 'sidecar', host: 'api.stripe.com', from: 'shop', verdict: 'refused', by: 'sidecar' },
+  { name: "sidecar mode: the team's own name", config: 'nativeSidecar', mode: 'sidecar', host: 'api.stripe.com', from: 'payments', verdict: 'allowed', by: 'api.stripe.com' },
+  { name: 'sidecar mode: an unlisted name from a namespace without Sidecar', config: 'nativeSidecar', mode: 'sidecar', host: 'example.com', verdict: 'passthrough', by: 'sidecar' },
 
   // Waypoint mode (ambient: ztunnel ignores exportTo and REGISTRY_ONLY).
-  { name: 'waypoint mode: a wildcard bound to the waypoint', config: 'native', mode: 'waypoint', host: 'de.wikipedia.org', from: 'shop', verdict: 'allowed', by: '*.wikipedia.org' },
-  { name: "waypoint mode: another team's name reaches the waypoint, its policy refuses", config: 'native', mode: 'waypoint', host: 'api.stripe.com', from: 'shop', verdict: 'refused', by: 'authorization' },
-  { name: 'waypoint mode: a port the ServiceEntry lacks', config: 'native', mode: 'waypoint', host: 'api.stripe.com:8443', from: 'payments', verdict: 'refused', by: 'service' },
-  { name: 'waypoint mode: an unlisted name meets the NetworkPolicy', config: 'native', mode: 'waypoint', host: 'example.com', from: 'shop', verdict: 'refused', by: 'network' },
-  { name: 'waypoint mode: an unlisted name from an uncovered namespace leaves directly', config: 'native', mode: 'waypoint', host: 'example.com', verdict: 'passthrough', by: 'dns' },
+  { name: 'waypoint mode: a wildcard bound to the waypoint', config: 'nativeWaypoint', mode: 'waypoint', host: 'de.wikipedia.org', from: 'shop', verdict: 'allowed', by: '*.wikipedia.org' },
+  { name: "waypoint mode: another team's name reaches the waypoint, its policy refuses", config: 'nativeWaypoint', mode: 'waypoint', host: 'api.stripe.com', from: 'shop', verdict: 'refused', by: 'authorization' },
+  { name: 'waypoint mode: a port the ServiceEntry lacks', config: 'nativeWaypoint', mode: 'waypoint', host: 'api.stripe.com:8443', from: 'payments', verdict: 'refused', by: 'service' },
+  { name: 'waypoint mode: an unlisted name meets the NetworkPolicy', config: 'nativeWaypoint', mode: 'waypoint', host: 'example.com', from: 'shop', verdict: 'refused', by: 'network' },
+  { name: 'waypoint mode: an unlisted name from an uncovered namespace leaves directly', config: 'nativeWaypoint', mode: 'waypoint', host: 'example.com', verdict: 'passthrough', by: 'dns' },
 ];
 
 const rendered = new Map<ConfigName, string>();
 const manifestsOf = (row: Row) => {
-  if (row.mode) return NATIVE_MANIFESTS[row.mode];
   if (!rendered.has(row.config)) rendered.set(row.config, renderStackText(CONFIGS[row.config]));
   return rendered.get(row.config)!;
 };
@@ -131,10 +133,11 @@ describe('explain: the decision table', () => {
   for (const row of ROWS) {
     const ask = { ...(row.from ? { from: row.from } : {}), ...(row.registryOnly ? { registryOnly: true } : {}) };
     it(`${row.name} (--config)`, () => {
-      expectRow(row, explainConfig(CONFIGS[row.config], row.host, { ...ask, ...(row.mode ? { mode: row.mode } : {}) }));
+      expectRow(row, explainConfig(CONFIGS[row.config], row.host, ask));
     });
     it(`${row.name} (--manifests)`, () => {
       expectRow(row, explainManifests(manifestsOf(row), row.host, ask));
+      if (row.mode) expectRow(row, explainManifests(HAND_WRITTEN[row.mode], row.host, ask));
     });
   }
 

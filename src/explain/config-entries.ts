@@ -1,5 +1,4 @@
 import { isObject, type JsonObject } from '../audit/json.js';
-import type { Options } from '../config/options.js';
 import { normalizeDomain } from '../domains/normalize-domain.js';
 import type { DomainPlan, Lane } from '../domains/plan.js';
 import type { ListedName } from './nearest-entry.js';
@@ -50,10 +49,4 @@ export function planListedNames(plan: DomainPlan, entries: EntryIndex, mayUse: (
   return plan.lanes.flatMap((lane) => lane.domains.map((d) => ({
     name: d, ...entries(lane, d), ports: [lane.upstreamPort], forNamespace: mayUse(lane), scope: laneScope(lane),
   })));
-}
-
-/** The stack's mode: `options.mode` once the config has it, the egress gateway until then. */
-export function modeOf(o: Options): 'egress-gateway' | 'sidecar' | 'waypoint' {
-  const mode = (o as Options & { mode?: unknown }).mode;
-  return mode === 'sidecar' || mode === 'waypoint' ? mode : 'egress-gateway';
 }

@@ -26,7 +26,7 @@ export function decideGatewayConfig(o: Options, plan: DomainPlan, q: Question, p
   path.pass({ layer: 'sidecar', ...(scope.resource ? { resource: scope.resource, field: 'spec.outboundTrafficPolicy.mode' } : {}), value: policy, detail: scope.resource ? `production.sidecars gives ${ns} a Sidecar that imports only the names of its lanes` : `${ns} gets no Sidecar from this config: ${scope.policySource.detail}` });
   const unknown = (detail: string) => {
     const step = { layer: 'sidecar', ...(scope.resource ? { resource: scope.resource, field: 'spec.outboundTrafficPolicy.mode' } : {}), value: policy, detail: `${detail}: the connection goes to ${scope.registryOnly ? 'BlackHoleCluster' : 'PassthroughCluster'}` };
-    return scope.registryOnly ? path.end('refused', step) : leaveFromPod(path, 'passthrough', step, configNetworkVerdict(o, ns, q.port));
+    return scope.registryOnly ? path.end('refused', step) : leaveFromPod(path, 'passthrough', step, configNetworkVerdict(o, plan, ns, q.port));
   };
 
   const services: ServiceView[] = plan.portGroups.filter((g) => g.ports.includes(q.port)).flatMap((g) => g.hosts.flatMap((host, h) => {
@@ -62,7 +62,7 @@ export function decideGatewayConfig(o: Options, plan: DomainPlan, q: Question, p
   if (!chain) return unknown(`no filter chain of ${ns}'s listener 0.0.0.0_${q.port} matches ${q.host}${own ? '' : ', and no ServiceEntry it sees lists it'}`);
   if (chain.via.kind === 'direct') {
     const s = chain.via.service;
-    return leaveFromPod(path, 'bypass', { layer: 'route', resource: s.resource, field: s.field, value: s.host, detail: `no tls route applies to ${ns} on port ${q.port}: istiod's default chain for this ServiceEntry (resolution NONE) is an ORIGINAL_DST path that skips the egress gateway` }, configNetworkVerdict(o, ns, q.port));
+    return leaveFromPod(path, 'bypass', { layer: 'route', resource: s.resource, field: s.field, value: s.host, detail: `no tls route applies to ${ns} on port ${q.port}: istiod's default chain for this ServiceEntry (resolution NONE) is an ORIGINAL_DST path that skips the egress gateway` }, configNetworkVerdict(o, plan, ns, q.port));
   }
   const m = chain.via.match;
   const route = routeOf.get(m)!;

@@ -19,13 +19,20 @@ export function decideWaypointConfig(o: Options, plan: DomainPlan, q: Question, 
   const all = plan.lanes.flatMap((lane) => lane.domains.map((d) => ({ lane, d })));
   const hit = matchingName([...new Set(all.map((x) => x.d))], q.host);
   if (hit === undefined) {
-    return leaveFromPod(path, 'passthrough', { layer: 'dns', value: q.host, detail: `no ServiceEntry lists ${q.host}: ztunnel's DNS proxy returns its real address and the connection leaves from the pod` }, configNetworkVerdict(o, ns, q.port));
+    return leaveFromPod(path, 'passthrough', { layer: 'dns', value: q.host, detail: `no ServiceEntry lists ${q.host}: ztunnel's DNS proxy returns its real address and the connection leaves from the pod` }, configNetworkVerdict(o, plan, ns, q.port));
   }
-  const onPort = all.filter((x) => x.d === hit && x.lane.upstreamPort === q.port);
-  const first = onPort[0] ?? all.find((x) => x.d === hit)!;
-  const rule = entries(first.lane, hit);
+  // Istio keeps one ServiceEntry per host and namespace (the oldest): of several scopes listing the name,
+  // the first the renderer writes (the shared list, then each team in plan order).
+  const listing = all.filter((x) => x.d === hit);
+  const scope = listing[0]!.lane.scope;
+  const mine = listing.filter((x) => x.lane.scope === scope);
+  const onPort = mine.filter((x) => x.lane.upstreamPort === q.port);
+  const rule = entries(mine[0]!.lane, hit);
+  if (new Set(listing.map((x) => x.lane.scope)).size > 1) {
+    path.note({ layer: 'service', ...rule, detail: `${hit} is listed by more than one scope: Istio keeps one ServiceEntry per host and namespace (the oldest), taken here as the first rendered` });
+  }
   if (onPort.length === 0) {
-    return path.end('refused', { layer: 'service', ...rule, detail: `${hit} is listed for port ${all.filter((x) => x.d === hit).map((x) => x.lane.upstreamPort).join(', ')}, not ${q.port}: the ServiceEntry's address has no port ${q.port}` });
+    return path.end('refused', { layer: 'service', ...rule, detail: `${hit} is listed for port ${mine.map((x) => x.lane.upstreamPort).join(', ')}, not ${q.port}: the ServiceEntry's address has no port ${q.port}` });
   }
   path.pass({ layer: 'service', ...rule, detail: `ztunnel resolves ${q.host} to the ServiceEntry of ${hit} (${hit === q.host ? 'exact name' : 'the most specific wildcard'}), bound to the waypoint` });
   const admitted = onPort.find((x) => !o.production.authorization || x.lane.namespaces.length === 0 || x.lane.namespaces.includes(ns));

@@ -5,10 +5,14 @@ import { namespaceOfItem, objects, ofKind, refOf, specOf, strings, type Item } f
 import { nearestEntry, type ListedName } from './nearest-entry.js';
 import { leaveFromPod } from './leave-pod.js';
 import { networkVerdict } from './network-policy.js';
-import { covers, overlaps } from './server-names.js';
+import { HostIndex } from './host-index.js';
+import { covers, matchingName } from './server-names.js';
 import { buildSidecarListener, chainOrigin, pickChain, type ServiceView, type TlsMatchView } from './sidecar-listener.js';
 import { exportedTo, sidecarScope, type SidecarScope } from './sidecar-scope.js';
 import { namespaceOf, Path, type Explanation, type Question, type StackMode, type Verdict } from './types.js';
+
+/** Plain-text protocols of a ServiceEntry port: routed by Host header. */
+const HTTP_PROTOCOLS = ['HTTP', 'HTTP2', 'GRPC'];
 
 /** Trust domain of the principals explain checks AuthorizationPolicies against. */
 export const DEFAULT_TRUST_DOMAIN = 'cluster.local';
@@ -46,7 +50,7 @@ function visibleServices(items: readonly Item[], ns: string, scope: SidecarScope
 }
 
 /** The mesh-bound tls matches of VirtualServices a namespace sees and imports that apply to it on the port, per service host. */
-function tlsMatches(items: readonly Item[], ns: string, scope: SidecarScope, port: number): { hosts: string[]; namespace: string; matches: TlsMatchView[] }[] {
+function tlsMatches(items: readonly Item[], ns: string, scope: SidecarScope, port: number): { hosts: HostIndex; namespace: string; matches: TlsMatchView[] }[] {
   return ofKind(items, 'VirtualService').flatMap((vs) => {
     const spec = specOf(vs);
     const vsNs = namespaceOfItem(vs);
@@ -70,7 +74,7 @@ function tlsMatches(items: readonly Item[], ns: string, scope: SidecarScope, por
         });
       });
     });
-    return [{ hosts, namespace: vsNs, matches }];
+    return [{ hosts: new HostIndex(hosts), namespace: vsNs, matches }];
   });
 }
 
@@ -121,15 +125,22 @@ function decideSidecarPath(items: readonly Item[], path: Path, q: Question, mode
 
   const services = visibleServices(items, ns, scope, q.port);
   const own = services.filter((s) => covers(s.host, q.host));
+  const best = matchingName(own.map((s) => s.host), q.host);
   if (own.length > 0) {
-    const s = own[0]!;
+    const s = own.find((x) => x.host === best) ?? own[0]!;
     const imported = scope.imports(s.namespace, s.host, q.port)!;
     path.pass({ layer: 'service', resource: s.resource, field: s.field, value: s.host, detail: `${ns} sees this ServiceEntry host on port ${q.port} (${s.protocol || 'no protocol'}, resolution ${s.resolution})${imported.field ? `, imported by ${scope.resource} ${imported.field}: ${imported.value}` : ''}` });
   }
   if (services.length === 0) return unknown(`no ServiceEntry ${ns} sees has port ${q.port}: the sidecar has no listener for it`);
+  // A plain-text port routes by Host header, not SNI: the most specific ServiceEntry host on it decides (native modes).
+  const http = own.find((s) => s.host === best && HTTP_PROTOCOLS.includes(s.protocol));
+  if (http) {
+    path.note({ layer: 'route', resource: http.resource, field: http.portField, value: http.protocol, detail: `an ${http.protocol} port: the sidecar routes by Host header to this ServiceEntry` });
+    return direct(items, path, q, mode, http);
+  }
 
   const vss = tlsMatches(items, ns, scope, q.port);
-  const listener = buildSidecarListener(services.filter((s) => s.protocol === 'TLS' || s.protocol === 'HTTPS'), (s) => vss.filter((v) => v.hosts.some((h) => overlaps(h, s.host))).flatMap((v) => v.matches));
+  const listener = buildSidecarListener(services.filter((s) => s.protocol === 'TLS' || s.protocol === 'HTTPS'), (s) => vss.filter((v) => v.hosts.overlapping(s.host) >= 0).flatMap((v) => v.matches));
   if (listener.rejected) {
     const a = chainOrigin(listener.rejected.first);
     const b = chainOrigin(listener.rejected.second);

@@ -42,6 +42,10 @@ export function decideWaypointManifests(items: readonly Item[], path: Path, q: Q
     return leaveFromPod(path, 'passthrough', { layer: 'dns', value: q.host, detail: `no ServiceEntry lists ${q.host}: ztunnel's DNS proxy returns its real address and the connection leaves from the pod (ztunnel ignores REGISTRY_ONLY)` }, networkVerdict(items, ns, q.port));
   }
   const spec = specOf(hit.se);
+  const others = hosts.filter((h) => h.host === best && h.se !== hit.se && namespaceOfItem(h.se) === namespaceOfItem(hit.se));
+  if (others.length > 0) {
+    path.note({ layer: 'service', resource: refOf(others[0]!.se), field: `spec.hosts[${others[0]!.k}]`, value: best!, detail: `${refOf(hit.se)} lists ${best} too: Istio keeps one ServiceEntry per host and namespace (the oldest; push_context.go initServiceRegistry), taken here as the first in the manifests` });
+  }
   path.pass({ layer: 'service', resource: refOf(hit.se), field: `spec.hosts[${hit.k}]`, value: hit.host, detail: `ztunnel resolves ${q.host} to this ServiceEntry's address (resolution ${String(spec.resolution ?? 'NONE')}; exportTo does not apply in ambient mode)` });
   const ports = objects(spec.ports);
   const p = ports.findIndex((x) => Number(x.number) === q.port);

@@ -69,8 +69,3 @@ export function covers(pattern: string, name: string): boolean {
   return n.endsWith(base) && n.length > base.length;
 }
 
-/** Istio's `host.Name.Matches`: the two names overlap (either covers the other). */
-export function overlaps(a: string, b: string): boolean {
-  return covers(a, b) || covers(b, a);
-}
-

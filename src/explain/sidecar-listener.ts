@@ -63,25 +63,33 @@ const setKey = (names: readonly string[]) => [...new Set(names.filter((n) => n !
  */
 export function buildSidecarListener(services: readonly ServiceView[], matchesFor: (s: ServiceView) => readonly TlsMatchView[]): SidecarListener {
   const chains: Chain[] = [];
+  const keys = new Set<string>();
   let matchAll: Chain | undefined;
-  const merge = (c: Chain) => {
-    if (c.serverNames.length === 0 || c.serverNames.includes('*')) {
+  // A long list puts thousands of names in one match, seen once per service: its keys are computed once.
+  const hashes = new Map<TlsMatchView, { hash: string; key: string; all: boolean }>();
+  const hashOf = (m: TlsMatchView) => {
+    if (!hashes.has(m)) hashes.set(m, { hash: m.sniHosts.join(','), key: setKey(m.sniHosts), all: m.sniHosts.length === 0 || m.sniHosts.includes('*') });
+    return hashes.get(m)!;
+  };
+  const merge = (c: Chain, key: string, all: boolean) => {
+    if (all) {
       matchAll ??= c;
       return;
     }
-    const key = setKey(c.serverNames);
-    if (!chains.some((x) => setKey(x.serverNames) === key)) chains.push(c);
+    if (keys.has(key)) return;
+    keys.add(key);
+    chains.push(c);
   };
   for (const s of services) {
     const handled = new Set<string>();
     const matches = matchesFor(s);
     for (const m of matches) {
-      const hash = m.sniHosts.join(',');
+      const { hash, key, all } = hashOf(m);
       if (handled.has(hash)) continue;
       handled.add(hash);
-      merge({ serverNames: [...m.sniHosts], via: { kind: 'route', match: m } });
+      merge({ serverNames: m.sniHosts, via: { kind: 'route', match: m } }, key, all);
     }
-    if (matches.length === 0) merge({ serverNames: [s.host], via: { kind: 'direct', service: s } });
+    if (matches.length === 0) merge({ serverNames: [s.host], via: { kind: 'direct', service: s } }, setKey([s.host]), s.host === '*');
   }
   const shared = sharedServerName(chains);
   const listener: SidecarListener = { chains, ...(matchAll ? { matchAll } : {}) };

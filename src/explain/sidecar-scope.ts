@@ -1,6 +1,6 @@
 import { isObject } from '../audit/json.js';
 import { objects, ofKind, refOf, specOf, strings, type Item } from './manifests.js';
-import { covers } from './server-names.js';
+import { HostIndex } from './host-index.js';
 
 /** The Istio root namespace: a Sidecar there without workloadSelector is every namespace's default. */
 export const ROOT_NAMESPACE = 'istio-system';
@@ -19,20 +19,6 @@ export interface SidecarScope {
   imports(resourceNs: string, host: string, port: number): { field: string; value: string } | undefined;
 }
 
-/**
- * Whether a Sidecar egress entry `ns/host` imports host `h` of a resource in
- * namespace `resourceNs`. `.` is the workload's namespace, `*` any; Istio
- * matches the host both ways (`a.x` imports `*.x`, `*.x` imports `a.x`).
- */
-export function entryImports(entry: string, workloadNs: string, resourceNs: string, h: string): boolean {
-  const slash = entry.indexOf('/');
-  const ns = slash < 0 ? '*' : entry.slice(0, slash);
-  const host = slash < 0 ? entry : entry.slice(slash + 1);
-  if (ns === '~') return false;
-  if (ns !== '*' && (ns === '.' ? workloadNs : ns) !== resourceNs) return false;
-  return host === '*' || covers(host, h) || covers(h, host);
-}
-
 /** Whether `exportTo` (absent: everywhere) makes a resource in `resourceNs` visible in `ns`. */
 export function exportedTo(exportTo: unknown, resourceNs: string, ns: string): boolean {
   const to = strings(exportTo);
@@ -47,9 +33,11 @@ function sidecarFor(items: readonly Item[], ns: string): Item | undefined {
 }
 
 /**
- * The sidecar scope of namespace `ns` from the manifests. A Sidecar's egress
- * listener with a port applies to that port; the one without applies to the
- * others. `registryOnly` assumes meshConfig's REGISTRY_ONLY where no Sidecar
+ * The sidecar scope of namespace `ns` from the manifests. An egress host
+ * `ns/host` imports a host of a resource in `ns` (`.` is the workload's
+ * namespace, `*` any, `~` none), matched both ways (`a.x` imports `*.x`,
+ * `*.x` imports `a.x`). A Sidecar's egress listener with a port applies to
+ * that port; the one without applies to the others. `registryOnly` assumes meshConfig's REGISTRY_ONLY where no Sidecar
  * says otherwise.
  */
 export function sidecarScope(items: readonly Item[], ns: string, registryOnly: boolean): SidecarScope {
@@ -61,7 +49,28 @@ export function sidecarScope(items: readonly Item[], ns: string, registryOnly: b
   const spec = specOf(sidecar);
   const mode = isObject(spec.outboundTrafficPolicy) ? spec.outboundTrafficPolicy.mode : undefined;
   const ref = refOf(sidecar);
-  const listeners = objects(spec.egress).map((e, i) => ({ i, port: isObject(e.port) ? Number(e.port.number) : undefined, hosts: strings(e.hosts) }));
+  // Per egress listener, its hosts indexed by namespace part (`*` for any): a long list stays one lookup per name.
+  const listeners = objects(spec.egress).map((e, i) => {
+    const hosts = strings(e.hosts);
+    const byNs = new Map<string, { index: HostIndex; positions: number[] }>();
+    hosts.forEach((entry, k) => {
+      const slash = entry.indexOf('/');
+      const raw = slash < 0 ? '*' : entry.slice(0, slash);
+      if (raw === '~') return;
+      const entryNs = raw === '.' ? ns : raw;
+      if (!byNs.has(entryNs)) byNs.set(entryNs, { index: new HostIndex([]), positions: [] });
+      byNs.get(entryNs)!.positions.push(k);
+    });
+    for (const [entryNs, v] of byNs) {
+      v.index = new HostIndex(v.positions.map((k) => {
+        const entry = hosts[k]!;
+        const slash = entry.indexOf('/');
+        return slash < 0 ? entry : entry.slice(slash + 1);
+      }));
+      byNs.set(entryNs, v);
+    }
+    return { i, port: isObject(e.port) ? Number(e.port.number) : undefined, hosts, byNs };
+  });
   return {
     resource: ref,
     registryOnly: mode === 'REGISTRY_ONLY' || (mode === undefined && registryOnly),
@@ -70,8 +79,14 @@ export function sidecarScope(items: readonly Item[], ns: string, registryOnly: b
       const forPort = listeners.filter((l) => l.port === port);
       const applying = forPort.length > 0 ? forPort : listeners.filter((l) => l.port === undefined);
       for (const l of applying) {
-        const k = l.hosts.findIndex((entry) => entryImports(entry, ns, resourceNs, h));
-        if (k >= 0) return { field: `spec.egress[${l.i}].hosts[${k}]`, value: l.hosts[k]! };
+        for (const entryNs of [resourceNs, '*']) {
+          const group = l.byNs.get(entryNs);
+          const hit = group ? group.index.overlapping(h) : -1;
+          if (hit >= 0) {
+            const k = group!.positions[hit]!;
+            return { field: `spec.egress[${l.i}].hosts[${k}]`, value: l.hosts[k]! };
+          }
+        }
       }
       return undefined;
     },
