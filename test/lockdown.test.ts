@@ -341,3 +341,43 @@ describe('11. the guard refuses self-service bypasses at admission', () => {
     expect(policy.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['serviceentries', 'workloadentries', 'envoyfilters', 'sidecars'] }]);
   });
 });
+
+describe('8. one namespace-wide Sidecar per namespace', () => {
+  const sidecar = (name: string, hosts: string[], extra = '') => [
+    'apiVersion: networking.istio.io/v1', 'kind: Sidecar', 'metadata:', `  name: ${name}`, '  namespace: shop', 'spec:', extra,
+    '  egress:', '  - hosts:', ...hosts.map((h) => `    - ${JSON.stringify(h)}`),
+  ].filter((l) => l !== '').join('\n') + '\n';
+  const config = domainList(['*.wikipedia.org'], 'production: {sidecars: true, namespaces: [shop]}');
+
+  it('the list and REGISTRY_ONLY go into the namespace\'s own Sidecar, keeping its other hosts; no second one is added', () => {
+    const out = runFunction(resourceList([sidecar('default', ['./*', 'istio-system/*', 'monitoring/prometheus.monitoring.svc.cluster.local'])], config));
+    expect(out.exitCode, out.stderr).toBe(0);
+    const sidecars = ofKind(parseOutput(out.stdout), 'Sidecar');
+    expect(sidecars.map((s) => `${s.metadata.namespace}/${s.metadata.name}`)).toEqual(['shop/default']);
+    expect(sidecars[0]!.spec.outboundTrafficPolicy).toEqual({ mode: 'REGISTRY_ONLY' });
+    expect(sidecars[0]!.spec.egress[0].hosts).toEqual([
+      './*', 'istio-system/*', 'monitoring/prometheus.monitoring.svc.cluster.local',
+      `istio-egress/${GATEWAY_HOST}`, 'istio-system/*.wikipedia.org',
+    ]);
+    expect(sidecars[0]!.metadata.annotations).toEqual({ 'wildcard-egress.dev/domain-list': 'egress' });
+    expect(sidecars[0]!.metadata.labels).toBeUndefined();
+    // A later run with another list replaces only the list's own entries.
+    const at = out.stdout.indexOf('functionConfig:');
+    const again = runFunction(out.stdout.slice(0, at) + out.stdout.slice(at).replace('- "*.wikipedia.org"', '- api.github.com'));
+    expect(ofKind(parseOutput(again.stdout), 'Sidecar')[0]!.spec.egress[0].hosts).toEqual([
+      './*', 'istio-system/*', 'monitoring/prometheus.monitoring.svc.cluster.local', `istio-egress/${GATEWAY_HOST}`, 'istio-system/api.github.com',
+    ]);
+  });
+
+  it('a Sidecar with a workloadSelector is not the namespace\'s: the function adds its own', () => {
+    const scoped = sidecar('db-only', ['./*'], '  workloadSelector:\n    labels: {app: db}');
+    const out = runFunction(resourceList([scoped], config));
+    expect(ofKind(parseOutput(out.stdout), 'Sidecar').map((s) => s.metadata.name)).toEqual(['db-only', 'wildcard-egress']);
+  });
+
+  it('two of the user\'s own without workloadSelector in one namespace are an error naming them', () => {
+    const out = runFunction(resourceList([sidecar('default', ['./*']), sidecar('other', ['./*'])], config));
+    expect(out.exitCode).toBe(1);
+    expect(errorsOf({ ...out, parsed: parseOutput(out.stdout) })).toContain('namespace shop has 2 Sidecars without workloadSelector (default, other)');
+  });
+});

@@ -162,6 +162,8 @@ describe('the line scanner agrees with the yaml parser', () => {
       }),
       { numRuns: Number(process.env.SCANNER_RUNS ?? 1000) },
     );
-    expect(read).toBeGreaterThan(250);
+    // The reader must answer often enough for the comparison to mean something (about a third of
+    // the generated items; a fifth leaves room for the randomness of the draw).
+    expect(read).toBeGreaterThan(Number(process.env.SCANNER_RUNS ?? 1000) / 5);
   });
 });

@@ -10,9 +10,18 @@ import { fnv1a } from '../util/fnv1a.js';
 /** Bytes a name takes in a JSON list: the name, its quotes and a comma. */
 const cost = (name: string) => name.length + 3;
 
+// A name's hash, computed once per run however often its bucket is asked for.
+const hashes = new Map<string, number>();
+
 /** The bucket of a name among `count` (a power of two). */
 export function bucketOf(name: string, count: number): number {
-  return count <= 1 ? 0 : parseInt(fnv1a(name), 16) % count;
+  if (count <= 1) return 0;
+  let h = hashes.get(name);
+  if (h === undefined) {
+    h = parseInt(fnv1a(name), 16);
+    hashes.set(name, h);
+  }
+  return h % count;
 }
 
 /**
@@ -22,6 +31,8 @@ export function bucketOf(name: string, count: number): number {
  */
 export function bucketCount(names: readonly string[], maxBytes: number, maxItems = Infinity, weight: (name: string) => number = () => 1): number {
   const total = names.reduce((n, s) => n + cost(s) * weight(s), 0);
+  // Most lists fit one object: no hashing at all.
+  if (total <= maxBytes && names.length <= maxItems) return 1;
   let count = 1;
   while (count < Math.ceil(total / maxBytes) || count < Math.ceil(names.length / maxItems)) count *= 2;
   for (;;) {

@@ -29,9 +29,17 @@ export interface DomainListOutcome {
   results: Result[];
 }
 
+// The sort key of a name, computed once per run however often the name is sorted.
+const orderKeys = new Map<string, string>();
+
 /** Sort key that keeps a domain next to its parent: `*.wikipedia.org` → `org.wikipedia.*`. */
 export function domainOrder(domain: string): string {
-  return domain.split('.').reverse().join('.');
+  let key = orderKeys.get(domain);
+  if (key === undefined) {
+    key = domain.split('.').reverse().join('.');
+    orderKeys.set(domain, key);
+  }
+  return key;
 }
 
 /** Compares two domains by hierarchy. */
@@ -39,6 +47,14 @@ export function compareDomains(a: string, b: string): number {
   const ka = domainOrder(a);
   const kb = domainOrder(b);
   return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/** A copy of the names in hierarchy order, each sort key computed once (not at every comparison). */
+export function sortDomains<T extends string>(names: Iterable<T>): T[] {
+  return [...names]
+    .map((name) => [domainOrder(name), name] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([, name]) => name);
 }
 
 /**
@@ -78,6 +94,7 @@ export function normalizeList(raw: readonly RawDomain[], listPath: string, file?
   if (!raw.some((r) => r.team === undefined)) {
     results.push(error('the domain list is empty: list at least one domain', { field: { path: listPath } }));
   }
-  entries.sort((a, b) => compareDomains(a.domain, b.domain));
+  const keys = new Map(entries.map((e) => [e, domainOrder(e.domain)]));
+  entries.sort((a, b) => (keys.get(a)! < keys.get(b)! ? -1 : keys.get(a)! > keys.get(b)! ? 1 : 0));
   return { entries, results };
 }

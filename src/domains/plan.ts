@@ -3,7 +3,7 @@ import { error, warning, type Result } from '../krm/results.js';
 import { fnv1a } from '../util/fnv1a.js';
 import { foldCovered } from './fold-covered.js';
 import type { Domain } from './normalize-domain.js';
-import { compareDomains, type DomainEntry } from './normalize-list.js';
+import { sortDomains, type DomainEntry } from './normalize-list.js';
 
 /**
  * One path through the gateway: a set of names on one upstream port for one
@@ -70,7 +70,7 @@ const MAX_PORT_NAME = 63;
 
 /** Sorted, de-duplicated names with every name a listed wildcard covers left out. */
 function folded(domains: Iterable<Domain>): { kept: Domain[]; folded: ReturnType<typeof foldCovered>['folded'] } {
-  return foldCovered([...new Set(domains)].sort(compareDomains));
+  return foldCovered(sortDomains(new Set(domains)));
 }
 
 /** `tls-egress<suffix>`, or, past 63 characters, its head and a hash of the whole suffix. */
@@ -237,6 +237,6 @@ function planPortGroups(lanes: readonly Lane[], mainPort: number): PortGroup[] {
   }
   const isMainGroup = (g: PortGroup) => g.ports.length === 1 && g.ports[0] === mainPort;
   return [...groups.values()]
-    .map((g) => ({ ...g, hosts: g.hosts.sort(compareDomains) }))
+    .map((g) => ({ ...g, hosts: sortDomains(g.hosts) }))
     .sort((a, b) => (isMainGroup(a) !== isMainGroup(b) ? (isMainGroup(a) ? -1 : 1) : a.ports.join(',') < b.ports.join(',') ? -1 : 1));
 }

@@ -151,11 +151,14 @@ export function mergeValue(scope: MergeScope, raw: unknown, rendered: unknown, s
     if (rule?.type === 'set') {
       const strings = rendered.map(String);
       const pattern = patternOf(segs);
+      // Entries stay where they are unless the function wrote them and no longer renders them; new ones go last.
+      const wanted = new Set(strings);
       const kept = items.filter((e) => {
         const v = valueOf(e);
-        return v === undefined || !(strings.includes(v) || scope.ownsEntry(pattern, v));
+        return v === undefined || wanted.has(v) || !scope.ownsEntry(pattern, v);
       });
-      return [...kept, ...strings.map((s) => items.find((e) => valueOf(e) === s) ?? s)];
+      const present = new Set(kept.map(valueOf));
+      return [...kept, ...strings.filter((s) => !present.has(s))];
     }
     if (rule?.type === 'map' && Array.isArray(raw)) {
       const { slots } = planKeyedList(items, rendered, rule.key, rule.owned);

@@ -48,14 +48,20 @@ function flowKey(k: string): string {
   return plainReadsAsString(k) ? k : JSON.stringify(k);
 }
 
+// Values are never changed once built: a collection's flow text is computed once however often asked.
+const flowCache = new WeakMap<object, string>();
+
 /** Flow YAML of a value (`{a: 1, b: [x]}`); strings quoted when a reader could take them for anything else. */
 export function flowOf(value: unknown): string {
   if (value instanceof RawText) return value.text;
-  if (Array.isArray(value)) return `[${value.map(flowOf).join(', ')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value).filter(([, v]) => v !== undefined && v !== ABSENT).map(([k, v]) => `${flowKey(k)}: ${flowOf(v)}`).join(', ')}}`;
-  }
-  return isRenderedScalar(value) ? formatScalar(value) : JSON.stringify(value);
+  if (value === null || typeof value !== 'object') return isRenderedScalar(value) ? formatScalar(value) : JSON.stringify(value);
+  const cached = flowCache.get(value);
+  if (cached !== undefined) return cached;
+  const text = Array.isArray(value)
+    ? `[${value.map(flowOf).join(', ')}]`
+    : `{${Object.entries(value).filter(([, v]) => v !== undefined && v !== ABSENT).map(([k, v]) => `${flowKey(k)}: ${flowOf(v)}`).join(', ')}}`;
+  flowCache.set(value, text);
+  return text;
 }
 
 /**

@@ -113,3 +113,54 @@ function collectValues(node: unknown, segments: readonly Segment[], i: number): 
   }
   return any ? all : undefined;
 }
+
+/**
+ * The concrete paths where `segments` reach a list in plain data (a rendered
+ * resource), without building YAML nodes: `spec.tls[0].match[1].sniHosts`.
+ */
+export function listPathsInData(data: unknown, segments: readonly Segment[]): string[] {
+  const out: string[] = [];
+  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  const values = (x: unknown, segs: readonly Segment[]): unknown[] | undefined => {
+    if (segs.length === 0) return Array.isArray(x) ? x : [x];
+    const [seg, ...rest] = segs;
+    if (seg!.type === 'key') return isObj(x) && seg!.key in x ? values(x[seg!.key], rest) : undefined;
+    if (!Array.isArray(x)) return undefined;
+    let any = false;
+    const all: unknown[] = [];
+    for (const el of x) {
+      if (seg!.type === 'select' && !selects(el, seg!)) continue;
+      const v = values(el, rest);
+      if (v !== undefined) {
+        any = true;
+        all.push(...v);
+      }
+    }
+    return any ? all : undefined;
+  };
+  const selects = (el: unknown, seg: Extract<Segment, { type: 'select' }>): boolean => {
+    if (!isObj(el)) return false;
+    const found = values(el, seg.path);
+    return found === undefined ? seg.orAbsent : found.map(String).includes(seg.value);
+  };
+  const walkData = (x: unknown, i: number, at: string): void => {
+    const seg = segments[i]!;
+    if (seg.type === 'key') {
+      if (!isObj(x) || !(seg.key in x)) return;
+      const path = at ? `${at}.${seg.key}` : seg.key;
+      if (i === segments.length - 1) {
+        if (Array.isArray(x[seg.key])) out.push(path);
+        return;
+      }
+      walkData(x[seg.key], i + 1, path);
+      return;
+    }
+    if (!Array.isArray(x)) return;
+    x.forEach((el, index) => {
+      if (seg.type === 'select' && !selects(el, seg)) return;
+      walkData(el, i + 1, `${at}[${index}]`);
+    });
+  };
+  walkData(data, 0, '');
+  return out;
+}

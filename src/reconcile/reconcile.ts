@@ -1,4 +1,4 @@
-import { Document, isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import type { Options, Target } from '../config/options.js';
 import type { DomainPlan } from '../domains/plan.js';
 import type { ItemHeader } from '../krm/item-header.js';
@@ -11,7 +11,7 @@ import { mergeItem } from '../merge/merge-item.js';
 import type { MergeScope } from '../merge/merge-values.js';
 import { rawOf } from '../merge/text-edits.js';
 import { editHostPlaces, isOwnedEntry } from '../places/edit-host-places.js';
-import { parseFieldPath, resolveFieldPath } from '../places/field-path.js';
+import { listPathsInData, parseFieldPath } from '../places/field-path.js';
 import { hostPlacesFor, MANAGE_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, OPT_IN_ANNOTATION, type HostPlace } from '../places/host-places.js';
 import { groupOf, identityKey, type Resource } from '../stack/resource.js';
 import { renderStack } from '../stack/render-stack.js';
@@ -258,6 +258,8 @@ const SIZE_CHECK_FROM = 16 * 1024;
 function sizeProblems(object: string | Resource, h: ItemHeader, userOwned: boolean): Result[] {
   let data: unknown = object;
   if (typeof object === 'string') {
+    // JSON of a block-style item is at most about 1.5 times its YAML: shorter items need no parse.
+    if (object.length * 1.5 < WARN_OBJECT_BYTES) return [];
     try {
       const parsed = new ItemSource(object).parse();
       data = parsed.root.toJS(parsed.doc, { maxAliasCount: 100 });
@@ -280,11 +282,20 @@ function isStaleChunk(h: ItemHeader, o: Options): boolean {
   return h.kind === 'ServiceEntry' && h.namespace === o.routingNamespace && /^wildcard(-ports(-\d+)+)?(-\d+)?$/.test(h.name ?? '') && h.name !== 'wildcard';
 }
 
+// Rendered resources do not change during a run: their host places are found once each.
+const placePathsCache = new WeakMap<Resource, Set<string>>();
+
 /** Concrete paths of the host places a rendered resource holds. */
 function hostPlacePaths(r: Resource): Set<string> {
-  const root = new Document(r, { aliasDuplicateObjects: false }).contents!;
-  return new Set(hostPlacesFor(groupOf(r.apiVersion), r.kind).filter((p) => !p.gatewayHosts)
-    .flatMap((p) => resolveFieldPath(root, parseFieldPath(p.path)).filter((hit) => isSeq(hit.value)).map((hit) => hit.path)));
+  const cached = placePathsCache.get(r);
+  if (cached) return cached;
+  const paths = findHostPlacePaths(r);
+  placePathsCache.set(r, paths);
+  return paths;
+}
+
+function findHostPlacePaths(r: Resource): Set<string> {
+  return new Set(hostPlacesFor(groupOf(r.apiVersion), r.kind).filter((p) => !p.gatewayHosts).flatMap((p) => listPathsInData(r, parseFieldPath(p.path))));
 }
 
 /** Number of host places a rendered resource holds (for the summary). */
@@ -311,8 +322,7 @@ function hostsFor(e: Entry, places: readonly HostPlace[], root: unknown, text: s
     return place && path.startsWith('spec.egress') ? names.filter((v) => isOwnedEntry(v, o.routingNamespace)).map((v) => v.slice(prefix.length)) : names;
   };
   // A stack resource whose rendered form holds no list (the gateway's AuthorizationPolicy) is not expected to have one.
-  const renderedRoot = new Document(e.rendered, { aliasDuplicateObjects: false }).contents!;
-  for (const p of places) if (resolveFieldPath(renderedRoot, parseFieldPath(p.path)).some((hit) => isSeq(hit.value))) expected = true;
+  for (const p of places) if (listPathsInData(e.rendered, parseFieldPath(p.path)).length > 0) expected = true;
   return { at, expected };
 }
 

@@ -1,5 +1,5 @@
 import type { Options } from '../config/options.js';
-import { compareDomains } from '../domains/normalize-list.js';
+import { sortDomains } from '../domains/normalize-list.js';
 import type { DomainPlan, Lane } from '../domains/plan.js';
 import { apiVersions, stackNames } from './names.js';
 import type { Resource } from './resource.js';
@@ -58,7 +58,7 @@ function nativeGroups(scope: NativeScope, mainPort: number): NativeGroup[] {
   // Wildcards first, the main port's group first, then by ports.
   const main = (g: NativeGroup) => g.ports.length === 1 && g.ports[0]!.number === mainPort;
   const rank = (g: NativeGroup) => `${g.wildcard ? 0 : 1}|${main(g) ? 0 : 1}|${g.ports.map((p) => String(p.number).padStart(5, '0')).join(',')}`;
-  return [...groups.values()].map((g) => ({ ...g, hosts: g.hosts.sort(compareDomains) })).sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
+  return [...groups.values()].map((g) => ({ ...g, hosts: sortDomains(g.hosts) })).sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
 }
 
 /** `wildcard`, `wildcard-payments`; `-exact` for names resolved by DNS; `-ports-80-443` off the main port; `-2` for a further bucket. */

@@ -1,5 +1,5 @@
 import { appNamespaces, type Options } from '../config/options.js';
-import { compareDomains } from '../domains/normalize-list.js';
+import { sortDomains } from '../domains/normalize-list.js';
 import type { DomainPlan, Lane } from '../domains/plan.js';
 import { renderGuard } from './render-guard.js';
 import { renderNetworkPolicies } from './render-network-policies.js';
@@ -21,7 +21,7 @@ export function serves(o: Options, lane: Lane, ns: string): boolean {
 function renderSidecars(o: Options, plan: DomainPlan): Resource[] {
   const n = stackNames(o);
   return appNamespaces(o.production).map((ns) => {
-    const names = [...new Set(plan.lanes.filter((l) => serves(o, l, ns)).flatMap((l) => l.domains))].sort(compareDomains);
+    const names = sortDomains(new Set(plan.lanes.filter((l) => serves(o, l, ns)).flatMap((l) => l.domains)));
     // A long list would make the Sidecar too large (one namespace may have only one namespace-wide
     // Sidecar, so it cannot be split): it imports the routing namespace whole instead, where the
     // list's ServiceEntries and VirtualServices live. Teams stay apart at the gateway (sidecar mode:
