@@ -46,6 +46,7 @@ function hostListsAside(r: any): any {
 const DOCUMENTED: Record<string, RegExp> = {
   'every rendered resource says it is the function\'s, and whose list it holds': /^[A-Za-z]+\/[a-z-]+\/[a-z-]+ metadata\.(labels: \{"app\.kubernetes\.io\/managed-by":"wildcard-egress"\}|annotations: \{"wildcard-egress\.dev\/domain-list":"egress"\}) \| undefined$/,
   'selectors on the project\'s own pod label, not istio: egressgateway': /^(Service\/istio-egress\/egressgateway spec\.selector|Gateway\/istio-system\/egressgateway spec\.selector)\.(wildcard-egress\.dev\/gateway: "egressgateway" \| undefined|istio: undefined \| "egressgateway")$/,
+  'Gateway servers bind only VirtualServices of the routing namespace': /^Gateway\/istio-system\/egressgateway spec\.servers\[0\]\.hosts\[0\]: "istio-system\/\*" \| "\*"$/,
   'the pods carry that label': /^Deployment\/istio-egress\/istio-egressgateway spec\.template\.metadata\.labels\.wildcard-egress\.dev\/gateway: "egressgateway" \| undefined$/,
   'EnvoyFilter workloadSelector': /^EnvoyFilter\/istio-system\/sni-magic spec\.workloadSelector: \{"labels":\{"wildcard-egress\.dev\/gateway":"egressgateway"\}\} \| undefined$/,
   'MERGE only on the gateway TLS port': /^EnvoyFilter\/istio-system\/sni-magic spec\.configPatches\[3\]\.match\.listener\.portNumber: 8443 \| undefined$/,

@@ -75,14 +75,15 @@ const ROWS: Row[] = [
 
   // Teams (testdata/teams): a team's names from its namespaces only.
   { name: 'teams: the shared list from the shared namespace', config: 'teams', host: 'en.wikipedia.org', from: 'shop', verdict: 'allowed', by: '*.wikipedia.org' },
-  { name: "teams: another team's name reaches the shared lane, whose listener lacks it", config: 'teams', host: 'api.stripe.com', from: 'shop', verdict: 'refused', by: 'listener' },
-  { name: "teams: another team's wildcard, same", config: 'teams', host: 'www.paypal.com', from: 'shop', verdict: 'refused', by: 'listener' },
-  { name: "teams: a team's sidecar gets two chains sharing its names on 443, which Envoy refuses", config: 'teams', host: 'api.stripe.com', from: 'payments', verdict: 'refused', by: 'sidecar' },
+  { name: "teams: another team's name is not even exported to the shared namespace", config: 'teams', host: 'api.stripe.com', from: 'shop', verdict: 'refused', by: 'sidecar' },
+  { name: "teams: another team's wildcard, same", config: 'teams', host: 'www.paypal.com', from: 'shop', verdict: 'refused', by: 'sidecar' },
+  { name: "teams: a team's name from its own namespace: one chain per name on 443, to its lane", config: 'teams', host: 'api.stripe.com', from: 'payments', verdict: 'allowed', by: 'api.stripe.com' },
   { name: 'teams: the shared list from a team namespace, same listener', config: 'teams', host: 'en.wikipedia.org', from: 'payments', verdict: 'refused', by: 'sidecar' },
   { name: "teams: a team's name on its own port (one chain there)", config: 'teams', host: 'github.com:8443', from: 'ci', verdict: 'allowed', by: 'github.com' },
   { name: "teams: a team's port from the shared namespace: not imported", config: 'teams', host: 'github.com:8443', from: 'shop', verdict: 'refused', by: 'sidecar' },
-  { name: "teams: a team's name from an unlisted namespace: the shared lane refuses its identity", config: 'teams', host: 'registry.npmjs.org', from: 'other', verdict: 'refused', by: 'authorization' },
-  { name: "teams: a team's port from an unlisted namespace: the team lane refuses its identity", config: 'teams', host: 'github.com:8443', from: 'other', verdict: 'refused', by: 'authorization' },
+  { name: "teams: a team's name from a namespace outside every scope: not exported there (mesh-wide REGISTRY_ONLY)", config: 'teams', host: 'registry.npmjs.org', from: 'other', registryOnly: true, verdict: 'refused', by: 'sidecar' },
+  { name: "teams: a team's port from a namespace outside every scope: not exported there (mesh-wide REGISTRY_ONLY)", config: 'teams', host: 'github.com:8443', from: 'other', registryOnly: true, verdict: 'refused', by: 'sidecar' },
+  { name: 'teams: a namespace outside every scope, without REGISTRY_ONLY, is not locked down', config: 'teams', host: 'registry.npmjs.org', from: 'other', verdict: 'passthrough', by: 'sidecar' },
 
   // NetworkPolicies without Sidecars: what leaves from the pod meets them.
   { name: 'network: a listed name goes through the gateway, a cluster pod', config: 'networkOnly', host: 'en.wikipedia.org', from: 'shop', verdict: 'allowed', by: '*.wikipedia.org' },

@@ -79,7 +79,7 @@ describe('two teams', () => {
     });
   });
 
-  it('routes a team\'s names from its namespaces into its own lane first; then every namespace gets a route per port for every listed name', () => {
+  it('routes each namespace\'s names once, to its own lanes: every route names its namespaces, no name is in two of a namespace\'s routes', () => {
     const [vs] = ofKind(out, 'VirtualService');
     const routes = vs!.spec.tls.map((t: any) => ({
       from: t.match.map((m: any) => m.sourceNamespace ?? '*'),
@@ -87,15 +87,21 @@ describe('two teams', () => {
       names: t.match[0].sniHosts,
     }));
     expect(routes).toEqual([
+      { from: ['shop'], port: 443, names: ['*.wikipedia.org'] },
       { from: ['ci', 'release'], port: 443, names: ['github.com', '*.npmjs.org'] },
       { from: ['ci', 'release'], port: 8443, names: ['github.com'] },
       { from: ['payments'], port: 443, names: ['*.paypal.com', 'api.stripe.com'] },
-      // Without these, a namespace outside the team would see the team's ServiceEntry hosts with no route for them,
-      // and istiod would send them straight out (original destination): they go to the gateway, which refuses them.
-      { from: ['*'], port: 443, names: ['github.com', '*.paypal.com', 'api.stripe.com', '*.npmjs.org', '*.wikipedia.org'] },
-      { from: ['*'], port: 8443, names: ['github.com'] },
     ]);
-    expect(vs!.spec.tls.map((t: any) => t.route[0].destination.port.number)).toEqual([8444, 8445, 8446, 443, 8445]);
+    expect(vs!.spec.tls.map((t: any) => t.route[0].destination.port.number)).toEqual([443, 8444, 8445, 8446]);
+  });
+
+  it('exports each ServiceEntry only to the namespaces of the scopes that list its names', () => {
+    expect(ofKind(out, 'ServiceEntry').map((se) => [se.metadata.name, se.spec.exportTo])).toEqual([
+      ['wildcard', ['shop']],
+      ['wildcard-builds', ['ci', 'release']],
+      ['wildcard-builds-ports-443-8443', ['ci', 'release']],
+      ['wildcard-payments', ['payments']],
+    ]);
   });
 
   it('admits each team only on its own lanes at the gateway', () => {

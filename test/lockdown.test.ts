@@ -6,6 +6,7 @@ import { domainList, ofKind, parseOutput, resourceList, ROOT } from './helpers.j
 import { allProblems, covers, wiringProblems } from './support/istio-rules.js';
 import {
   bypassProblems,
+  chainOverlapProblems,
   forwarderProblems,
   lockdownProblems,
   nameProblems,
@@ -55,15 +56,23 @@ describe('1. no (host, port) a namespace can see goes around the gateway', () =>
     );
   });
 
-  it('teams: every namespace, in the team or not, has a route for every team name', () => {
+  it('teams: ServiceEntries are exported only to their scopes\' namespaces, each of which has a route for every name it sees', () => {
     const items = renderOk(caseConfig('teams'));
     expect(bypassProblems(items, GATEWAY_HOST)).toEqual([]);
-    // The old output: team routes scoped by sourceNamespace and nothing else for the team's names.
+    // Exported everywhere, a team's ServiceEntry would be seen by namespaces without a route for it.
+    const everywhere = structuredClone(items);
+    for (const se of everywhere.filter((i) => i.kind === 'ServiceEntry')) delete se.spec.exportTo;
+    expect(bypassProblems(everywhere, GATEWAY_HOST).join('\n')).toMatch(/\(any other namespace\): api\.stripe\.com:443 .* has no route to the gateway/);
+  });
+
+  it('teams: no server name is in two of a namespace\'s filter chains (Envoy would refuse the listener)', () => {
+    const items = renderOk(caseConfig('teams'));
+    expect(chainOverlapProblems(items)).toEqual([]);
+    // The old output: team routes, then one route for every namespace with every name, overlapping them.
     const old = structuredClone(items);
     const vs = find(old, 'VirtualService');
-    vs.spec.tls = vs.spec.tls.filter((t: any) => t.match[0].sourceNamespace);
-    vs.spec.tls.push({ match: [{ gateways: ['mesh'], port: 443, sniHosts: ['*.wikipedia.org'] }], route: [{ destination: { host: GATEWAY_HOST, port: { number: 443 } } }] });
-    expect(bypassProblems(old, GATEWAY_HOST).join('\n')).toMatch(/\(any other namespace\): api\.stripe\.com:443 .* has no route to the gateway/);
+    vs.spec.tls.push({ match: [{ gateways: ['mesh'], port: 443, sniHosts: ['github.com', '*.paypal.com', 'api.stripe.com', '*.npmjs.org', '*.wikipedia.org'] }], route: [{ destination: { host: GATEWAY_HOST, port: { number: 443 } } }] });
+    expect(chainOverlapProblems(old).join('\n')).toMatch(/payments: api\.stripe\.com on port 443 is in two filter chains .*: Envoy refuses the listener/);
   });
 });
 
@@ -291,54 +300,101 @@ function toCel(v: unknown): unknown {
 }
 
 describe('11. the guard refuses self-service bypasses at admission', () => {
-  let items: any[], policy: any, binding: any;
+  let items: any[];
+  const policy = (name: string) => items.find((i) => i.kind === 'ValidatingAdmissionPolicy' && i.metadata.name === name);
+  const bindingOf = (name: string) => items.find((i) => i.kind === 'ValidatingAdmissionPolicyBinding' && i.metadata.name === name);
   beforeAll(() => {
     items = renderOk(caseConfig('production-recommended'));
-    policy = find(items, 'ValidatingAdmissionPolicy');
-    binding = find(items, 'ValidatingAdmissionPolicyBinding');
   });
 
-  /** Runs the policy's validations (standard CEL only: no extension function is bound) on one request. */
-  function admits(kind: string, object: unknown): boolean {
-    const vars = { object: toCel(object), request: toCel({ kind: { group: 'networking.istio.io', version: 'v1', kind }, operation: 'CREATE' }) };
-    return policy.spec.validations.every((v: any) => run(v.expression, vars as never) === true);
+  /** Runs a policy's match conditions and validations (standard CEL only: no extension function is bound) on one request. */
+  function admits(name: string, kind: string, object: unknown, extra: { operation?: string; user?: string; groups?: string[]; oldObject?: unknown } = {}): boolean {
+    const p = policy(name);
+    const request = { kind: { group: 'networking.istio.io', version: 'v1', kind }, operation: extra.operation ?? 'CREATE', userInfo: { username: extra.user ?? 'jane', groups: extra.groups ?? ['system:authenticated'] } };
+    const vars = { object: toCel(object), oldObject: toCel(extra.oldObject ?? null), request: toCel(request) };
+    if (!(p.spec.matchConditions ?? []).every((c: any) => run(c.expression, vars as never) === true)) return true;
+    return p.spec.validations.every((v: any) => run(v.expression, vars as never) === true);
   }
+  const guard = (kind: string, object: unknown, extra = {}) => admits('wildcard-egress-guard', kind, object, extra);
 
   const cases: [name: string, kind: string, object: unknown, admitted: boolean][] = [
-    ['a ServiceEntry for an external host', 'ServiceEntry', { spec: { hosts: ['api.evil.example'], ports: [{ number: 443, name: 'tls', protocol: 'TLS' }] } }, false],
-    ['a ServiceEntry mixing in-cluster and external hosts', 'ServiceEntry', { spec: { hosts: ['a.shop.svc.cluster.local', 'evil.example'] } }, false],
-    ['a ServiceEntry with location MESH_INTERNAL for an external host', 'ServiceEntry', { spec: { hosts: ['evil.example'], location: 'MESH_INTERNAL' } }, false],
-    ['an in-cluster ServiceEntry with an external endpoint', 'ServiceEntry', { spec: { hosts: ['x.shop.svc.cluster.local'], endpoints: [{ address: '203.0.113.5' }] } }, false],
-    ['an in-cluster ServiceEntry with addresses', 'ServiceEntry', { spec: { hosts: ['x.shop.svc.cluster.local'], addresses: ['0.0.0.0/0'] } }, false],
-    ['an in-cluster ServiceEntry', 'ServiceEntry', { spec: { hosts: ['legacy.shop.svc.cluster.local'], ports: [{ number: 80, name: 'http', protocol: 'HTTP' }] } }, true],
-    ['a wildcard in-cluster ServiceEntry', 'ServiceEntry', { spec: { hosts: ['*.shop.svc.cluster.local'] } }, true],
+    ['a ServiceEntry for an external host', 'ServiceEntry', { spec: { hosts: ['api.evil.example'], resolution: 'DNS', ports: [{ number: 443, name: 'tls', protocol: 'TLS' }] } }, false],
+    ['a ServiceEntry mixing in-cluster and external hosts', 'ServiceEntry', { spec: { hosts: ['a.shop.svc.cluster.local', 'evil.example'], resolution: 'DNS' } }, false],
+    ['a ServiceEntry with location MESH_INTERNAL for an external host', 'ServiceEntry', { spec: { hosts: ['evil.example'], location: 'MESH_INTERNAL', resolution: 'DNS' } }, false],
+    ['an in-cluster ServiceEntry with an external endpoint', 'ServiceEntry', { spec: { hosts: ['x.shop.svc.cluster.local'], resolution: 'STATIC', endpoints: [{ address: '203.0.113.5' }] } }, false],
+    ['an in-cluster ServiceEntry with addresses', 'ServiceEntry', { spec: { hosts: ['x.shop.svc.cluster.local'], resolution: 'DNS', addresses: ['0.0.0.0/0'] } }, false],
+    ['an in-cluster ServiceEntry with resolution NONE (a catch-all original-destination path)', 'ServiceEntry', { spec: { hosts: ['x.shop.svc.cluster.local'], resolution: 'NONE', ports: [{ number: 443, name: 'tcp', protocol: 'TCP' }] } }, false],
+    ['an in-cluster ServiceEntry without a resolution (NONE by default)', 'ServiceEntry', { spec: { hosts: ['x.shop.svc.cluster.local'] } }, false],
+    ['an in-cluster ServiceEntry resolved by DNS', 'ServiceEntry', { spec: { hosts: ['legacy.shop.svc.cluster.local'], resolution: 'DNS', ports: [{ number: 80, name: 'http', protocol: 'HTTP' }] } }, true],
+    ['a wildcard in-cluster ServiceEntry resolved by DNS', 'ServiceEntry', { spec: { hosts: ['*.shop.svc.cluster.local'], resolution: 'DNS' } }, true],
     ['any WorkloadEntry', 'WorkloadEntry', { spec: { address: '203.0.113.5' } }, false],
     ['any EnvoyFilter', 'EnvoyFilter', { spec: { configPatches: [] } }, false],
     ['a Sidecar with ALLOW_ANY', 'Sidecar', { spec: { outboundTrafficPolicy: { mode: 'ALLOW_ANY' } } }, false],
+    ['a Sidecar without outboundTrafficPolicy (the mesh default)', 'Sidecar', { spec: { egress: [{ hosts: ['./*'] }] } }, false],
     ['a Sidecar with REGISTRY_ONLY', 'Sidecar', { spec: { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } } }, true],
-    ['a Sidecar without outboundTrafficPolicy', 'Sidecar', { spec: { egress: [{ hosts: ['./*'] }] } }, true],
+    ['a Gateway selecting the egress gateway pods by the project\'s label', 'Gateway', { spec: { selector: { 'wildcard-egress.dev/gateway': 'egressgateway' } } }, false],
+    ['a Gateway selecting them by istio: egressgateway', 'Gateway', { spec: { selector: { istio: 'egressgateway' } } }, false],
+    ['a Gateway with an empty selector (every pod)', 'Gateway', { spec: { selector: {} } }, false],
+    ['a Gateway for another ingress', 'Gateway', { spec: { selector: { istio: 'ingressgateway' } } }, true],
+    ['a NetworkPolicy opening egress to every address', 'NetworkPolicy', { spec: { podSelector: {}, egress: [{}] } }, false],
+    ['a NetworkPolicy with an ipBlock', 'NetworkPolicy', { spec: { podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] } }, false],
+    ['a NetworkPolicy to pods only', 'NetworkPolicy', { spec: { podSelector: {}, egress: [{ to: [{ namespaceSelector: {} }], ports: [{ port: 5432 }] }] } }, true],
+    ['a NetworkPolicy for ingress only', 'NetworkPolicy', { spec: { podSelector: {}, ingress: [{}] } }, true],
   ];
   for (const [name, kind, object, admitted] of cases) {
     it(`${admitted ? 'admits' : 'refuses'} ${name}`, () => {
-      expect(admits(kind, object)).toBe(admitted);
+      expect(guard(kind, object)).toBe(admitted);
     });
   }
 
-  it('admits the stack\'s own Sidecars', () => {
-    for (const sc of ofKind({ items, results: [] }, 'Sidecar')) expect(admits('Sidecar', sc)).toBe(true);
+  it('admits the stack\'s own Sidecars, and istiod registering WorkloadEntries', () => {
+    for (const sc of ofKind({ items, results: [] }, 'Sidecar')) expect(guard('Sidecar', sc)).toBe(true);
+    expect(guard('WorkloadEntry', { spec: { address: '10.0.0.5' } }, { user: 'system:serviceaccount:istio-system:istiod' })).toBe(true);
   });
 
-  it('binds with Deny everywhere but the stack\'s namespaces and the exempt ones', () => {
-    expect(binding.spec.policyName).toBe(policy.metadata.name);
-    expect(binding.spec.validationActions).toEqual(['Deny']);
-    expect(binding.spec.matchResources.namespaceSelector.matchExpressions).toEqual([{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['istio-system', 'istio-egress'] }]);
+  it('lets only the guard\'s admins change or delete the NetworkPolicies and Sidecars the function rendered', () => {
+    const np = ofKind({ items, results: [] }, 'NetworkPolicy')[0];
+    const managed = (extra: object) => admits('wildcard-egress-guard-managed', 'NetworkPolicy', null, { operation: 'DELETE', oldObject: np, ...extra });
+    expect(managed({ user: 'jane' })).toBe(false);
+    expect(managed({ user: 'admin', groups: ['system:masters'] })).toBe(true);
+    // The user's own NetworkPolicies are not the guard's business here.
+    expect(admits('wildcard-egress-guard-managed', 'NetworkPolicy', null, { operation: 'DELETE', oldObject: { metadata: { name: 'mine' } } })).toBe(true);
+    const gitops = find(renderOk(domainList(['a.example.com'], 'production: {guard: true, guardAdmins: ["system:serviceaccount:argocd:argocd-application-controller"]}')), 'ValidatingAdmissionPolicy', 'wildcard-egress-guard-managed');
+    expect(gitops.spec.validations[0].expression).toContain("'system:serviceaccount:argocd:argocd-application-controller'");
+  });
+
+  const pod = (meta: object, spec: object = {}) => ({ metadata: meta, spec: { containers: [{ name: 'app' }, { name: 'istio-proxy', securityContext: { runAsUser: 1337 } }], ...spec } });
+  const podCases: [name: string, object: unknown, admitted: boolean][] = [
+    ['an ordinary pod (its sidecar runs as 1337)', pod({ labels: { app: 'web' } }), true],
+    ['a pod that turns its sidecar off', pod({ labels: { 'sidecar.istio.io/inject': 'false' } }), false],
+    ['a pod that excludes outbound ranges from its sidecar', pod({ annotations: { 'traffic.sidecar.istio.io/excludeOutboundIPRanges': '0.0.0.0/0' } }), false],
+    ['a pod that narrows what its sidecar captures', pod({ annotations: { 'traffic.sidecar.istio.io/includeOutboundIPRanges': '10.0.0.0/8' } }), false],
+    ['a pod whose app runs as 1337', pod({}, { containers: [{ name: 'app', securityContext: { runAsUser: 1337 } }] }), false],
+    ['a pod on the host network', pod({}, { hostNetwork: true }), false],
+  ];
+  for (const [name, object, admitted] of podCases) {
+    it(`in the application namespaces, ${admitted ? 'admits' : 'refuses'} ${name}`, () => {
+      expect(admits('wildcard-egress-guard-pods', 'Pod', object)).toBe(admitted);
+    });
+  }
+
+  it('binds with Deny: the guard everywhere but the stack\'s namespaces and the exempt ones, the pod rules in the application namespaces', () => {
+    for (const name of ['wildcard-egress-guard', 'wildcard-egress-guard-managed', 'wildcard-egress-guard-pods']) {
+      expect(bindingOf(name).spec.policyName).toBe(policy(name).metadata.name);
+      expect(bindingOf(name).spec.validationActions).toEqual(['Deny']);
+      expect(policy(name).spec.failurePolicy).toBe('Fail');
+    }
+    expect(bindingOf('wildcard-egress-guard').spec.matchResources.namespaceSelector.matchExpressions).toEqual([{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['istio-system', 'istio-egress'] }]);
+    expect(bindingOf('wildcard-egress-guard-pods').spec.matchResources.namespaceSelector.matchExpressions).toEqual([{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['shop', 'billing'] }]);
     const exempt = find(renderOk(domainList(['a.example.com'], 'production: {guard: true, exemptNamespaces: [platform]}')), 'ValidatingAdmissionPolicyBinding');
     expect(exempt.spec.matchResources.namespaceSelector.matchExpressions[0].values).toEqual(['istio-system', 'istio-egress', 'platform']);
   });
 
-  it('matches CREATE and UPDATE of the four kinds, failing closed', () => {
-    expect(policy.spec.failurePolicy).toBe('Fail');
-    expect(policy.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['serviceentries', 'workloadentries', 'envoyfilters', 'sidecars'] }]);
+  it('matches CREATE and UPDATE of the kinds that could open a path out', () => {
+    expect(policy('wildcard-egress-guard').spec.matchConstraints.resourceRules).toEqual([
+      { apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['serviceentries', 'workloadentries', 'envoyfilters', 'sidecars', 'gateways'] },
+      { apiGroups: ['networking.k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['networkpolicies'] },
+    ]);
   });
 });
 

@@ -33,6 +33,8 @@ describe('production: the recommended set', () => {
       'NetworkPolicy/shop', 'NetworkPolicy/billing', 'NetworkPolicy/istio-egress',
       'AuthorizationPolicy/istio-egress', 'PodDisruptionBudget/istio-egress', 'HorizontalPodAutoscaler/istio-egress',
       'ValidatingAdmissionPolicy/undefined', 'ValidatingAdmissionPolicyBinding/undefined',
+      'ValidatingAdmissionPolicy/undefined', 'ValidatingAdmissionPolicyBinding/undefined',
+      'ValidatingAdmissionPolicy/undefined', 'ValidatingAdmissionPolicyBinding/undefined',
     ]);
     expect(allProblems(items)).toEqual([]);
     expect(wiringProblems(items)).toEqual([]);

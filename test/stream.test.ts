@@ -68,7 +68,7 @@ describe('runStream', () => {
     expect(out.exitCode, out.stderr).toBe(0);
     expect(Object.values(fourPlaces({ items: docs(out.stdout), results: [] }))).toEqual(Array(4).fill(NEW_LIST));
     for (const line of POST.split('\n').filter((l) => /^\s*#/.test(l))) expect(out.stdout).toContain(line.trim());
-    expect(out.stderr).toBe('info: 2 domain(s): 37 owned field(s) changed, 4 of 4 host place(s) changed\n');
+    expect(out.stderr).toBe('info: 2 domain(s): 38 owned field(s) changed, 4 of 4 host place(s) changed\n');
   });
 
   it('is idempotent: its output run again is the same bytes', () => {

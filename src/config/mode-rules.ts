@@ -41,6 +41,9 @@ export function modeProblems(o: Options, plan: DomainPlan, file?: Result['file']
         `mode waypoint prerequisites: ambient mode with ztunnel DNS capture on (otherwise wildcard names resolve to their real addresses and leave directly), the Gateway API CRDs installed` +
         (tls.length > 0 ? `, Istio 1.29.1 or later, and istiod started with ${WAYPOINT_TLS_FLAG}=true for TLS names` : ''),
       ));
+      if (tls.some((l) => l.domains.some((d) => d.startsWith('*.')))) {
+        out.push(warning(`mode waypoint with TLS wildcards: the waypoint picks the ServiceEntry by the address the pod dialled and forwards to the SNI the client sends, without checking it against the list (Istio's own description of ${WAYPOINT_TLS_FLAG} says so): a pod can reach any host through a listed wildcard's address. For TLS wildcards that must hold, use mode egress-gateway, whose listeners match the SNI against the list.`));
+      }
       break;
   }
   // Parts of production that have nothing to act on in a native mode are left out, and said so.

@@ -35,6 +35,7 @@ export interface Production {
   guard: boolean;
   highAvailability?: Required<HighAvailabilitySpec>;
   exemptNamespaces: string[];
+  guardAdmins: string[];
   sidecarHosts: string[];
   egressCIDRs: CidrDestination[];
   dns: Required<DnsSpec>;
@@ -143,6 +144,7 @@ function production(p: ProductionSpec = {}): Production {
     guard: on(p.guard),
     ...(ha ? { highAvailability: highAvailability(ha) } : {}),
     exemptNamespaces: p.exemptNamespaces ?? [],
+    guardAdmins: p.guardAdmins ?? ['system:masters'],
     sidecarHosts: p.sidecarHosts ?? [],
     egressCIDRs: (p.egressCIDRs ?? []).map(cidrDestination),
     dns: { ...DNS_DEFAULTS, ...p.dns },

@@ -46,10 +46,18 @@ export interface Route {
   sourceNamespaces?: string[];
 }
 
-/** Names that share the same upstream ports: one ServiceEntry (or a run of them, 256 hosts each). */
+/**
+ * Names served to the same scopes on the same upstream ports: one
+ * ServiceEntry (or a run of them, 256 hosts each). Each host is in exactly
+ * one group, so no two ServiceEntries of the stack share a host.
+ */
 export interface PortGroup {
+  /** The scopes that list these names: `''` for the shared list, else teams; `['']` without teams. */
+  scopes: string[];
   ports: number[];
   hosts: Domain[];
+  /** With teams: the namespaces of those scopes, the only ones that see these names (`exportTo`). */
+  exportTo?: string[];
 }
 
 /** The whole list: every name once (for hosts that ignore ports), the lanes, routes and port groups. */
@@ -168,7 +176,12 @@ export function planDomains(entries: readonly DomainEntry[], o: Options): { plan
     }
   }
   const all = folded(entries.map((e) => e.domain)).kept;
-  return { plan: { all, lanes, routes: planRoutes(lanes), portGroups: planPortGroups(lanes, o.upstreamPort) }, results };
+  const scopes = scopesOf(lanes, o);
+  const teams = scopes.some((sc) => sc.scope !== '');
+  return {
+    plan: { all, lanes, routes: teams ? planScopedRoutes(lanes, scopes) : planRoutes(lanes), portGroups: planPortGroups(lanes, scopes, o.upstreamPort, teams) },
+    results,
+  };
 }
 
 /** How a lane is named in messages: `team payments, port 8443`, or `the shared list, port 443`. */
@@ -191,52 +204,128 @@ function laneClashes(lanes: readonly Lane[]): Result[] {
   return out;
 }
 
-/**
- * Routes in the order Istio tries them: each team lane for its namespaces
- * (`sourceNamespace`) first; then, per upstream port, one route for every
- * namespace that carries every name any lane serves on that port, to the
- * shared lane of that port (or the port's first team lane). Every namespace
- * that can see a listed (host, port) thus has a route to the gateway for it,
- * so none falls to a direct, original-destination path; a name the
- * destination lane does not list is refused there (its internal listener has
- * no filter chain for it, and the AuthorizationPolicy admits only the lane's
- * namespaces).
- */
-function planRoutes(lanes: readonly Lane[]): Route[] {
-  const teamRoutes = lanes.filter((l) => l.team).map((l): Route => ({ lane: l, port: l.upstreamPort, sniHosts: [...l.domains], sourceNamespaces: [...l.namespaces] }));
-  const ports = [...new Set(lanes.map((l) => l.upstreamPort))];
-  const everyone = ports.map((port): Route => {
-    const onPort = lanes.filter((l) => l.upstreamPort === port);
-    const lane = onPort.find((l) => !l.team) ?? onPort[0]!;
-    return { lane, port, sniHosts: folded(onPort.flatMap((l) => l.domains)).kept };
-  });
-  return [...teamRoutes, ...everyone];
+/** A scope (the shared list `''`, or a team) and the namespaces it serves, in plan order. */
+interface Scope {
+  scope: string;
+  namespaces: string[];
+}
+
+function scopesOf(lanes: readonly Lane[], o: Options): Scope[] {
+  return [...new Set(lanes.map((l) => l.scope))].map((scope) => ({
+    scope,
+    namespaces: scope ? (o.production.teams?.find((t) => t.name === scope)?.namespaces ?? []) : [...o.production.namespaces],
+  }));
 }
 
 /**
- * Groups names by the set of upstream ports they are served on, so that a
- * ServiceEntry declares for each host exactly the ports some lane routes:
- * a (host, port) pair no lane serves would otherwise get istiod's default
- * original-destination chain, a direct path out.
+ * Without teams: per upstream port, one route for every namespace, carrying
+ * every name any lane serves on that port, to the port's first lane. Every
+ * namespace that can see a listed (host, port) thus has a route to the
+ * gateway for it, so none falls to a direct, original-destination path.
  */
-function planPortGroups(lanes: readonly Lane[], mainPort: number): PortGroup[] {
-  const portsOf = new Map<Domain, Set<number>>();
-  for (const port of new Set(lanes.map((l) => l.upstreamPort))) {
-    const names = folded(lanes.filter((l) => l.upstreamPort === port).flatMap((l) => l.domains)).kept;
-    for (const n of names) {
-      if (!portsOf.has(n)) portsOf.set(n, new Set());
-      portsOf.get(n)!.add(port);
+function planRoutes(lanes: readonly Lane[]): Route[] {
+  const ports = [...new Set(lanes.map((l) => l.upstreamPort))];
+  return ports.map((port): Route => {
+    const onPort = lanes.filter((l) => l.upstreamPort === port);
+    return { lane: onPort[0]!, port, sniHosts: folded(onPort.flatMap((l) => l.domains)).kept };
+  });
+}
+
+/**
+ * With teams, every route is for named namespaces (`sourceNamespace`), and
+ * the ServiceEntries are exported only to the namespaces of the scopes that
+ * list their names: a namespace outside every scope sees none of them (no
+ * route is needed, none is missing). For each group of namespaces that share
+ * the same scopes, and each upstream port, every name those namespaces can
+ * see on that port is routed exactly once: to the first of the group's lanes
+ * on that port that lists it, else (a name seen there through another scope's
+ * port) to the group's first lane on that port, or the port's first lane,
+ * which refuse it (listener, AuthorizationPolicy). One route per destination:
+ * no server name is in two of a sidecar's filter chains, which Envoy would
+ * refuse as overlapping (only identical name sets are merged by istiod).
+ */
+function planScopedRoutes(lanes: readonly Lane[], scopes: readonly Scope[]): Route[] {
+  const scopesOfNs = new Map<string, string[]>();
+  for (const sc of scopes) for (const ns of sc.namespaces) scopesOfNs.set(ns, [...(scopesOfNs.get(ns) ?? []), sc.scope]);
+  const groups = new Map<string, { scopes: string[]; namespaces: string[] }>();
+  for (const [ns, member] of scopesOfNs) {
+    const key = member.join('|');
+    if (!groups.has(key)) groups.set(key, { scopes: member, namespaces: [] });
+    groups.get(key)!.namespaces.push(ns);
+  }
+  const portsOfName = namePorts(lanes);
+  const scopesOfName = nameScopes(lanes);
+  const ports = [...new Set(lanes.map((l) => l.upstreamPort))];
+  const routes: Route[] = [];
+  for (const g of groups.values()) {
+    for (const port of ports) {
+      const own = lanes.filter((l) => g.scopes.includes(l.scope) && l.upstreamPort === port);
+      const visible = [...scopesOfName].filter(([name, sc]) => sc.some((x) => g.scopes.includes(x)) && portsOfName.get(name)!.has(port)).map(([name]) => name);
+      if (visible.length === 0) continue;
+      const byLane = new Map<Lane, Domain[]>();
+      for (const name of visible) {
+        const lane = own.find((l) => l.domains.includes(name as Domain)) ?? own[0] ?? lanes.find((l) => l.upstreamPort === port)!;
+        byLane.set(lane, [...(byLane.get(lane) ?? []), name as Domain]);
+      }
+      for (const lane of lanes) {
+        const names = byLane.get(lane);
+        if (names) routes.push({ lane, port, sniHosts: sortDomains(names), sourceNamespaces: [...g.namespaces] });
+      }
     }
   }
+  return routes;
+}
+
+/** The upstream ports each listed name is served on, by any lane. */
+function namePorts(lanes: readonly Lane[]): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const l of lanes) for (const d of l.domains) out.set(d, (out.get(d) ?? new Set()).add(l.upstreamPort));
+  return out;
+}
+
+/** The scopes that list each name, in plan order. */
+function nameScopes(lanes: readonly Lane[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const l of lanes) for (const d of l.domains) {
+    const sc = out.get(d) ?? [];
+    if (!sc.includes(l.scope)) sc.push(l.scope);
+    out.set(d, sc);
+  }
+  return out;
+}
+
+/**
+ * Groups names by the scopes that list them and the upstream ports they are
+ * served on, so that a ServiceEntry declares for each host exactly the ports
+ * some lane routes (a (host, port) no lane serves would otherwise get
+ * istiod's default original-destination chain, a direct path out), and each
+ * host lives in one ServiceEntry only (istiod keeps one of two with the same
+ * host). Without teams there is one scope and names on one port are folded
+ * under the wildcards of that port.
+ */
+function planPortGroups(lanes: readonly Lane[], scopes: readonly Scope[], mainPort: number, teams: boolean): PortGroup[] {
+  const portsOf = new Map<Domain, Set<number>>();
+  if (teams) {
+    for (const [name, ports] of namePorts(lanes)) portsOf.set(name as Domain, ports);
+  } else {
+    for (const port of new Set(lanes.map((l) => l.upstreamPort))) {
+      for (const n of folded(lanes.filter((l) => l.upstreamPort === port).flatMap((l) => l.domains)).kept) {
+        portsOf.set(n, (portsOf.get(n) ?? new Set()).add(port));
+      }
+    }
+  }
+  const scopesOfName = nameScopes(lanes);
   const groups = new Map<string, PortGroup>();
   for (const [name, set] of portsOf) {
     const ports = [...set].sort((a, b) => a - b);
-    const key = ports.join(',');
-    if (!groups.has(key)) groups.set(key, { ports, hosts: [] });
+    const member = teams ? scopes.map((s) => s.scope).filter((s) => scopesOfName.get(name)!.includes(s)) : [''];
+    const key = `${member.join('|')}/${ports.join(',')}`;
+    if (!groups.has(key)) {
+      const exportTo = teams ? [...new Set(scopes.filter((s) => member.includes(s.scope)).flatMap((s) => s.namespaces))] : undefined;
+      groups.set(key, { scopes: member, ports, hosts: [], ...(exportTo ? { exportTo } : {}) });
+    }
     groups.get(key)!.hosts.push(name);
   }
-  const isMainGroup = (g: PortGroup) => g.ports.length === 1 && g.ports[0] === mainPort;
-  return [...groups.values()]
-    .map((g) => ({ ...g, hosts: sortDomains(g.hosts) }))
-    .sort((a, b) => (isMainGroup(a) !== isMainGroup(b) ? (isMainGroup(a) ? -1 : 1) : a.ports.join(',') < b.ports.join(',') ? -1 : 1));
+  const rank = (g: PortGroup) => `${g.scopes.map((s) => (s === '' ? ' ' : s)).join('|')}/${g.ports.length === 1 && g.ports[0] === mainPort ? '' : g.ports.map((p) => String(p).padStart(5, '0')).join(',')}`;
+  return [...groups.values()].map((g) => ({ ...g, hosts: sortDomains(g.hosts) })).sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
 }

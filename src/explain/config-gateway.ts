@@ -1,7 +1,7 @@
 import type { Options } from '../config/options.js';
 import type { DomainPlan, Route } from '../domains/plan.js';
 import { stackNames } from '../stack/names.js';
-import { SERVICE_ENTRY_MAX_HOSTS, serviceEntryName } from '../stack/render-routing.js';
+import { serviceEntryBuckets, serviceEntryName } from '../stack/render-routing.js';
 import type { EntryIndex } from './config-entries.js';
 import { configNetworkVerdict, configSidecarScope } from './config-scope.js';
 import { leaveFromPod } from './leave-pod.js';
@@ -29,14 +29,15 @@ export function decideGatewayConfig(o: Options, plan: DomainPlan, q: Question, p
     return scope.registryOnly ? path.end('refused', step) : leaveFromPod(path, 'passthrough', step, configNetworkVerdict(o, plan, ns, q.port));
   };
 
-  const services: ServiceView[] = plan.portGroups.filter((g) => g.ports.includes(q.port)).flatMap((g) => g.hosts.flatMap((host, h) => {
-    const i = Math.floor(h / SERVICE_ENTRY_MAX_HOSTS);
-    if (!scope.imports(o.routingNamespace, host, q.port)) return [];
-    return [{
-      resource: `ServiceEntry ${o.routingNamespace}/${serviceEntryName(n.serviceEntry, g, o.upstreamPort, i)}`, namespace: o.routingNamespace,
-      field: `spec.hosts[${h % SERVICE_ENTRY_MAX_HOSTS}]`, host, resolution: 'NONE', portField: `spec.ports[${g.ports.indexOf(q.port)}]`, protocol: 'TLS',
-    }];
-  }));
+  // The port groups' ServiceEntries as the renderer splits them (by bucket), those exported to the namespace.
+  const services: ServiceView[] = plan.portGroups.filter((g) => g.ports.includes(q.port) && (!g.exportTo || g.exportTo.includes(ns))).flatMap((g) =>
+    serviceEntryBuckets(g.hosts).flatMap(([bucket, hosts]) => hosts.flatMap((host, h) => {
+      if (!scope.imports(o.routingNamespace, host, q.port)) return [];
+      return [{
+        resource: `ServiceEntry ${o.routingNamespace}/${serviceEntryName(n.serviceEntry, g, o.upstreamPort, bucket)}`, namespace: o.routingNamespace,
+        field: `spec.hosts[${h}]`, host, resolution: 'NONE', portField: `spec.ports[${g.ports.indexOf(q.port)}]`, protocol: 'TLS',
+      }];
+    })));
   if (services.length === 0) return unknown(`no ServiceEntry host ${ns} imports has port ${q.port}`);
   const own = services.find((s) => covers(s.host, q.host));
   if (own) path.pass({ layer: 'service', resource: own.resource, field: own.field, value: own.host, detail: `${ns} sees this ServiceEntry host on port ${q.port}` });

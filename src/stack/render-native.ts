@@ -1,6 +1,6 @@
 import type { Options } from '../config/options.js';
 import { sortDomains } from '../domains/normalize-list.js';
-import type { DomainPlan, Lane } from '../domains/plan.js';
+import type { DomainPlan } from '../domains/plan.js';
 import { apiVersions, stackNames } from './names.js';
 import type { Resource } from './resource.js';
 import { bucketName, serviceEntryBuckets } from './render-routing.js';
@@ -11,59 +11,65 @@ export const WAYPOINT_NAME = 'waypoint';
 /** The label Istio puts on a waypoint's pods: what the waypoint's NetworkPolicy selects. */
 export const WAYPOINT_POD_LABEL = 'gateway.networking.k8s.io/gateway-name';
 
-/** The lanes of one scope (the shared list, or one team) and the namespaces it serves. */
+/** A set of scopes (the shared list `''`, teams) that list the same names, and their namespaces. */
 export interface NativeScope {
+  /** `''` alone, a team, or several joined by `-` (`shared-payments`): the name's part. */
   scope: string;
+  scopes: string[];
   namespaces: string[];
-  lanes: Lane[];
-}
-
-/** Scopes in plan order: the shared list first, then each team. */
-export function nativeScopes(o: Options, plan: DomainPlan): NativeScope[] {
-  const scopes = [...new Set(plan.lanes.map((l) => l.scope))];
-  return scopes.map((scope) => ({
-    scope,
-    namespaces: scope ? (o.production.teams?.find((t) => t.name === scope)?.namespaces ?? []) : o.production.namespaces,
-    lanes: plan.lanes.filter((l) => l.scope === scope),
-  }));
 }
 
 interface NativeGroup {
+  scope: NativeScope;
   wildcard: boolean;
   ports: { number: number; protocol: 'TLS' | 'HTTP' }[];
   hosts: string[];
 }
 
 /**
- * A scope's names grouped for native ServiceEntries: wildcards apart from
- * exact names (DYNAMIC_DNS takes wildcards only; exact names resolve by DNS),
- * then by the set of (port, protocol) each name is listed on.
+ * The names grouped for native ServiceEntries: by the scopes that list them
+ * (so each host lives in one ServiceEntry: ambient keeps one of two with the
+ * same host, sidecars drop one of two that differ in exportTo), wildcards
+ * apart from exact names (DYNAMIC_DNS takes wildcards only; exact names
+ * resolve by DNS), then by the (port, protocol) pairs they are listed on.
  */
-function nativeGroups(scope: NativeScope, mainPort: number): NativeGroup[] {
+function nativeGroups(o: Options, plan: DomainPlan): NativeGroup[] {
+  const order = [...new Set(plan.lanes.map((l) => l.scope))];
+  const namespacesOf = (scope: string) => (scope ? (o.production.teams?.find((t) => t.name === scope)?.namespaces ?? []) : o.production.namespaces);
   const portsOf = new Map<string, Map<number, 'TLS' | 'HTTP'>>();
-  for (const lane of scope.lanes) {
+  const scopesOf = new Map<string, Set<string>>();
+  for (const lane of plan.lanes) {
     for (const d of lane.domains) {
       if (!portsOf.has(d)) portsOf.set(d, new Map());
       portsOf.get(d)!.set(lane.upstreamPort, lane.protocol);
+      scopesOf.set(d, (scopesOf.get(d) ?? new Set()).add(lane.scope));
     }
   }
   const groups = new Map<string, NativeGroup>();
   for (const [name, ports] of portsOf) {
+    const scopes = order.filter((sc) => scopesOf.get(name)!.has(sc));
     const wildcard = name.startsWith('*.');
     const list = [...ports].map(([number, protocol]) => ({ number, protocol })).sort((a, b) => a.number - b.number);
-    const key = `${wildcard}|${list.map((p) => `${p.number}/${p.protocol}`).join(',')}`;
-    if (!groups.has(key)) groups.set(key, { wildcard, ports: list, hosts: [] });
+    const key = `${scopes.join('|')}/${wildcard}|${list.map((p) => `${p.number}/${p.protocol}`).join(',')}`;
+    if (!groups.has(key)) {
+      const scope: NativeScope = {
+        scope: scopes.length === 1 && scopes[0] === '' ? '' : scopes.map((sc) => sc || 'shared').join('-'),
+        scopes,
+        namespaces: [...new Set(scopes.flatMap(namespacesOf))],
+      };
+      groups.set(key, { scope, wildcard, ports: list, hosts: [] });
+    }
     groups.get(key)!.hosts.push(name);
   }
-  // Wildcards first, the main port's group first, then by ports.
-  const main = (g: NativeGroup) => g.ports.length === 1 && g.ports[0]!.number === mainPort;
-  const rank = (g: NativeGroup) => `${g.wildcard ? 0 : 1}|${main(g) ? 0 : 1}|${g.ports.map((p) => String(p.number).padStart(5, '0')).join(',')}`;
+  // By scopes (the shared list first), wildcards first, the main port's group first, then by ports.
+  const main = (g: NativeGroup) => g.ports.length === 1 && g.ports[0]!.number === o.upstreamPort;
+  const rank = (g: NativeGroup) => `${g.scope.scopes.map((sc) => order.indexOf(sc)).join(',')}|${g.wildcard ? 0 : 1}|${main(g) ? 0 : 1}|${g.ports.map((p) => String(p.number).padStart(5, '0')).join(',')}`;
   return [...groups.values()].map((g) => ({ ...g, hosts: sortDomains(g.hosts) })).sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
 }
 
-/** `wildcard`, `wildcard-payments`; `-exact` for names resolved by DNS; `-ports-80-443` off the main port; `-2` for a further bucket. */
-function nativeName(o: Options, scope: string, g: NativeGroup, bucket: number): string {
-  const base = `${stackNames(o).serviceEntry}${scope ? `-${scope}` : ''}${g.wildcard ? '' : '-exact'}`;
+/** `wildcard`, `wildcard-payments`, `wildcard-shared-payments`; `-exact` for names resolved by DNS; `-ports-80-443` off the main port; `-2` for a further bucket. */
+function nativeName(o: Options, g: NativeGroup, bucket: number): string {
+  const base = `${stackNames(o).serviceEntry}${g.scope.scope ? `-${g.scope.scope}` : ''}${g.wildcard ? '' : '-exact'}`;
   const main = g.ports.length === 1 && g.ports[0]!.number === o.upstreamPort;
   return bucketName(main ? base : `${base}-ports-${g.ports.map((p) => p.number).join('-')}`, bucket);
 }
@@ -80,19 +86,25 @@ function nativePort(o: Options, p: { number: number; protocol: 'TLS' | 'HTTP' })
  * names with DNS; MESH_EXTERNAL; no addresses or endpoints; at most 256 hosts each.
  */
 export function nativeServiceEntries(o: Options, plan: DomainPlan, namespace: string, extra: (scope: NativeScope) => Record<string, unknown>, labels?: Record<string, string>): { scope: NativeScope; entries: Resource[] }[] {
-  return nativeScopes(o, plan).map((scope) => ({ scope, entries: nativeGroups(scope, o.upstreamPort).flatMap((g) =>
-    serviceEntryBuckets(g.hosts).map(([bucket, hosts]): Resource => ({
+  const byScope = new Map<string, { scope: NativeScope; entries: Resource[] }>();
+  for (const g of nativeGroups(o, plan)) {
+    const entries = serviceEntryBuckets(g.hosts).map(([bucket, hosts]): Resource => ({
       apiVersion: apiVersions(o).networking,
       kind: 'ServiceEntry',
-      metadata: { name: nativeName(o, scope.scope, g, bucket), namespace, ...(labels ? { labels: { ...labels } } : {}) },
+      metadata: { name: nativeName(o, g, bucket), namespace, ...(labels ? { labels: { ...labels } } : {}) },
       spec: {
         hosts,
         location: 'MESH_EXTERNAL',
         ports: g.ports.map((p) => nativePort(o, p)),
         resolution: g.wildcard ? 'DYNAMIC_DNS' : 'DNS',
-        ...extra(scope),
+        ...extra(g.scope),
       },
-    }))) }));
+    }));
+    const at = byScope.get(g.scope.scope) ?? { scope: g.scope, entries: [] };
+    at.entries.push(...entries);
+    byScope.set(g.scope.scope, at);
+  }
+  return [...byScope.values()];
 }
 
 /** The post's mesh-wide access log, for the native modes too. */

@@ -29,7 +29,9 @@ export function bucketName(base: string, bucket: number): string {
  */
 export function serviceEntryName(base: string, group: PortGroup, mainPort: number, bucket: number): string {
   const isMain = group.ports.length === 1 && group.ports[0] === mainPort;
-  return bucketName(isMain ? base : `${base}-ports-${group.ports.join('-')}`, bucket);
+  // With teams, the scopes that list the names: `wildcard-payments`, `wildcard-shared-payments`.
+  const scopes = group.scopes.length === 1 && group.scopes[0] === '' ? '' : `-${group.scopes.map((s) => s || 'shared').join('-')}`;
+  return bucketName(`${base}${scopes}${isMain ? '' : `-ports-${group.ports.join('-')}`}`, bucket);
 }
 
 /** The host of `all` that covers `name`: the name itself, or the listed wildcard over it. */
@@ -109,7 +111,8 @@ export function renderRouting(o: Options, plan: DomainPlan): Resource[] {
         selector: { ...n.selector },
         servers: plan.lanes.map((l) => ({
           port: { number: l.gatewayPort, name: l.portName, protocol: 'TLS' },
-          hosts: ['*'],
+          // Only VirtualServices of the routing namespace bind here, not any namespace's (the post: `*`).
+          hosts: [`${ns}/*`],
           tls: { mode: 'ISTIO_MUTUAL' },
         })),
       },
@@ -157,6 +160,7 @@ export function renderRouting(o: Options, plan: DomainPlan): Resource[] {
         spec: {
           hosts,
           ports: group.ports.map((port) => ({ number: port, name: sePortName(port, o.upstreamPort), protocol: 'TLS' })),
+          ...(group.exportTo ? { exportTo: [...group.exportTo] } : {}),
         },
       })),
     ),

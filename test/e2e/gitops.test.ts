@@ -34,7 +34,7 @@ describeWithTool('kubectl', 'Argo CD config-management plugin: its generate comm
     expect(items.map((i) => `${i.kind}/${i.metadata.name}`)).toEqual(built.map((i) => `${i.kind}/${i.metadata.name}`));
     expect(items).toHaveLength(10);
     expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(['api.github.com', '*.wikipedia.org']));
-    expect(r.stderr).toBe('info: 2 domain(s): 37 owned field(s) changed, 4 of 4 host place(s) changed\n');
+    expect(r.stderr).toBe('info: 2 domain(s): 38 owned field(s) changed, 4 of 4 host place(s) changed\n');
   });
 
   it('a bad list: exit 1, the error on stderr, nothing on stdout', () => {

@@ -87,13 +87,15 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
     'production-recommended': [
       'AuthorizationPolicy', 'Deployment', 'DestinationRule', 'EnvoyFilter', 'Gateway', 'HorizontalPodAutoscaler',
       'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service',
-      'ServiceEntry', 'Sidecar', 'Sidecar', 'Telemetry', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'VirtualService',
+      'ServiceEntry', 'Sidecar', 'Sidecar', 'Telemetry', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicyBinding', 'VirtualService',
     ],
     teams: [
       'AuthorizationPolicy', 'Deployment', 'DestinationRule', 'EnvoyFilter', 'Gateway', 'HorizontalPodAutoscaler',
       'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Role',
-      'RoleBinding', 'Service', 'ServiceEntry', 'ServiceEntry', 'Sidecar', 'Sidecar', 'Sidecar', 'Sidecar', 'Telemetry',
-      'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'VirtualService',
+      'RoleBinding', 'Service', 'ServiceEntry', 'ServiceEntry', 'ServiceEntry', 'ServiceEntry', 'Sidecar', 'Sidecar', 'Sidecar', 'Sidecar', 'Telemetry',
+      'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicyBinding', 'VirtualService',
     ],
     'port-8443': ['Deployment', 'DestinationRule', 'EnvoyFilter', 'Gateway', 'Role', 'RoleBinding', 'Service', 'ServiceEntry', 'ServiceEntry', 'Telemetry', 'VirtualService'],
   };

@@ -69,11 +69,15 @@ export function bypassProblems(items: readonly Item[], gatewayHost: string): str
   }));
   for (const ns of namespaces) {
     const hosts = egressHosts(sidecars.get(ns));
-    const sees = (resourceNs: string, h: string) => !hosts || hosts.some((e) => imports(e, resourceNs, h));
+    const importsHost = (resourceNs: string, h: string) => !hosts || hosts.some((e) => imports(e, resourceNs, h));
+    const sees = (resourceNs: string, h: string) => importsHost(resourceNs, h);
+    // A ServiceEntry exported to named namespaces is seen only there.
+    const exported = (se: Item) => !se.spec.exportTo || se.spec.exportTo.includes('*') || se.spec.exportTo.includes(ns) || (se.spec.exportTo.includes('.') && se.metadata.namespace === ns);
     const routes = indexed
       .filter(({ vs }) => (vs.spec.hosts as string[]).some((h) => sees(vs.metadata.namespace, h)))
       .flatMap(({ vs, routes: rs }) => rs.map((r) => ({ vs, ...r })));
     for (const se of ses) {
+      if (!exported(se)) continue;
       for (const h of se.spec.hosts as string[]) {
         if (!sees(se.metadata.namespace, h)) continue;
         for (const p of se.spec.ports as Item[]) {
@@ -91,6 +95,37 @@ export function bypassProblems(items: readonly Item[], gatewayHost: string): str
             }
           }
           if (!covered) out.push(`${ns}: ${h}:${p.number} of ${id(se)} has no route to the gateway: istiod would build a direct (original destination) chain`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * No server name in two of a sidecar's filter chains on one port: istiod
+ * builds a chain per applicable tls match and merges only chains whose name
+ * sets are identical (keeping the first); Envoy refuses a whole listener
+ * whose chains overlap ("multiple filter chains with overlapping matching
+ * rules"), so the namespace would lose that port altogether.
+ */
+export function chainOverlapProblems(items: readonly Item[]): string[] {
+  const out: string[] = [];
+  const matches = of(items, 'VirtualService').flatMap((vs) => (vs.spec.tls ?? []).flatMap((t: Item, i: number) =>
+    (t.match as Item[]).filter((m) => !m.gateways || m.gateways.includes('mesh')).map((m) => ({ where: `${id(vs)} tls[${i}]`, m, dest: JSON.stringify(t.route), names: [...m.sniHosts].sort().join(',') }))));
+  const namespaces = [...new Set([...matches.flatMap(({ m }) => (m.sourceNamespace ? [m.sourceNamespace] : [])), ...sidecarsByNamespace(items).keys(), OTHER_NAMESPACE])];
+  for (const ns of namespaces) {
+    const applicable = matches.filter(({ m }) => m.sourceNamespace === undefined || m.sourceNamespace === ns);
+    for (const port of new Set(applicable.map(({ m }) => m.port))) {
+      const seen = new Map<string, (typeof applicable)[number]>();
+      const merged = new Set<string>();
+      for (const a of applicable.filter(({ m }) => m.port === port || m.port === undefined)) {
+        if (merged.has(a.names)) continue;
+        merged.add(a.names);
+        for (const n of a.m.sniHosts as string[]) {
+          const other = seen.get(n);
+          if (other && other.dest !== a.dest) out.push(`${ns}: ${n} on port ${port} is in two filter chains (${other.where}, ${a.where}): Envoy refuses the listener`);
+          seen.set(n, a);
         }
       }
     }
@@ -346,6 +381,7 @@ export function lockdownProblems(items: readonly Item[], rootNamespace = 'istio-
   const gatewayHost = svc ? `${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local` : '';
   return [
     ...(svc ? bypassProblems(items, gatewayHost) : []),
+    ...chainOverlapProblems(items),
     ...principalProblems(items),
     ...nameProblems(items),
     ...reservedPortProblems(items),
