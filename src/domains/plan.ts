@@ -255,6 +255,7 @@ function planScopedRoutes(lanes: readonly Lane[], scopes: readonly Scope[]): Rou
   }
   const portsOfName = namePorts(lanes);
   const scopesOfName = nameScopes(lanes);
+  const listed = new Map(lanes.map((l) => [l, new Set<string>(l.domains)]));
   const ports = [...new Set(lanes.map((l) => l.upstreamPort))];
   const routes: Route[] = [];
   for (const g of groups.values()) {
@@ -264,8 +265,10 @@ function planScopedRoutes(lanes: readonly Lane[], scopes: readonly Scope[]): Rou
       if (visible.length === 0) continue;
       const byLane = new Map<Lane, Domain[]>();
       for (const name of visible) {
-        const lane = own.find((l) => l.domains.includes(name as Domain)) ?? own[0] ?? lanes.find((l) => l.upstreamPort === port)!;
-        byLane.set(lane, [...(byLane.get(lane) ?? []), name as Domain]);
+        const lane = own.find((l) => listed.get(l)!.has(name)) ?? own[0] ?? lanes.find((l) => l.upstreamPort === port)!;
+        const names = byLane.get(lane);
+        if (names) names.push(name as Domain);
+        else byLane.set(lane, [name as Domain]);
       }
       for (const lane of lanes) {
         const names = byLane.get(lane);

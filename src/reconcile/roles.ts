@@ -63,7 +63,11 @@ const GATEWAY_ROLE = new Set(['Gateway', 'DestinationRule', 'EnvoyFilter', 'Tele
 export function suppressedRoles(entries: readonly Entry[], rendered: readonly Resource[], o: Options): Map<Resource, string> {
   const opted = entries.filter((e) => e.optedIn);
   const byKind = new Map<string, Entry[]>();
-  for (const e of opted) byKind.set(e.header.kind ?? '', [...(byKind.get(e.header.kind ?? '') ?? []), e]);
+  for (const e of opted) {
+    const kind = e.header.kind ?? '';
+    if (!byKind.has(kind)) byKind.set(kind, []);
+    byKind.get(kind)!.push(e);
+  }
   const forwarder = opted.find((e) => e.header.kind === 'EnvoyFilter' && e.source.includes('sni_dynamic_forward_proxy'));
   const out = new Map<Resource, string>();
   for (const r of rendered) {
