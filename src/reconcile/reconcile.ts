@@ -88,7 +88,12 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
     byIdentity.set(identityKey(r.apiVersion, r.kind, r.metadata.namespace, r.metadata.name), r);
     byName.set(identityKey(r.apiVersion, r.kind, undefined, r.metadata.name), r);
   }
-  const entries: Entry[] = sources.map((source, index) => classify(source, index, o, byIdentity, byName, results));
+  // Items the function has nothing to do with (most of a large input) stay plain text: only their source is kept.
+  const slots: (Entry | string)[] = sources.map((source, index) => {
+    const e = classify(source, index, o, byIdentity, byName, results);
+    return isBystander(e, o) ? source : e;
+  });
+  const entries = slots.filter((x): x is Entry => typeof x !== 'string');
   const adopted = adoptSidecars(entries, rendered, o, results);
   const suppressed = suppressedRoles(entries, rendered, o);
   const present = new Set(entries.flatMap((e) => (e.rendered && !(e.ours && suppressed.has(e.rendered)) ? [e.rendered] : [])));
@@ -105,7 +110,12 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
     ownsEntry: (pattern, entry) => pattern === 'spec.egress.*.hosts' && (!(e && adopted.has(e)) || isOwnedEntry(entry, o.routingNamespace)),
   });
 
-  for (const e of entries) {
+  for (const slot of slots) {
+    if (typeof slot === 'string') {
+      out.push(slot);
+      continue;
+    }
+    const e = slot;
     const h = e.header;
     if (!e.item) {
       out.push(e.source);
@@ -234,17 +244,18 @@ function classify(source: string, index: number, o: Options, byIdentity: Map<str
       if (!(e instanceof ItemError)) throw e;
     }
   }
-  return {
+  const entry: Entry = {
     index,
     source,
     item,
     header: h,
-    ...(rendered ? { rendered } : {}),
     hostsOnly: h.annotations[MANAGE_ANNOTATION] === 'hosts',
     // An item the function rendered carries the annotation too; it is owned, not merely opted in.
     optedIn: listed && !ours && rendered === undefined,
     ours,
   };
+  if (rendered) entry.rendered = rendered;
+  return entry;
 }
 
 /** Names shorter than this many bytes in all cannot bring an object near the limits. */
@@ -275,6 +286,14 @@ function sizeProblems(object: string | Resource, h: ItemHeader, userOwned: boole
   }
   if (bytes > WARN_OBJECT_BYTES) return [warning(`${label(h)} is ${kib} KiB as JSON, near the ${MAX_OBJECT_BYTES / 1024} KiB kubectl apply (client-side) can store`, about(h))];
   return [];
+}
+
+/** Kinds a later step reads beyond their header: a namespace's Sidecars, the VirtualServices that bind Gateways, the Gateways, EnvoyFilters and ServiceEntries. */
+const READ_KINDS = new Set(['Sidecar', 'VirtualService', 'Gateway', 'EnvoyFilter', 'ServiceEntry']);
+
+/** An item no step of the reconcile concerns: not the stack's, not opted in or the function's, of no kind read later, and no target could select it. */
+function isBystander(e: Entry, o: Options): boolean {
+  return e.item !== undefined && !e.rendered && !e.optedIn && !e.ours && !e.hostsOnly && o.targets.length === 0 && !READ_KINDS.has(e.header.kind ?? '');
 }
 
 /** A ServiceEntry named like one of the list's (`wildcard-3`, `wildcard-ports-443-8443`) from a run before the function labelled what it renders. */
