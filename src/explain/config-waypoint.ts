@@ -21,26 +21,23 @@ export function decideWaypointConfig(o: Options, plan: DomainPlan, q: Question, 
   if (hit === undefined) {
     return leaveFromPod(path, 'passthrough', { layer: 'dns', value: q.host, detail: `no ServiceEntry lists ${q.host}: ztunnel's DNS proxy returns its real address and the connection leaves from the pod` }, configNetworkVerdict(o, plan, ns, q.port));
   }
-  // Istio keeps one ServiceEntry per host and namespace (the oldest): of several scopes listing the name,
-  // the first the renderer writes (the shared list, then each team in plan order).
+  // The renderer writes one ServiceEntry per host: its ports are every port any scope lists it on, and its
+  // AuthorizationPolicy admits the namespaces of every scope that lists it.
   const listing = all.filter((x) => x.d === hit);
-  const scope = listing[0]!.lane.scope;
-  const mine = listing.filter((x) => x.lane.scope === scope);
-  const onPort = mine.filter((x) => x.lane.upstreamPort === q.port);
-  const rule = entries(mine[0]!.lane, hit);
-  if (new Set(listing.map((x) => x.lane.scope)).size > 1) {
-    path.note({ layer: 'service', ...rule, detail: `${hit} is listed by more than one scope: Istio keeps one ServiceEntry per host and namespace (the oldest), taken here as the first rendered` });
-  }
+  const onPort = listing.filter((x) => x.lane.upstreamPort === q.port);
+  const rule = entries(listing[0]!.lane, hit);
   if (onPort.length === 0) {
-    return path.end('refused', { layer: 'service', ...rule, detail: `${hit} is listed for port ${mine.map((x) => x.lane.upstreamPort).join(', ')}, not ${q.port}: the ServiceEntry's address has no port ${q.port}` });
+    return path.end('refused', { layer: 'service', ...rule, detail: `${hit} is listed for port ${[...new Set(listing.map((x) => x.lane.upstreamPort))].join(', ')}, not ${q.port}: the ServiceEntry's address has no port ${q.port}` });
   }
   path.pass({ layer: 'service', ...rule, detail: `ztunnel resolves ${q.host} to the ServiceEntry of ${hit} (${hit === q.host ? 'exact name' : 'the most specific wildcard'}), bound to the waypoint` });
-  const admitted = onPort.find((x) => !o.production.authorization || x.lane.namespaces.length === 0 || x.lane.namespaces.includes(ns));
+  const namespaces = [...new Set(listing.flatMap((x) => x.lane.namespaces))];
+  const policy = o.production.authorization && namespaces.length > 0;
+  const admitted = !policy || namespaces.includes(ns) ? (onPort.find((x) => x.lane.namespaces.includes(ns)) ?? onPort[0]!) : undefined;
   if (!admitted) {
-    return path.end('refused', { layer: 'authorization', ...rule, detail: `the AuthorizationPolicy attached to the ServiceEntry admits ${onPort.flatMap((x) => x.lane.namespaces).join(', ')}, not ${ns}` });
+    return path.end('refused', { layer: 'authorization', ...rule, detail: `the AuthorizationPolicy attached to the ServiceEntry admits ${namespaces.join(', ')}, not ${ns}` });
   }
   path.rule = entries(admitted.lane, hit);
-  path.pass({ layer: 'authorization', detail: o.production.authorization ? `the policy on the ServiceEntry admits ${ns}` : 'no AuthorizationPolicy: every identity is admitted' });
+  path.pass({ layer: 'authorization', detail: policy ? `the policy on the ServiceEntry admits ${ns}` : 'no AuthorizationPolicy: every identity is admitted' });
   path.pass({ layer: 'forwarder', detail: `the waypoint resolves ${q.host} and dials port ${q.port}` });
   return 'allowed';
 }
