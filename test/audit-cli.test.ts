@@ -206,6 +206,7 @@ describe('wildcard-egress audit: usage and exit codes', () => {
     'no --config': [[`${DIR}/text-logs.txt`], '--config FILE is required'],
     'an unknown option': [['--config', `${DIR}/config.yaml`, '--since', '1h'], 'unknown option "--since"'],
     'an option without its value': [['--config'], '--config needs a value'],
+    'an option with an empty value': [['--config', `${DIR}/config.yaml`, '--from', ''], '--from needs a value'],
     'an output that is neither json nor text': [['--config', `${DIR}/config.yaml`, '--output', 'yaml'], '--output takes json or text, not "yaml"'],
   };
   for (const [name, [args, message]] of Object.entries(usage)) {

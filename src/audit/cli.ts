@@ -1,5 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import { parseConfig } from '../config/parse-config.js';
+import { options, UsageError } from '../cli/options.js';
 import { formatForHumans } from '../krm/results.js';
 import { MAX_ALIAS_COUNT, PARSE_OPTIONS } from '../krm/yaml-options.js';
 import { auditConnections } from './audit.js';
@@ -59,24 +60,13 @@ interface AuditArgs {
 /** Unreadable lines named one by one on stderr before the rest are only counted. */
 const UNREADABLE_SHOWN = 100;
 
-class UsageError extends Error {}
-
 /** A config file that is no YAML. */
 class ConfigYamlError extends Error {}
 
 function parseArgs(args: readonly string[]): AuditArgs | 'help' {
   const out: Partial<AuditArgs> & { logs: string[] } = { logs: [] };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
+  for (const { arg, name, value } of options(args)) {
     if (arg === '-h' || arg === '--help') return 'help';
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = () => {
-      if (eq > 0) return arg.slice(eq + 1);
-      const next = args[++i];
-      if (next === undefined) throw new UsageError(`${name} needs a value`);
-      return next;
-    };
     if (name === '--config') out.config = value();
     else if (name === '--from') out.from = value();
     else if (name === '--output') {

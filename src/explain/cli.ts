@@ -1,5 +1,6 @@
 import type { JsonObject } from '../audit/json.js';
 import { parseConfig } from '../config/parse-config.js';
+import { options, UsageError } from '../cli/options.js';
 import { formatForHumans } from '../krm/results.js';
 import { decideConfig } from './decide-config.js';
 import { DEFAULT_TRUST_DOMAIN, decideManifests } from './decide-manifests.js';
@@ -58,30 +59,17 @@ interface ExplainArgs {
   output: 'text' | 'json';
 }
 
-class UsageError extends Error {}
-
 function parseArgs(args: readonly string[]): ExplainArgs | 'help' {
   const out: Partial<ExplainArgs> & { manifests: string[]; positional: string[] } = { manifests: [], positional: [] };
   let sawManifests = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
+  for (const { arg, name, value, values } of options(args)) {
     if (arg === '-h' || arg === '--help') return 'help';
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = () => {
-      if (eq > 0) return arg.slice(eq + 1);
-      const next = args[++i];
-      if (next === undefined || next === '') throw new UsageError(`${name} needs a value`);
-      return next;
-    };
     if (name === '--config') {
       if (out.config !== undefined) throw new UsageError('--config given twice');
       out.config = value();
     } else if (name === '--manifests') {
       sawManifests = true;
-      if (eq > 0) out.manifests.push(value());
-      // Every following argument that is no option is one more path.
-      while (i + 1 < args.length && (!args[i + 1]!.startsWith('-') || args[i + 1] === '-')) out.manifests.push(args[++i]!);
+      out.manifests.push(...values());
     } else if (name === '--from') out.from = value();
     else if (name === '--trust-domain') out.trustDomain = value();
     else if (name === '--registry-only') out.registryOnly = true;
