@@ -48,8 +48,9 @@ function parse(argv) {
   return opts;
 }
 
+let opts;
 try {
-  const opts = parse(process.argv.slice(2));
+  opts = parse(process.argv.slice(2));
   const engine = opts.engine ?? detectEngine();
   if (!engine) throw new Error('neither docker (with its daemon running) nor podman is available');
   if (opts.localBase) {
@@ -64,5 +65,7 @@ try {
   process.stderr.write(`built ${opts.tag}; push it with: ${engine} push ${opts.tag}\n`);
 } catch (e) {
   process.stderr.write(`npm run image: ${e.message}\n`);
+  // The usual cause on a machine without a registry: the base images cannot be pulled.
+  if (opts && !opts.localBase) process.stderr.write('npm run image: if no registry can be reached, `npm run image -- --local-base` builds on a base made from the pinned Node\n');
   process.exitCode = 1;
 }
