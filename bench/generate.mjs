@@ -49,26 +49,37 @@ export function postItems() {
   const docs = readFileSync(`${root}testdata/fixtures/post-stack.yaml`, 'utf8').split(/^---$/m);
   return docs
     .map((d) => d.replace(/^\n/, '').replace(/\n$/, ''))
-    .map((d) => d.split('\n').map((l, i) => (i === 0 ? `- ${l}` : l === '' ? l : `  ${l}`)).join('\n') + '\n')
+    .map(
+      (d) =>
+        d
+          .split('\n')
+          .map((l, i) => (i === 0 ? `- ${l}` : l === '' ? l : `  ${l}`))
+          .join('\n') + '\n',
+    )
     .join('');
 }
 
 export function domains(n) {
   const out = [];
-  for (let i = 0; i < n; i++) out.push(i % 3 === 0 ? `*.site-${i}.example.com` : `api-${i}.service-${i % 97}.example.org`);
+  for (let i = 0; i < n; i++)
+    out.push(i % 3 === 0 ? `*.site-${i}.example.com` : `api-${i}.service-${i % 97}.example.org`);
   return out;
 }
 
 export function domainListYaml(list, indent = '') {
-  return [
-    'apiVersion: wildcard-egress.dev/v1alpha1',
-    'kind: DomainList',
-    'metadata:',
-    '  name: egress',
-    'spec:',
-    '  domains:',
-    ...list.map((d) => `  - "${d}"`),
-  ].map((l) => indent + l).join('\n') + '\n';
+  return (
+    [
+      'apiVersion: wildcard-egress.dev/v1alpha1',
+      'kind: DomainList',
+      'metadata:',
+      '  name: egress',
+      'spec:',
+      '  domains:',
+      ...list.map((d) => `  - "${d}"`),
+    ]
+      .map((l) => indent + l)
+      .join('\n') + '\n'
+  );
 }
 
 /** A ResourceList of `count` Deployments (plus the post's stack unless `withStack` is false), with `domainCount` names. */
@@ -84,7 +95,12 @@ export function resourceList(count, domainCount, withStack = true) {
 export function manifests(count) {
   let out = '';
   for (let i = 0; i < count; i++) {
-    out += '---\n' + deployment(i).split('\n').map((l, j) => (j === 0 ? l.slice(2) : l.slice(2))).join('\n');
+    out +=
+      '---\n' +
+      deployment(i)
+        .split('\n')
+        .map((l, j) => (j === 0 ? l.slice(2) : l.slice(2)))
+        .join('\n');
   }
   return out;
 }
@@ -94,7 +110,8 @@ export function longNames(n, seed = 1) {
   const out = [];
   let x = seed;
   const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
-  const word = (len) => Array.from({ length: len }, () => 'abcdefghijklmnopqrstuvwxyz'[next() % 26]).join('');
+  const word = (len) =>
+    Array.from({ length: len }, () => 'abcdefghijklmnopqrstuvwxyz'[next() % 26]).join('');
   const tlds = ['com', 'org', 'net', 'io', 'dev'];
   for (let i = 0; i < n; i++) {
     const name = `${word(3 + (next() % 5))}${i.toString(36)}.${tlds[next() % tlds.length]}`;

@@ -9,7 +9,14 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BASE_IMAGE, buildBaseImage, buildImage, IMAGE, podmanEnv, podmanProblem } from '../scripts/local-image.mjs';
+import {
+  BASE_IMAGE,
+  buildBaseImage,
+  buildImage,
+  IMAGE,
+  podmanEnv,
+  podmanProblem,
+} from '../scripts/local-image.mjs';
 import { domainListYaml, domains, longNames, manifests, resourceList } from './generate.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -38,10 +45,14 @@ const inputs = {
 function run(args, inputPath, withRss) {
   const input = inputPath ? readFileSync(inputPath) : '';
   const t = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [...(withRss ? ['-r', maxrss] : []), ...args], { input, maxBuffer: 1 << 30 });
+  const r = spawnSync(process.execPath, [...(withRss ? ['-r', maxrss] : []), ...args], {
+    input,
+    maxBuffer: 1 << 30,
+  });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   const m = /BENCH_MAXRSS_KB=(\d+)/.exec(r.stderr.toString());
-  if (r.status !== 0 && !args.includes('-e')) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  if (r.status !== 0 && !args.includes('-e'))
+    throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return { ms, kb: m ? Number(m[1]) : NaN };
 }
 
@@ -62,36 +73,53 @@ function measure(cmds, rounds, warmup = 2, withRss = true) {
       }
     }
   }
-  return Object.fromEntries(Object.entries(res).map(([k, v]) => [k, { ms: median(v.ms), mb: median(v.kb) / 1024 }]));
+  return Object.fromEntries(
+    Object.entries(res).map(([k, v]) => [k, { ms: median(v.ms), mb: median(v.kb) / 1024 }]),
+  );
 }
 
 const fmt = (x) => x.toFixed(1);
 // Reads the items of a ResourceList the function wrote, as JSON, in a child process (this one stays small).
 const READ_ITEMS = `const y=require(${JSON.stringify(join(root, 'node_modules/yaml/dist/index.js'))});let s='';process.stdin.on('data',d=>s+=d).on('end',()=>process.stdout.write(JSON.stringify(y.parse(s,{maxAliasCount:-1}).items)))`;
-console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}`);
+console.log(
+  `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}`,
+);
 console.log(`rounds: ${ROUNDS} after 2 warm-up runs, commands alternated, medians\n`);
 
 // Cold start first, while this process is small: a large parent makes every spawn slower.
 // No memory probe here: preloading it would add the same start-up cost to both sides.
-const cold = measure({ bare: [['-e', ''], undefined], fnTiny: [[bundle], inputs.tiny] }, ROUNDS * 3, 2, false);
-console.log(`cold start: bare node ${fmt(cold.bare.ms)} ms, function on a tiny input (no items, one domain) ${fmt(cold.fnTiny.ms)} ms`);
+const cold = measure(
+  { bare: [['-e', ''], undefined], fnTiny: [[bundle], inputs.tiny] },
+  ROUNDS * 3,
+  2,
+  false,
+);
+console.log(
+  `cold start: bare node ${fmt(cold.bare.ms)} ms, function on a tiny input (no items, one domain) ${fmt(cold.fnTiny.ms)} ms`,
+);
 console.log(`  ratio      ${(cold.fnTiny.ms / cold.bare.ms).toFixed(2)}   (goal <= 1.6)`);
 
-
-const main = measure({
-  fn4000: [[bundle], inputs.n4000],
-  floor4000: [[floor], inputs.n4000],
-  fn16000: [[bundle], inputs.n16000],
-}, ROUNDS);
+const main = measure(
+  {
+    fn4000: [[bundle], inputs.n4000],
+    floor4000: [[floor], inputs.n4000],
+    fn16000: [[bundle], inputs.n16000],
+  },
+  ROUNDS,
+);
 console.log('\n4,000 Deployments + the post stack, 1,000 domains:');
 console.log(`  function   ${fmt(main.fn4000.ms)} ms, peak ${fmt(main.fn4000.mb)} MiB`);
 console.log(`  floor      ${fmt(main.floor4000.ms)} ms, peak ${fmt(main.floor4000.mb)} MiB`);
 console.log(`  fn/floor   ${(main.fn4000.ms / main.floor4000.ms).toFixed(2)}   (goal <= 0.5)`);
-console.log(`16,000 Deployments (4x): function ${fmt(main.fn16000.ms)} ms, peak ${fmt(main.fn16000.mb)} MiB`);
+console.log(
+  `16,000 Deployments (4x): function ${fmt(main.fn16000.ms)} ms, peak ${fmt(main.fn16000.mb)} MiB`,
+);
 console.log(`  scaling    ${(main.fn16000.ms / main.fn4000.ms).toFixed(2)}   (goal <= 4.0)`);
 
 const lists = measure({ d1: [[bundle], inputs.d1], d10000: [[bundle], inputs.d10000] }, ROUNDS);
-console.log(`\n10,000 domains, no items: ${fmt(lists.d10000.ms)} ms; 1 domain: ${fmt(lists.d1.ms)} ms; the list costs ${fmt(lists.d10000.ms - lists.d1.ms)} ms`);
+console.log(
+  `\n10,000 domains, no items: ${fmt(lists.d10000.ms)} ms; 1 domain: ${fmt(lists.d1.ms)} ms; the list costs ${fmt(lists.d10000.ms - lists.d1.ms)} ms`,
+);
 
 longLists();
 image();
@@ -103,22 +131,52 @@ kustomize();
  * kind (as JSON, what kubectl apply stores) by list size.
  */
 function longLists() {
-  const production = '    production:\n      recommended: true\n      namespaces: [shop, billing]\n      teams:\n      - {name: payments, namespaces: [payments], domains: [api.stripe.com, {name: api.adyen.com, ports: [443, 8443]}]}\n';
-  const input = (n) => write(`long${n}.yaml`, `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n${domainListYaml(longNames(n), '  ')}${production}`);
+  const production =
+    '    production:\n      recommended: true\n      namespaces: [shop, billing]\n      teams:\n      - {name: payments, namespaces: [payments], domains: [api.stripe.com, {name: api.adyen.com, ports: [443, 8443]}]}\n';
+  const input = (n) =>
+    write(
+      `long${n}.yaml`,
+      `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n${domainListYaml(longNames(n), '  ')}${production}`,
+    );
   const sizes = [1000, 10000, 50000].map((n) => {
-    const out = spawnSync(process.execPath, [bundle], { input: readFileSync(input(n)), maxBuffer: 1 << 30 });
+    const out = spawnSync(process.execPath, [bundle], {
+      input: readFileSync(input(n)),
+      maxBuffer: 1 << 30,
+    });
     if (out.status !== 0) throw new Error(`long list ${n}: ${out.stderr}`);
-    const items = JSON.parse(execFileSync(process.execPath, ['-e', READ_ITEMS], { input: out.stdout, maxBuffer: 1 << 30 }).toString());
-    const largest = (kind) => Math.max(0, ...items.filter((i) => i.kind === kind).map((i) => JSON.stringify(i).length));
+    const items = JSON.parse(
+      execFileSync(process.execPath, ['-e', READ_ITEMS], {
+        input: out.stdout,
+        maxBuffer: 1 << 30,
+      }).toString(),
+    );
+    const largest = (kind) =>
+      Math.max(0, ...items.filter((i) => i.kind === kind).map((i) => JSON.stringify(i).length));
     const count = (kind) => items.filter((i) => i.kind === kind).length;
-    return { n, vs: largest('VirtualService'), vsN: count('VirtualService'), sc: largest('Sidecar'), ef: largest('EnvoyFilter'), efN: count('EnvoyFilter'), se: largest('ServiceEntry'), seN: count('ServiceEntry'), all: Math.max(...items.map((i) => JSON.stringify(i).length)) };
+    return {
+      n,
+      vs: largest('VirtualService'),
+      vsN: count('VirtualService'),
+      sc: largest('Sidecar'),
+      ef: largest('EnvoyFilter'),
+      efN: count('EnvoyFilter'),
+      se: largest('ServiceEntry'),
+      seN: count('ServiceEntry'),
+      all: Math.max(...items.map((i) => JSON.stringify(i).length)),
+    };
   });
   const r = measure({ long50000: [[bundle], join(dir, 'long50000.yaml')] }, quick ? 1 : 3, 1);
-  console.log(`\n50,000 names (recommended production, two namespaces, a team, a second port): ${fmt(r.long50000.ms)} ms, peak ${fmt(r.long50000.mb)} MiB   (goal < 5,000 ms, < 1,024 MiB)`);
+  console.log(
+    `\n50,000 names (recommended production, two namespaces, a team, a second port): ${fmt(r.long50000.ms)} ms, peak ${fmt(r.long50000.mb)} MiB   (goal < 5,000 ms, < 1,024 MiB)`,
+  );
   console.log('largest object of each kind as JSON (bytes, and how many objects):');
-  console.log('  names    VirtualService      Sidecar   EnvoyFilter         ServiceEntry      any object');
+  console.log(
+    '  names    VirtualService      Sidecar   EnvoyFilter         ServiceEntry      any object',
+  );
   for (const x of sizes) {
-    console.log(`  ${String(x.n).padEnd(7)}  ${String(x.vs).padStart(7)} (${x.vsN})  ${String(x.sc).padStart(9)}   ${String(x.ef).padStart(7)} (${x.efN})   ${String(x.se).padStart(7)} (${x.seN})   ${String(x.all).padStart(9)}`);
+    console.log(
+      `  ${String(x.n).padEnd(7)}  ${String(x.vs).padStart(7)} (${x.vsN})  ${String(x.sc).padStart(9)}   ${String(x.ef).padStart(7)} (${x.efN})   ${String(x.se).padStart(7)} (${x.seN})   ${String(x.all).padStart(9)}`,
+    );
   }
 }
 
@@ -132,9 +190,25 @@ function image() {
   }
   buildBaseImage(join(dir, 'podman'), env);
   buildImage(env);
-  const size = (ref) => Number(spawnSync('podman', ['image', 'inspect', ref, '--format', '{{.Size}}'], { env, encoding: 'utf8' }).stdout.trim()) / 1024 / 1024;
+  const size = (ref) =>
+    Number(
+      spawnSync('podman', ['image', 'inspect', ref, '--format', '{{.Size}}'], {
+        env,
+        encoding: 'utf8',
+      }).stdout.trim(),
+    ) /
+    1024 /
+    1024;
   const tiny = readFileSync(inputs.tiny);
-  const flags = ['--rm', '-i', '--network', 'none', '--user', 'nobody', '--security-opt=no-new-privileges'];
+  const flags = [
+    '--rm',
+    '-i',
+    '--network',
+    'none',
+    '--user',
+    'nobody',
+    '--security-opt=no-new-privileges',
+  ];
   const time = (args) => {
     const t = process.hrtime.bigint();
     const r = spawnSync('podman', args, { env, input: tiny });
@@ -152,8 +226,12 @@ function image() {
     }
   }
   console.log(`\ncontainer image (podman + runc, kustomize's flags, ${ROUNDS} rounds, medians):`);
-  console.log(`  image size  ${fmt(size(IMAGE))} MiB (local base from the host's node binary: ${fmt(size(BASE_IMAGE))} MiB; the bundle adds ${fmt(size(IMAGE) - size(BASE_IMAGE))} MiB)`);
-  console.log(`  bare node container ${fmt(median(bare))} ms, function container on a tiny input ${fmt(median(fn))} ms, ratio ${(median(fn) / median(bare)).toFixed(2)}`);
+  console.log(
+    `  image size  ${fmt(size(IMAGE))} MiB (local base from the host's node binary: ${fmt(size(BASE_IMAGE))} MiB; the bundle adds ${fmt(size(IMAGE) - size(BASE_IMAGE))} MiB)`,
+  );
+  console.log(
+    `  bare node container ${fmt(median(bare))} ms, function container on a tiny input ${fmt(median(fn))} ms, ratio ${(median(fn) / median(bare)).toFixed(2)}`,
+  );
   spawnSync('podman', ['rmi', '--all', '--force'], { env });
 }
 
@@ -170,7 +248,10 @@ function kustomize() {
   const k = join(dir, 'kustomize');
   mkdirSync(join(k, 'base'), { recursive: true });
   writeFileSync(join(k, 'base/apps.yaml'), manifests(4000));
-  writeFileSync(join(k, 'base/stack.yaml'), readFileSync(join(root, 'testdata/fixtures/post-stack.yaml')));
+  writeFileSync(
+    join(k, 'base/stack.yaml'),
+    readFileSync(join(root, 'testdata/fixtures/post-stack.yaml')),
+  );
   writeFileSync(join(k, 'base/kustomization.yaml'), 'resources:\n- apps.yaml\n- stack.yaml\n');
   const variants = {
     plain: 'resources:\n- ../base\n',
@@ -183,7 +264,10 @@ function kustomize() {
       '  - select: {kind: EnvoyFilter, name: sni-magic}\n    fieldPaths: [spec.configPatches.2.patch.value.filter_chains.0.filter_chain_match.server_names]\n',
     ].join('\n'),
   };
-  const fnConfig = domainListYaml(domains(1000)).replace('  name: egress\n', '  name: egress\n  annotations:\n    config.kubernetes.io/function: |\n      container:\n        image: wildcard-egress:bench\n');
+  const fnConfig = domainListYaml(domains(1000)).replace(
+    '  name: egress\n',
+    '  name: egress\n  annotations:\n    config.kubernetes.io/function: |\n      container:\n        image: wildcard-egress:bench\n',
+  );
   for (const [name, kustomization] of Object.entries(variants)) {
     mkdirSync(join(k, name));
     writeFileSync(join(k, name, 'kustomization.yaml'), kustomization);
@@ -196,15 +280,26 @@ function kustomize() {
   for (let i = 0; i < rounds; i++) {
     for (const v of Object.keys(variants)) {
       const t = process.hrtime.bigint();
-      const r = spawnSync('kubectl', ['kustomize', '--enable-alpha-plugins', join(k, v)], { env: envOf(v), maxBuffer: 1 << 30 });
+      const r = spawnSync('kubectl', ['kustomize', '--enable-alpha-plugins', join(k, v)], {
+        env: envOf(v),
+        maxBuffer: 1 << 30,
+      });
       if (r.status !== 0) throw new Error(`kustomize ${v}: ${r.stderr}`);
       times[v].push(Number(process.hrtime.bigint() - t) / 1e6);
     }
   }
   const m = Object.fromEntries(Object.entries(times).map(([v, xs]) => [v, median(xs)]));
-  console.log(`\nkubectl kustomize over the same 4,000 Deployments + stack (${rounds} round(s), medians):`);
+  console.log(
+    `\nkubectl kustomize over the same 4,000 Deployments + stack (${rounds} round(s), medians):`,
+  );
   console.log(`  no host copy        ${fmt(m.plain)} ms`);
-  console.log(`  echo function       ${fmt(m.echo)} ms  (+${fmt(m.echo - m.plain)} ms, ${(((m.echo - m.plain) / m.plain) * 100).toFixed(1)}%): kustomize's own cost of any container function`);
-  console.log(`  this function       ${fmt(m.function)} ms  (+${fmt(m.function - m.plain)} ms, ${(((m.function - m.plain) / m.plain) * 100).toFixed(1)}%; +${fmt(m.function - m.echo)} ms over echo)`);
-  console.log(`  replacements        ${fmt(m.replacements)} ms  (+${fmt(m.replacements - m.plain)} ms, ${(((m.replacements - m.plain) / m.plain) * 100).toFixed(1)}%)`);
+  console.log(
+    `  echo function       ${fmt(m.echo)} ms  (+${fmt(m.echo - m.plain)} ms, ${(((m.echo - m.plain) / m.plain) * 100).toFixed(1)}%): kustomize's own cost of any container function`,
+  );
+  console.log(
+    `  this function       ${fmt(m.function)} ms  (+${fmt(m.function - m.plain)} ms, ${(((m.function - m.plain) / m.plain) * 100).toFixed(1)}%; +${fmt(m.function - m.echo)} ms over echo)`,
+  );
+  console.log(
+    `  replacements        ${fmt(m.replacements)} ms  (+${fmt(m.replacements - m.plain)} ms, ${(((m.replacements - m.plain) / m.plain) * 100).toFixed(1)}%)`,
+  );
 }

@@ -15,14 +15,28 @@ const schema = JSON.parse(readFileSync(`${root}/schema/domain-list.schema.json`,
 // Descriptions and titles serve editors, `x-` keys the type generator; the validator needs none of them,
 // and each would ride along in the bundle.
 const forValidator = (node) =>
-  Array.isArray(node) ? node.map(forValidator)
-  : node && typeof node === 'object' ? Object.fromEntries(Object.entries(node).filter(([k]) => k !== 'description' && k !== 'title' && !k.startsWith('x-')).map(([k, v]) => [k, forValidator(v)]))
-  : node;
+  Array.isArray(node)
+    ? node.map(forValidator)
+    : node && typeof node === 'object'
+      ? Object.fromEntries(
+          Object.entries(node)
+            .filter(([k]) => k !== 'description' && k !== 'title' && !k.startsWith('x-'))
+            .map(([k, v]) => [k, forValidator(v)]),
+        )
+      : node;
 // inlineRefs: false compiles each $ref'd definition once instead of copying it at every use.
-const ajv = new Ajv.default({ allErrors: true, inlineRefs: false, code: { source: true, esm: true }, strict: true });
+const ajv = new Ajv.default({
+  allErrors: true,
+  inlineRefs: false,
+  code: { source: true, esm: true },
+  strict: true,
+});
 const validate = ajv.compile(forValidator(schema));
 mkdirSync(`${root}/src/generated`, { recursive: true });
-writeFileSync(`${root}/src/generated/validate-domain-list.js`, standaloneCode.default(ajv, validate));
+writeFileSync(
+  `${root}/src/generated/validate-domain-list.js`,
+  standaloneCode.default(ajv, validate),
+);
 writeFileSync(`${root}/src/generated/public-suffixes.js`, publicSuffixModule());
 writeFileSync(`${root}/src/generated/domain-list.ts`, schemaTypes(schema).source);
 

@@ -28,7 +28,12 @@ function detectEngine() {
 }
 
 function parse(argv) {
-  const opts = { tag: IMAGE, buildArgs: {}, localBase: false, engine: process.env.CONTAINER_ENGINE };
+  const opts = {
+    tag: IMAGE,
+    buildArgs: {},
+    localBase: false,
+    engine: process.env.CONTAINER_ENGINE,
+  };
   for (const k of PASSED_THROUGH) if (process.env[k]) opts.buildArgs[k] = process.env[k];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -43,7 +48,8 @@ function parse(argv) {
     else if (a === '--build-arg') {
       const [k, ...v] = value().split('=');
       opts.buildArgs[k] = v.join('=');
-    } else throw new Error(`unknown option ${JSON.stringify(a)} (see the head of scripts/image.mjs)`);
+    } else
+      throw new Error(`unknown option ${JSON.stringify(a)} (see the head of scripts/image.mjs)`);
   }
   return opts;
 }
@@ -59,13 +65,18 @@ try {
     rmSync(dir, { recursive: true, force: true });
     Object.assign(opts.buildArgs, LOCAL_BUILD_ARGS);
   }
-  const args = Object.entries(opts.buildArgs).map(([k, v]) => ` --build-arg ${k}=${v}`).join('');
+  const args = Object.entries(opts.buildArgs)
+    .map(([k, v]) => ` --build-arg ${k}=${v}`)
+    .join('');
   process.stderr.write(`${engine} build${args} -t ${opts.tag} .\n`);
   buildDockerfile(engine, process.env, { tag: opts.tag, buildArgs: opts.buildArgs, quiet: false });
   process.stderr.write(`built ${opts.tag}; push it with: ${engine} push ${opts.tag}\n`);
 } catch (e) {
   process.stderr.write(`npm run image: ${e.message}\n`);
   // The usual cause on a machine without a registry: the base images cannot be pulled.
-  if (opts && !opts.localBase) process.stderr.write('npm run image: if no registry can be reached, `npm run image -- --local-base` builds on a base made from the pinned Node\n');
+  if (opts && !opts.localBase)
+    process.stderr.write(
+      'npm run image: if no registry can be reached, `npm run image -- --local-base` builds on a base made from the pinned Node\n',
+    );
   process.exitCode = 1;
 }

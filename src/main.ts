@@ -15,7 +15,11 @@ async function readStdin(): Promise<string> {
     return readFileSync(0, 'utf8');
   } catch (e) {
     // A non-blocking stdin (EAGAIN) or one fs cannot read: take the stream route.
-    if ((e as NodeJS.ErrnoException).code !== 'EAGAIN' && (e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+    if (
+      (e as NodeJS.ErrnoException).code !== 'EAGAIN' &&
+      (e as NodeJS.ErrnoException).code !== 'EINVAL'
+    )
+      throw e;
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
@@ -29,7 +33,14 @@ async function main(): Promise<void> {
     const inv = parseArgs(process.argv.slice(2), stdinIsTTY, COMMANDS);
     // Read up front where the mode always reads stdin; a command reads it only if it asks (`audit` with no log files).
     const input = needsStdin(inv, COMMANDS) ? await readStdin() : undefined;
-    out = runCli(inv, { readFile: (path) => readFileSync(path, 'utf8'), stdin: () => input ?? readFileSync(0, 'utf8') }, WILDCARD_EGRESS_VERSION);
+    out = runCli(
+      inv,
+      {
+        readFile: (path) => readFileSync(path, 'utf8'),
+        stdin: () => input ?? readFileSync(0, 'utf8'),
+      },
+      WILDCARD_EGRESS_VERSION,
+    );
   } catch (e) {
     process.stderr.write(`wildcard-egress: internal error: ${(e as Error).message}\n`);
     process.exitCode = 2;

@@ -1,6 +1,18 @@
 import { parseConfig } from './config/parse-config.js';
-import { readResourceList, ResourceListError, writeResourceList, type ResourceListInput } from './krm/resource-list.js';
-import { error, formatForHumans, hasErrors, info, printResults, type Result } from './krm/results.js';
+import {
+  readResourceList,
+  ResourceListError,
+  writeResourceList,
+  type ResourceListInput,
+} from './krm/resource-list.js';
+import {
+  error,
+  formatForHumans,
+  hasErrors,
+  info,
+  printResults,
+  type Result,
+} from './krm/results.js';
 import { FieldPathError, parseFieldPath } from './places/field-path.js';
 import { reconcile } from './reconcile/reconcile.js';
 
@@ -29,7 +41,11 @@ export function runFunction(input: string): RunOutput {
   } catch (e) {
     if (!(e instanceof ResourceListError)) throw e;
     const failed = settle([], [error(e.message)]);
-    return { stdout: writeResourceList([], undefined, printResults(failed.results)), exitCode: 1, stderr: forHumans(failed.results) };
+    return {
+      stdout: writeResourceList([], undefined, printResults(failed.results)),
+      exitCode: 1,
+      stderr: forHumans(failed.results),
+    };
   }
   const done = processList(list);
   return {
@@ -53,7 +69,9 @@ export function processList(list: ResourceListInput): ListOutcome {
       return [];
     } catch (e) {
       if (!(e instanceof FieldPathError)) throw e;
-      return [error(e.message, { field: { path: `spec.targets[${i}].path`, currentValue: t.path } })];
+      return [
+        error(e.message, { field: { path: `spec.targets[${i}].path`, currentValue: t.path } }),
+      ];
     }
   });
   if (pathProblems.length > 0) return settle(list.items, pathProblems);
@@ -66,7 +84,12 @@ function settle(items: readonly string[], allResults: readonly Result[]): ListOu
   const failed = hasErrors(allResults);
   // A failed run returns every item as it came in: infos about changes that were not made would mislead.
   const results = failed
-    ? [...allResults.filter((r) => r.severity !== 'info'), info(`${allResults.filter((r) => r.severity === 'error').length} error(s): items returned unchanged`)]
+    ? [
+        ...allResults.filter((r) => r.severity !== 'info'),
+        info(
+          `${allResults.filter((r) => r.severity === 'error').length} error(s): items returned unchanged`,
+        ),
+      ]
     : [...allResults];
   return { items, results, exitCode: failed ? 1 : 0 };
 }

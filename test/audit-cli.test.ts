@@ -25,7 +25,8 @@ const json = (args: string[], input = io()) => {
   return { report: JSON.parse(out.stdout) as Record<string, unknown>, stderr: out.stderr };
 };
 
-const UNREADABLE = 'skipped: looks like an access-log line but cannot be read (cut short, or another format)';
+const UNREADABLE =
+  'skipped: looks like an access-log line but cannot be read (cut short, or another format)';
 
 describe('wildcard-egress audit on kubectl logs in text (gateway and sidecars, --prefix and --timestamps)', () => {
   const args = ['--config', `${DIR}/config.yaml`, `${DIR}/text-logs.txt`];
@@ -53,7 +54,14 @@ describe('wildcard-egress audit on kubectl logs in text (gateway and sidecars, -
         { address: '209.85.200.95:443', count: 1 },
         { address: '93.184.215.34:80', count: 1 },
       ],
-      suggest: ['example.com', '*.example.com', 'api.github.com', 'cloud.ibm.com', 'upload.example.net', 'sqa.ory.sh'],
+      suggest: [
+        'example.com',
+        '*.example.com',
+        'api.github.com',
+        'cloud.ibm.com',
+        'upload.example.net',
+        'sqa.ory.sh',
+      ],
     });
   });
 
@@ -79,8 +87,15 @@ describe('wildcard-egress audit on kubectl logs in text (gateway and sidecars, -
     const patched = parseConfig(config);
     expect(patched.results.filter((r) => r.severity === 'error')).toEqual([]);
     const table = laneTable(patched.options!, patched.plan);
-    const { lines } = readLogLines([{ name: 'text', text: readFileSync(`${ROOT}${DIR}/text-logs.txt`, 'utf8') }], table.names);
-    const again = auditConnections(lines, { lanes: table.lanes, served: () => true, defaultPort: 443 });
+    const { lines } = readLogLines(
+      [{ name: 'text', text: readFileSync(`${ROOT}${DIR}/text-logs.txt`, 'utf8') }],
+      table.names,
+    );
+    const again = auditConnections(lines, {
+      lanes: table.lanes,
+      served: () => true,
+      defaultPort: 443,
+    });
     expect(again.unlisted).toEqual([]);
     expect(again.suggest).toEqual([]);
   });
@@ -96,7 +111,9 @@ describe('wildcard-egress audit on kubectl logs in text (gateway and sidecars, -
 });
 
 describe('wildcard-egress audit on JSON sidecar logs and a team lane (teams.yaml)', () => {
-  const files = ['teams-gateway-logs.txt', 'teams-shop-logs.txt', 'teams-payments-logs.txt'].map((f) => `${DIR}/${f}`);
+  const files = ['teams-gateway-logs.txt', 'teams-shop-logs.txt', 'teams-payments-logs.txt'].map(
+    (f) => `${DIR}/${f}`,
+  );
 
   it('every lane: each field of the report', () => {
     const { report, stderr } = json(['--config', `${DIR}/teams.yaml`, ...files]);
@@ -140,12 +157,33 @@ describe('wildcard-egress audit on JSON sidecar logs and a team lane (teams.yaml
     const text = runAudit(args, io()).stdout;
     const patch = parse(text.slice(text.indexOf('# DomainList patch')));
     expect(patch.spec).toEqual({
-      production: { teams: [{ name: 'payments', namespaces: ['payments'], domains: ['api.stripe.com', '*.paypal.com', 'api.adyen.com', 'api.braintreegateway.com', 'hooks.slack.com'] }] },
+      production: {
+        teams: [
+          {
+            name: 'payments',
+            namespaces: ['payments'],
+            domains: [
+              'api.stripe.com',
+              '*.paypal.com',
+              'api.adyen.com',
+              'api.braintreegateway.com',
+              'hooks.slack.com',
+            ],
+          },
+        ],
+      },
     });
   });
 
   it('--from shop: the shared lane only', () => {
-    const { report } = json(['--config', `${DIR}/teams.yaml`, files[0]!, files[1]!, '--from', 'shop']);
+    const { report } = json([
+      '--config',
+      `${DIR}/teams.yaml`,
+      files[0]!,
+      files[1]!,
+      '--from',
+      'shop',
+    ]);
     expect(report).toEqual({
       used: [{ entry: '*.wikipedia.org', count: 1 }],
       unused: [],
@@ -168,8 +206,15 @@ describe('wildcard-egress audit with a ConfigMap config', () => {
     const out = runAudit(['--config', 'fn-config/configmap.yaml'], io(log));
     expect(out.exitCode).toBe(0);
     const patchText = out.stdout.slice(out.stdout.indexOf('# ConfigMap patch'));
-    expect(patchText).toContain('# the ConfigMap form has no per-name ports; a DomainList entry {name, ports} is needed for: api.github.com (8443)');
-    expect(parse(patchText)).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data: { domains: '*.wikipedia.org,api.github.com,api.example.com' } });
+    expect(patchText).toContain(
+      '# the ConfigMap form has no per-name ports; a DomainList entry {name, ports} is needed for: api.github.com (8443)',
+    );
+    expect(parse(patchText)).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'function-input' },
+      data: { domains: '*.wikipedia.org,api.github.com,api.example.com' },
+    });
   });
 });
 
@@ -185,15 +230,17 @@ describe('wildcard-egress audit: notes in the text report', () => {
       '[2024-06-03T09:14:09.531Z] "- - -" 0 NR filter_chain_not_found - "-" 0 0 0 - "-" "-" "-" "-" "-" - - envoy://sni_listener/ envoy://internal_client_address/ - -',
     ].join('\n');
     const out = runAudit(['--config', `${DIR}/config.yaml`], io(log));
-    expect(out.stdout.slice(out.stdout.indexOf('notes:'))).toBe([
-      'notes:',
-      '  listed, but left through PassthroughCluster, skipping the gateway: api.github.com:443 (1 connection)',
-      '  listed, but refused by a sidecar (BlackHoleCluster): does the stack reach that namespace? api.github.com:443 (1 connection)',
-      '  listed, but refused at the gateway (is the deployed stack older than this list?): en.wikipedia.org:443 (1 connection)',
-      '  SNI that is no host name a list can hold: "under_score.example.com" on port 443 (1 connection)',
-      '  refused at the gateway without any SNI: 1 connection',
-      '',
-    ].join('\n'));
+    expect(out.stdout.slice(out.stdout.indexOf('notes:'))).toBe(
+      [
+        'notes:',
+        '  listed, but left through PassthroughCluster, skipping the gateway: api.github.com:443 (1 connection)',
+        '  listed, but refused by a sidecar (BlackHoleCluster): does the stack reach that namespace? api.github.com:443 (1 connection)',
+        '  listed, but refused at the gateway (is the deployed stack older than this list?): en.wikipedia.org:443 (1 connection)',
+        '  SNI that is no host name a list can hold: "under_score.example.com" on port 443 (1 connection)',
+        '  refused at the gateway without any SNI: 1 connection',
+        '',
+      ].join('\n'),
+    );
   });
 });
 
@@ -204,24 +251,57 @@ describe('wildcard-egress audit: usage and exit codes', () => {
 
   const usage: Record<string, [args: string[], message: string]> = {
     'no --config': [[`${DIR}/text-logs.txt`], '--config FILE is required'],
-    'an unknown option': [['--config', `${DIR}/config.yaml`, '--since', '1h'], 'unknown option "--since"'],
+    'an unknown option': [
+      ['--config', `${DIR}/config.yaml`, '--since', '1h'],
+      'unknown option "--since"',
+    ],
     'an option without its value': [['--config'], '--config needs a value'],
-    'an option with an empty value': [['--config', `${DIR}/config.yaml`, '--from', ''], '--from needs a value'],
-    'an output that is neither json nor text': [['--config', `${DIR}/config.yaml`, '--output', 'yaml'], '--output takes json or text, not "yaml"'],
+    'an option with an empty value': [
+      ['--config', `${DIR}/config.yaml`, '--from', ''],
+      '--from needs a value',
+    ],
+    'an output that is neither json nor text': [
+      ['--config', `${DIR}/config.yaml`, '--output', 'yaml'],
+      '--output takes json or text, not "yaml"',
+    ],
   };
   for (const [name, [args, message]] of Object.entries(usage)) {
     it(`${name}: exit 2 with the message and the usage`, () => {
       const out = runAudit(args, io());
-      expect(out).toEqual({ stdout: '', stderr: `wildcard-egress audit: ${message}\n\n${AUDIT_USAGE}`, exitCode: 2 });
+      expect(out).toEqual({
+        stdout: '',
+        stderr: `wildcard-egress audit: ${message}\n\n${AUDIT_USAGE}`,
+        exitCode: 2,
+      });
     });
   }
 
   const input: Record<string, [args: string[], message: RegExp, files?: Record<string, string>]> = {
-    'a config file that cannot be read': [['--config', `${DIR}/missing.yaml`], /^config testdata\/audit\/missing\.yaml cannot be read: ENOENT/],
-    'a log file that cannot be read': [['--config', `${DIR}/config.yaml`, `${DIR}/missing.log`], /^log testdata\/audit\/missing\.log cannot be read: ENOENT/],
-    'a config that is not YAML': [['--config', 'bad.yaml'], /^config bad\.yaml is not valid YAML/, { 'bad.yaml': 'spec: [' }],
-    'a config the function refuses': [['--config', 'bad.yaml'], /^config bad\.yaml is refused:\nerror \(spec\.domains\[0\]\): domain "\*\.com" is a wildcard over the public suffix "com"/, { 'bad.yaml': 'apiVersion: wildcard-egress.dev/v1alpha1\nkind: DomainList\nmetadata: {name: x}\nspec: {domains: ["*.com"]}\n' }],
-    'a namespace no lane serves': [['--config', `${DIR}/teams.yaml`, '--from', 'nowhere'], /^no lane of the list serves namespace "nowhere"/],
+    'a config file that cannot be read': [
+      ['--config', `${DIR}/missing.yaml`],
+      /^config testdata\/audit\/missing\.yaml cannot be read: ENOENT/,
+    ],
+    'a log file that cannot be read': [
+      ['--config', `${DIR}/config.yaml`, `${DIR}/missing.log`],
+      /^log testdata\/audit\/missing\.log cannot be read: ENOENT/,
+    ],
+    'a config that is not YAML': [
+      ['--config', 'bad.yaml'],
+      /^config bad\.yaml is not valid YAML/,
+      { 'bad.yaml': 'spec: [' },
+    ],
+    'a config the function refuses': [
+      ['--config', 'bad.yaml'],
+      /^config bad\.yaml is refused:\nerror \(spec\.domains\[0\]\): domain "\*\.com" is a wildcard over the public suffix "com"/,
+      {
+        'bad.yaml':
+          'apiVersion: wildcard-egress.dev/v1alpha1\nkind: DomainList\nmetadata: {name: x}\nspec: {domains: ["*.com"]}\n',
+      },
+    ],
+    'a namespace no lane serves': [
+      ['--config', `${DIR}/teams.yaml`, '--from', 'nowhere'],
+      /^no lane of the list serves namespace "nowhere"/,
+    ],
   };
   for (const [name, [args, message, files]] of Object.entries(input)) {
     it(`${name}: exit 2`, () => {
@@ -233,7 +313,8 @@ describe('wildcard-egress audit: usage and exit codes', () => {
   }
 
   it('names at most 100 unreadable lines, then counts the rest; the run still exits 0', () => {
-    const cut = '[2024-06-03T09:14:12.020Z] "- - -" 0 - - - "-" 805 15199 158 - "-" "-" "-" "-" "104.102.54.251:443" PassthroughCluster 172.17.34.35:45650 104.1';
+    const cut =
+      '[2024-06-03T09:14:12.020Z] "- - -" 0 - - - "-" 805 15199 158 - "-" "-" "-" "-" "104.102.54.251:443" PassthroughCluster 172.17.34.35:45650 104.1';
     const out = runAudit(['--config', `${DIR}/config.yaml`], io(Array(103).fill(cut).join('\n')));
     expect(out.exitCode).toBe(0);
     const lines = out.stderr.trimEnd().split('\n');

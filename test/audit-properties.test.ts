@@ -11,17 +11,38 @@ import { parseConfig } from '../src/config/parse-config.js';
 import { normalizeDomain } from '../src/domains/normalize-domain.js';
 import { suffixKind } from '../src/domains/public-suffix.js';
 import { ACCESS_LOG_FORMAT } from '../src/stack/render-envoy-filter.js';
-import { forwardedLine, refusedLine, sidecarJsonLine, sidecarLine } from './support/access-log-lines.js';
+import {
+  forwardedLine,
+  refusedLine,
+  sidecarJsonLine,
+  sidecarLine,
+} from './support/access-log-lines.js';
 
 const RUNS = 1000;
 
 // Few labels over sites on both sides of public-suffix boundaries, so names collide, nest and fold.
-const SITES = ['example.com', 'example.org', 'shop.co.uk', 'co.uk', 'app.github.io', 'github.io', 'com'];
+const SITES = [
+  'example.com',
+  'example.org',
+  'shop.co.uk',
+  'co.uk',
+  'app.github.io',
+  'github.io',
+  'com',
+];
 const name = fc
-  .record({ labels: fc.array(fc.constantFrom('a', 'b', 'api', 'www', 'cdn'), { maxLength: 3 }), site: fc.constantFrom(...SITES) })
+  .record({
+    labels: fc.array(fc.constantFrom('a', 'b', 'api', 'www', 'cdn'), { maxLength: 3 }),
+    site: fc.constantFrom(...SITES),
+  })
   .map(({ labels, site }) => [...labels, site].join('.'));
 const entry = fc
-  .record({ name, wildcard: fc.boolean(), ports: fc.constantFrom(undefined, [443], [443, 8443], [8443]), team: fc.boolean() })
+  .record({
+    name,
+    wildcard: fc.boolean(),
+    ports: fc.constantFrom(undefined, [443], [443, 8443], [8443]),
+    team: fc.boolean(),
+  })
   // The function refuses a wildcard over an ICANN suffix; such a list never gets to an audit.
   .filter((e) => !(e.wildcard && suffixKind(e.name) === 'icann'));
 
@@ -30,7 +51,15 @@ const sni = fc.oneof(
   { weight: 6, arbitrary: name },
   { weight: 1, arbitrary: name.map((n) => `${n.toUpperCase()}.`) },
   { weight: 1, arbitrary: name.map((n) => `invalid:${n}`) },
-  { weight: 1, arbitrary: fc.constantFrom(undefined, 'invalid:outbound_.443_.wildcard_.egressgateway.istio-egress.svc.cluster.local', 'under_score.example.com', '10.0.0.1') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      undefined,
+      'invalid:outbound_.443_.wildcard_.egressgateway.istio-egress.svc.cluster.local',
+      'under_score.example.com',
+      '10.0.0.1',
+    ),
+  },
 );
 const line = fc.record({
   kind: fc.constantFrom('forwarded', 'refused', 'lane', 'passthrough', 'blackhole'),
@@ -38,7 +67,11 @@ const line = fc.record({
   sni,
   port: fc.constantFrom(443, 8443, 9443),
   form: fc.constantFrom('istio-text', 'post-text', 'json'),
-  prefix: fc.constantFrom('', '[pod/sleep-1/istio-proxy] ', '[pod/sleep-1/istio-proxy] 2024-06-03T09:14:06.197004511Z '),
+  prefix: fc.constantFrom(
+    '',
+    '[pod/sleep-1/istio-proxy] ',
+    '[pod/sleep-1/istio-proxy] 2024-06-03T09:14:06.197004511Z ',
+  ),
 });
 const input = fc.record({
   entries: fc.array(entry, { minLength: 1, maxLength: 12 }),
@@ -63,9 +96,14 @@ function domainListOf(i: Input) {
       // The shared list may not be empty.
       domains: [...i.entries.filter((e) => !e.team).map(spec), 'always.example.net'],
       // Teams need the shared list's namespaces and the gateway's AuthorizationPolicy.
-      production: team.length > 0
-        ? { namespaces: ['shop'], authorization: true, teams: [{ name: 'payments', namespaces: ['payments'], domains: team }] }
-        : { namespaces: i.shared },
+      production:
+        team.length > 0
+          ? {
+              namespaces: ['shop'],
+              authorization: true,
+              teams: [{ name: 'payments', namespaces: ['payments'], domains: team }],
+            }
+          : { namespaces: i.shared },
     },
   };
 }
@@ -78,11 +116,16 @@ function logText(l: Input['lines'][number], lanes: readonly AuditLane[]): string
   const sniText = l.sni ?? '-';
   const destination = `93.184.215.14:${l.port}`;
   const sidecar = (cluster: string, flags?: string) =>
-    l.form === 'json' ? sidecarJsonLine(cluster, destination, l.sni, flags) : sidecarLine(format, cluster, destination, l.sni, flags);
+    l.form === 'json'
+      ? sidecarJsonLine(cluster, destination, l.sni, flags)
+      : sidecarLine(format, cluster, destination, l.sni, flags);
   const text = {
     forwarded: () => forwardedLine(ACCESS_LOG_FORMAT, listener, sniText),
     refused: () => refusedLine(ACCESS_LOG_FORMAT, listener, sniText),
-    lane: () => sidecar(`outbound|${lane.lane.servicePort}|wildcard|egressgateway.istio-egress.svc.cluster.local`),
+    lane: () =>
+      sidecar(
+        `outbound|${lane.lane.servicePort}|wildcard|egressgateway.istio-egress.svc.cluster.local`,
+      ),
     passthrough: () => sidecar('PassthroughCluster'),
     blackhole: () => sidecar('BlackHoleCluster', 'UH'),
   }[l.kind]();
@@ -111,13 +154,19 @@ describe('audit properties (random lists, random log lines)', () => {
 
         const entries = [...new Set(inScope.flatMap((l) => l.lane.domains))];
         for (const u of r.unlisted) {
-          const onPort = [...inScope.filter((l) => l.lane.upstreamPort === u.port).flatMap((l) => l.lane.domains), ...r.suggest.filter((s) => s.ports.includes(u.port)).map((s) => s.entry)];
+          const onPort = [
+            ...inScope.filter((l) => l.lane.upstreamPort === u.port).flatMap((l) => l.lane.domains),
+            ...r.suggest.filter((s) => s.ports.includes(u.port)).map((s) => s.entry),
+          ];
           expect(admittingEntry(u.host, onPort), `${u.host}:${u.port}`).toBeDefined();
-          expect(admittingEntry(u.host, [...entries, ...r.suggest.map((s) => s.entry)])).toBeDefined();
+          expect(
+            admittingEntry(u.host, [...entries, ...r.suggest.map((s) => s.entry)]),
+          ).toBeDefined();
         }
         for (const s of r.suggest) {
           expect(normalizeDomain(s.entry)).toMatchObject({ ok: true, domain: s.entry });
-          if (s.entry.startsWith('*.')) expect(suffixKind(s.entry.slice(2)), s.entry).toBeUndefined();
+          if (s.entry.startsWith('*.'))
+            expect(suffixKind(s.entry.slice(2)), s.entry).toBeUndefined();
         }
         const used = r.used.map((u) => u.entry);
         expect([...used, ...r.unused].sort()).toEqual([...entries].sort());

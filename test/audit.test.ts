@@ -22,12 +22,17 @@ describe('admits: Envoy and Istio wildcard semantics', () => {
     ['*.wikipedia.org', 'en.wikipedia.org.evil.com', false],
   ];
   for (const [entry, name, admitted] of table) {
-    it(`${entry} ${admitted ? 'admits' : 'does not admit'} ${name}`, () => expect(admits(entry, name)).toBe(admitted));
+    it(`${entry} ${admitted ? 'admits' : 'does not admit'} ${name}`, () =>
+      expect(admits(entry, name)).toBe(admitted));
   }
 
   it('the exact entry wins, then the most specific wildcard', () => {
-    expect(admittingEntry('a.b.example.com', ['*.example.com', '*.b.example.com'])).toBe('*.b.example.com');
-    expect(admittingEntry('b.example.com', ['*.example.com', 'b.example.com'])).toBe('b.example.com');
+    expect(admittingEntry('a.b.example.com', ['*.example.com', '*.b.example.com'])).toBe(
+      '*.b.example.com',
+    );
+    expect(admittingEntry('b.example.com', ['*.example.com', 'b.example.com'])).toBe(
+      'b.example.com',
+    );
     expect(admittingEntry('example.com', ['*.example.com'])).toBeUndefined();
   });
 });
@@ -48,16 +53,21 @@ describe('registrableDomain: the Public Suffix List, private section included', 
     'x.eu-west-1.compute.amazonaws.com': 'x.eu-west-1.compute.amazonaws.com',
   };
   for (const [name, registrable] of Object.entries(table)) {
-    it(`${name} → ${registrable ?? 'a public suffix itself'}`, () => expect(registrableDomain(name)).toBe(registrable));
+    it(`${name} → ${registrable ?? 'a public suffix itself'}`, () =>
+      expect(registrableDomain(name)).toBe(registrable));
   }
 
   const rules = [ICANN, PRIVATE, EXCEPTIONS].flatMap((t) => t.split('\n').filter((r) => r !== ''));
-  const names = rules.filter((_, i) => i % 7 === 0).flatMap((r) => {
-    const concrete = r.replace(/^\*\./, 'foo.');
-    return [`sub.${concrete}`, `a.b.${concrete}`];
-  });
+  const names = rules
+    .filter((_, i) => i % 7 === 0)
+    .flatMap((r) => {
+      const concrete = r.replace(/^\*\./, 'foo.');
+      return [`sub.${concrete}`, `a.b.${concrete}`];
+    });
   it(`answers like tldts (private domains on) for names under every seventh rule (${names.length} names)`, () => {
-    const differ = names.filter((n) => registrableDomain(n) !== (getDomain(n, { allowPrivateDomains: true }) ?? undefined));
+    const differ = names.filter(
+      (n) => registrableDomain(n) !== (getDomain(n, { allowPrivateDomains: true }) ?? undefined),
+    );
     expect(differ).toEqual([]);
   });
 });
@@ -71,22 +81,47 @@ describe('foldSuggestions: what a careful reviewer would add', () => {
     ]);
   });
   it('a lone name stays exact, however deep', () => {
-    expect(foldSuggestions(at443('a.b.c.example.com'))).toEqual([{ entry: 'a.b.c.example.com', ports: [443], covers: ['a.b.c.example.com'] }]);
+    expect(foldSuggestions(at443('a.b.c.example.com'))).toEqual([
+      { entry: 'a.b.c.example.com', ports: [443], covers: ['a.b.c.example.com'] },
+    ]);
   });
   it('never a wildcard over a public suffix, ICANN or private: names under different registrable domains stay apart', () => {
-    expect(foldSuggestions(at443('a.co.uk', 'b.co.uk', 'one.github.io', 'two.github.io')).map((s) => s.entry)).toEqual(['one.github.io', 'two.github.io', 'a.co.uk', 'b.co.uk']);
+    expect(
+      foldSuggestions(at443('a.co.uk', 'b.co.uk', 'one.github.io', 'two.github.io')).map(
+        (s) => s.entry,
+      ),
+    ).toEqual(['one.github.io', 'two.github.io', 'a.co.uk', 'b.co.uk']);
   });
   it('a name that is itself a public suffix stays exact', () => {
     expect(foldSuggestions(at443('github.io')).map((s) => s.entry)).toEqual(['github.io']);
   });
   it('folds per port, and an entry needed on several ports lists them', () => {
-    expect(foldSuggestions([{ host: 'a.example.com', port: 443 }, { host: 'b.example.com', port: 443 }, { host: 'a.example.com', port: 8443 }, { host: 'b.example.com', port: 8443 }, { host: 'c.example.com', port: 9443 }])).toEqual([
+    expect(
+      foldSuggestions([
+        { host: 'a.example.com', port: 443 },
+        { host: 'b.example.com', port: 443 },
+        { host: 'a.example.com', port: 8443 },
+        { host: 'b.example.com', port: 8443 },
+        { host: 'c.example.com', port: 9443 },
+      ]),
+    ).toEqual([
       { entry: '*.example.com', ports: [443, 8443], covers: ['a.example.com', 'b.example.com'] },
       { entry: 'c.example.com', ports: [9443], covers: ['c.example.com'] },
     ]);
   });
   it('isValidSuggestion refuses what the domain rules refuse', () => {
-    expect(['*.com', '*.co.uk', '*.github.io', '*', 'a_b.com', 'A.com', '*.example.com', 'example.com'].map(isValidSuggestion)).toEqual([false, false, false, false, false, false, true, true]);
+    expect(
+      [
+        '*.com',
+        '*.co.uk',
+        '*.github.io',
+        '*',
+        'a_b.com',
+        'A.com',
+        '*.example.com',
+        'example.com',
+      ].map(isValidSuggestion),
+    ).toEqual([false, false, false, false, false, false, true, true]);
   });
 });
 
@@ -95,23 +130,62 @@ function scopeOf(config: string, from?: string): AuditScope {
   const c = parseConfig(parse(config));
   if (!c.options) throw new Error(JSON.stringify(c.results));
   const table = laneTable(c.options, c.plan);
-  return { lanes: table.lanes, served: (l) => from === undefined || servesNamespace(l.lane, from), defaultPort: c.options.upstreamPort };
+  return {
+    lanes: table.lanes,
+    served: (l) => from === undefined || servesNamespace(l.lane, from),
+    defaultPort: c.options.upstreamPort,
+  };
 }
 
-const TEAMS = domainList(['*.wikipedia.org'], 'production:\n  namespaces: [shop]\n  teams:\n  - {name: payments, namespaces: [payments], domains: [api.stripe.com]}');
-const gw = (sni: string, listener = 'sni_listener'): LogLine => ({ kind: 'gateway-forwarded', sni, listener, responseFlags: [], port: 443 });
-const lane = (sni: string, servicePort = 443): LogLine => ({ kind: 'sidecar-lane', sni, servicePort, responseFlags: [], port: 443 });
-const direct = (kind: 'passthrough' | 'blackhole', sni: string | undefined, address = '1.2.3.4:443'): LogLine => ({ kind, ...(sni ? { sni } : {}), address, port: Number(address.split(':').pop()), responseFlags: [] });
+const TEAMS = domainList(
+  ['*.wikipedia.org'],
+  'production:\n  namespaces: [shop]\n  teams:\n  - {name: payments, namespaces: [payments], domains: [api.stripe.com]}',
+);
+const gw = (sni: string, listener = 'sni_listener'): LogLine => ({
+  kind: 'gateway-forwarded',
+  sni,
+  listener,
+  responseFlags: [],
+  port: 443,
+});
+const lane = (sni: string, servicePort = 443): LogLine => ({
+  kind: 'sidecar-lane',
+  sni,
+  servicePort,
+  responseFlags: [],
+  port: 443,
+});
+const direct = (
+  kind: 'passthrough' | 'blackhole',
+  sni: string | undefined,
+  address = '1.2.3.4:443',
+): LogLine => ({
+  kind,
+  ...(sni ? { sni } : {}),
+  address,
+  port: Number(address.split(':').pop()),
+  responseFlags: [],
+});
 
 describe('auditConnections', () => {
   it('counts a connection logged by the sidecar and by the gateway once: the larger of the two views', () => {
-    const r = auditConnections([gw('en.wikipedia.org'), gw('de.wikipedia.org'), lane('en.wikipedia.org')], scopeOf(domainList(['*.wikipedia.org', 'api.github.com'])));
+    const r = auditConnections(
+      [gw('en.wikipedia.org'), gw('de.wikipedia.org'), lane('en.wikipedia.org')],
+      scopeOf(domainList(['*.wikipedia.org', 'api.github.com'])),
+    );
     expect(r.used).toEqual([{ entry: '*.wikipedia.org', count: 2, gateway: 2, sidecar: 1 }]);
     expect(r.unused).toEqual(['api.github.com']);
   });
 
   it('a listed name that left through PassthroughCluster or was refused to BlackHoleCluster is set apart, neither unlisted nor used', () => {
-    const r = auditConnections([direct('passthrough', 'api.github.com'), direct('blackhole', 'api.github.com'), direct('blackhole', 'api.github.com')], scopeOf(domainList(['api.github.com'])));
+    const r = auditConnections(
+      [
+        direct('passthrough', 'api.github.com'),
+        direct('blackhole', 'api.github.com'),
+        direct('blackhole', 'api.github.com'),
+      ],
+      scopeOf(domainList(['api.github.com'])),
+    );
     expect(r.unlisted).toEqual([]);
     expect(r.used).toEqual([]);
     expect(r.bypassed).toEqual([{ host: 'api.github.com', port: 443, count: 1 }]);
@@ -119,49 +193,107 @@ describe('auditConnections', () => {
   });
 
   it('a listed name on another port is unlisted on that port', () => {
-    const r = auditConnections([direct('passthrough', 'api.github.com', '140.82.112.6:8443')], scopeOf(domainList(['api.github.com'])));
-    expect(r.unlisted.map(({ host, port, count }) => ({ host, port, count }))).toEqual([{ host: 'api.github.com', port: 8443, count: 1 }]);
-    expect(r.suggest).toEqual([{ entry: 'api.github.com', ports: [8443], covers: ['api.github.com'] }]);
+    const r = auditConnections(
+      [direct('passthrough', 'api.github.com', '140.82.112.6:8443')],
+      scopeOf(domainList(['api.github.com'])),
+    );
+    expect(r.unlisted.map(({ host, port, count }) => ({ host, port, count }))).toEqual([
+      { host: 'api.github.com', port: 8443, count: 1 },
+    ]);
+    expect(r.suggest).toEqual([
+      { entry: 'api.github.com', ports: [8443], covers: ['api.github.com'] },
+    ]);
   });
 
   it('names no list can hold are set apart, never suggested', () => {
-    const r = auditConnections([direct('passthrough', 'under_score.example.com'), direct('blackhole', '10.0.0.1')], scopeOf(domainList(['a.example.com'])));
+    const r = auditConnections(
+      [direct('passthrough', 'under_score.example.com'), direct('blackhole', '10.0.0.1')],
+      scopeOf(domainList(['a.example.com'])),
+    );
     expect(r.unlisted).toEqual([]);
     expect(r.suggest).toEqual([]);
     expect(r.unusable.map((u) => u.host)).toEqual(['10.0.0.1', 'under_score.example.com']);
   });
 
   it('a gateway refusal of a listed name says the deployed stack differs; one without SNI is counted', () => {
-    const refused = (sni?: string): LogLine => ({ kind: 'gateway-refused', ...(sni ? { sni } : {}), listener: 'sni_listener', responseFlags: ['NR'] });
-    const r = auditConnections([refused('en.wikipedia.org'), refused()], scopeOf(domainList(['*.wikipedia.org'])));
+    const refused = (sni?: string): LogLine => ({
+      kind: 'gateway-refused',
+      ...(sni ? { sni } : {}),
+      listener: 'sni_listener',
+      responseFlags: ['NR'],
+    });
+    const r = auditConnections(
+      [refused('en.wikipedia.org'), refused()],
+      scopeOf(domainList(['*.wikipedia.org'])),
+    );
     expect(r.refusedListed).toEqual([{ host: 'en.wikipedia.org', port: 443, count: 1 }]);
     expect(r.refusedWithoutSni).toBe(1);
     expect(r.unlisted).toEqual([]);
   });
 
-  it('unlisted counts: direct connections add up; a lane\'s sidecar and gateway lines are the same connections', () => {
-    const refused: LogLine = { kind: 'gateway-refused', sni: 'x.example.net', listener: 'sni_listener', responseFlags: ['NR'] };
-    const r = auditConnections([refused, lane('x.example.net'), lane('x.example.net'), direct('passthrough', 'x.example.net'), direct('blackhole', 'x.example.net')], scopeOf(domainList(['*.wikipedia.org'])));
-    expect(r.unlisted).toEqual([{ host: 'x.example.net', port: 443, count: 4, passthrough: 1, blackhole: 1, lane: 2, gateway: 1 }]);
+  it("unlisted counts: direct connections add up; a lane's sidecar and gateway lines are the same connections", () => {
+    const refused: LogLine = {
+      kind: 'gateway-refused',
+      sni: 'x.example.net',
+      listener: 'sni_listener',
+      responseFlags: ['NR'],
+    };
+    const r = auditConnections(
+      [
+        refused,
+        lane('x.example.net'),
+        lane('x.example.net'),
+        direct('passthrough', 'x.example.net'),
+        direct('blackhole', 'x.example.net'),
+      ],
+      scopeOf(domainList(['*.wikipedia.org'])),
+    );
+    expect(r.unlisted).toEqual([
+      {
+        host: 'x.example.net',
+        port: 443,
+        count: 4,
+        passthrough: 1,
+        blackhole: 1,
+        lane: 2,
+        gateway: 1,
+      },
+    ]);
   });
 
   it('without --from every lane is in scope; with it, only the lanes serving the namespace', () => {
-    const lines = [gw('en.wikipedia.org'), gw('api.stripe.com', 'sni_listener_payments'), lane('api.stripe.com', 8444), direct('passthrough', 'hooks.slack.com')];
+    const lines = [
+      gw('en.wikipedia.org'),
+      gw('api.stripe.com', 'sni_listener_payments'),
+      lane('api.stripe.com', 8444),
+      direct('passthrough', 'hooks.slack.com'),
+    ];
     const all = auditConnections(lines, scopeOf(TEAMS));
-    expect(all.used.map((u) => [u.entry, u.count])).toEqual([['api.stripe.com', 1], ['*.wikipedia.org', 1]]);
+    expect(all.used.map((u) => [u.entry, u.count])).toEqual([
+      ['api.stripe.com', 1],
+      ['*.wikipedia.org', 1],
+    ]);
     const payments = auditConnections(lines, scopeOf(TEAMS, 'payments'));
     expect(payments.used.map((u) => u.entry)).toEqual(['api.stripe.com']);
     expect(payments.unused).toEqual([]);
     const shop = auditConnections(lines, scopeOf(TEAMS, 'shop'));
     expect([shop.used.map((u) => u.entry), shop.unused]).toEqual([['*.wikipedia.org'], []]);
     // A name admitted by another team's lane is unlisted for this namespace.
-    const fromShop = auditConnections([direct('passthrough', 'api.stripe.com')], scopeOf(TEAMS, 'shop'));
+    const fromShop = auditConnections(
+      [direct('passthrough', 'api.stripe.com')],
+      scopeOf(TEAMS, 'shop'),
+    );
     expect(fromShop.unlisted.map((u) => u.host)).toEqual(['api.stripe.com']);
   });
 
   it('servesNamespace: team lanes their namespaces, shared lanes production.namespaces, or everyone when none', () => {
     const [shared, team] = scopeOf(TEAMS).lanes;
-    expect([servesNamespace(shared!.lane, 'shop'), servesNamespace(shared!.lane, 'payments'), servesNamespace(team!.lane, 'payments'), servesNamespace(team!.lane, 'shop')]).toEqual([true, false, true, false]);
+    expect([
+      servesNamespace(shared!.lane, 'shop'),
+      servesNamespace(shared!.lane, 'payments'),
+      servesNamespace(team!.lane, 'payments'),
+      servesNamespace(team!.lane, 'shop'),
+    ]).toEqual([true, false, true, false]);
     const [post] = scopeOf(domainList(['*.wikipedia.org'])).lanes;
     expect(servesNamespace(post!.lane, 'anything')).toBe(true);
   });

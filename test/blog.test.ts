@@ -35,7 +35,8 @@ function hostListsAside(r: any): any {
   if (copy.kind === 'ServiceEntry') copy.spec.hosts = '<list>';
   if (copy.kind === 'EnvoyFilter') {
     for (const p of copy.spec.configPatches) {
-      for (const fc of p.patch.value.filter_chains ?? []) fc.filter_chain_match.server_names = '<list>';
+      for (const fc of p.patch.value.filter_chains ?? [])
+        fc.filter_chain_match.server_names = '<list>';
     }
   }
   return copy;
@@ -47,28 +48,41 @@ function hostListsAside(r: any): any {
  * Every difference must match a row, and every row must match a difference.
  */
 const DOCUMENTED: Record<string, RegExp> = {
-  'every rendered resource says it is the function\'s, and whose list it holds': /^[A-Za-z]+\/[a-z-]+\/[a-z-]+ metadata\.(labels: \{"app\.kubernetes\.io\/managed-by":"wildcard-egress"\}|annotations: \{"wildcard-egress\.dev\/domain-list":"egress"\}) \| undefined$/,
-  'selectors on the project\'s own pod label, not istio: egressgateway': /^(Service\/istio-egress\/egressgateway spec\.selector|Gateway\/istio-system\/egressgateway spec\.selector)\.(wildcard-egress\.dev\/gateway: "egressgateway" \| undefined|istio: undefined \| "egressgateway")$/,
-  'Gateway servers bind only VirtualServices of the routing namespace': /^Gateway\/istio-system\/egressgateway spec\.servers\[0\]\.hosts\[0\]: "istio-system\/\*" \| "\*"$/,
-  'the pods carry that label': /^Deployment\/istio-egress\/istio-egressgateway spec\.template\.metadata\.labels\.wildcard-egress\.dev\/gateway: "egressgateway" \| undefined$/,
-  'EnvoyFilter workloadSelector': /^EnvoyFilter\/istio-system\/sni-magic spec\.workloadSelector: \{"labels":\{"wildcard-egress\.dev\/gateway":"egressgateway"\}\} \| undefined$/,
-  'MERGE only on the gateway TLS port': /^EnvoyFilter\/istio-system\/sni-magic spec\.configPatches\[3\]\.match\.listener\.portNumber: 8443 \| undefined$/,
-  'DNS cache named from a hash of its settings': /^EnvoyFilter\/istio-system\/sni-magic spec\.configPatches\[[12]\]\.patch\.value\.(cluster_type\.typed_config|filter_chains\[0\]\.filters\[0\]\.typed_config)\.dns_cache_config\.name: "dynamic_forward_proxy_cache_<hash>" \| "dynamic_forward_proxy_cache_config"$/,
-  'explicit DNS cache limits': /^EnvoyFilter\/istio-system\/sni-magic spec\.configPatches\[[12]\]\.patch\.value\.(cluster_type\.typed_config|filter_chains\[0\]\.filters\[0\]\.typed_config)\.dns_cache_config\.(max_hosts: 1024|dns_cache_circuit_breaker: \{"max_pending_requests":1024\}) \| undefined$/,
-  'circuit breakers on the added clusters': /^EnvoyFilter\/istio-system\/sni-magic spec\.configPatches\[[01]\]\.patch\.value\.circuit_breakers: \{"thresholds":\[\{"max_connections":100000,"max_pending_requests":100000,"max_requests":100000\}\]\} \| undefined$/,
-  'refused SNI names logged by the internal listener': /^EnvoyFilter\/istio-system\/sni-magic spec\.configPatches\[2\]\.patch\.value\.access_log: \[\{.*"filter":\{"response_flag_filter":\{"flags":\["NR"\]\}\}\}\] \| undefined$/,
+  "every rendered resource says it is the function's, and whose list it holds":
+    /^[A-Za-z]+\/[a-z-]+\/[a-z-]+ metadata\.(labels: \{"app\.kubernetes\.io\/managed-by":"wildcard-egress"\}|annotations: \{"wildcard-egress\.dev\/domain-list":"egress"\}) \| undefined$/,
+  "selectors on the project's own pod label, not istio: egressgateway":
+    /^(Service\/istio-egress\/egressgateway spec\.selector|Gateway\/istio-system\/egressgateway spec\.selector)\.(wildcard-egress\.dev\/gateway: "egressgateway" \| undefined|istio: undefined \| "egressgateway")$/,
+  'Gateway servers bind only VirtualServices of the routing namespace':
+    /^Gateway\/istio-system\/egressgateway spec\.servers\[0\]\.hosts\[0\]: "istio-system\/\*" \| "\*"$/,
+  'the pods carry that label':
+    /^Deployment\/istio-egress\/istio-egressgateway spec\.template\.metadata\.labels\.wildcard-egress\.dev\/gateway: "egressgateway" \| undefined$/,
+  'EnvoyFilter workloadSelector':
+    /^EnvoyFilter\/istio-system\/sni-magic spec\.workloadSelector: \{"labels":\{"wildcard-egress\.dev\/gateway":"egressgateway"\}\} \| undefined$/,
+  'MERGE only on the gateway TLS port':
+    /^EnvoyFilter\/istio-system\/sni-magic spec\.configPatches\[3\]\.match\.listener\.portNumber: 8443 \| undefined$/,
+  'DNS cache named from a hash of its settings':
+    /^EnvoyFilter\/istio-system\/sni-magic spec\.configPatches\[[12]\]\.patch\.value\.(cluster_type\.typed_config|filter_chains\[0\]\.filters\[0\]\.typed_config)\.dns_cache_config\.name: "dynamic_forward_proxy_cache_<hash>" \| "dynamic_forward_proxy_cache_config"$/,
+  'explicit DNS cache limits':
+    /^EnvoyFilter\/istio-system\/sni-magic spec\.configPatches\[[12]\]\.patch\.value\.(cluster_type\.typed_config|filter_chains\[0\]\.filters\[0\]\.typed_config)\.dns_cache_config\.(max_hosts: 1024|dns_cache_circuit_breaker: \{"max_pending_requests":1024\}) \| undefined$/,
+  'circuit breakers on the added clusters':
+    /^EnvoyFilter\/istio-system\/sni-magic spec\.configPatches\[[01]\]\.patch\.value\.circuit_breakers: \{"thresholds":\[\{"max_connections":100000,"max_pending_requests":100000,"max_requests":100000\}\]\} \| undefined$/,
+  'refused SNI names logged by the internal listener':
+    /^EnvoyFilter\/istio-system\/sni-magic spec\.configPatches\[2\]\.patch\.value\.access_log: \[\{.*"filter":\{"response_flag_filter":\{"flags":\["NR"\]\}\}\}\] \| undefined$/,
 };
 
 /** Checks that every difference is documented and every documented difference occurs. */
 function expectOnlyDocumented(diffs: readonly string[]): void {
   const unexplained = diffs.filter((d) => !Object.values(DOCUMENTED).some((re) => re.test(d)));
   expect(unexplained).toEqual([]);
-  const unused = Object.entries(DOCUMENTED).filter(([, re]) => !diffs.some((d) => re.test(d))).map(([why]) => why);
+  const unused = Object.entries(DOCUMENTED)
+    .filter(([, re]) => !diffs.some((d) => re.test(d)))
+    .map(([why]) => why);
   expect(unused).toEqual([]);
 }
 
 /** The DNS cache name carries a hash of its settings; the comparison names it by its shape. */
-const hashed = (d: string) => d.replace(/dynamic_forward_proxy_cache_[0-9a-f]{8}/g, 'dynamic_forward_proxy_cache_<hash>');
+const hashed = (d: string) =>
+  d.replace(/dynamic_forward_proxy_cache_[0-9a-f]{8}/g, 'dynamic_forward_proxy_cache_<hash>');
 
 function readStream(path: string): any[] {
   return parseAllDocuments(readFileSync(path, 'utf8')).map((d) => d.toJS());
@@ -90,14 +104,20 @@ describe('default output against the post', () => {
 
   it('matches every field of the post except the documented differences', () => {
     const items = render(['*.wikipedia.org']).items;
-    const diffs = items.flatMap((r, i) => differences(r, blog[i]).map((d) => hashed(`${id(r)} ${d}`)));
+    const diffs = items.flatMap((r, i) =>
+      differences(r, blog[i]).map((d) => hashed(`${id(r)} ${d}`)),
+    );
     expectOnlyDocumented(diffs);
   });
 
   it('with another list, differs from the post only in the host lists and the documented differences', () => {
     const items = render(['*.Example.com', 'api.github.com.', 'wikipedia.org']).items;
-    const diffs = items.flatMap((r, i) => differences(hostListsAside(r), hostListsAside(blog[i])).map((d) => hashed(`${id(r)} ${d}`)));
+    const diffs = items.flatMap((r, i) =>
+      differences(hostListsAside(r), hostListsAside(blog[i])).map((d) => hashed(`${id(r)} ${d}`)),
+    );
     expectOnlyDocumented(diffs);
-    expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(['*.example.com', 'api.github.com', 'wikipedia.org']));
+    expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(
+      Array(4).fill(['*.example.com', 'api.github.com', 'wikipedia.org']),
+    );
   });
 });

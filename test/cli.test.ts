@@ -1,28 +1,70 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { BUNDLE, domainList, fourPlaces, parseOutput, readProjectFile, resourceList, ROOT, runBundle } from './helpers.js';
+import {
+  BUNDLE,
+  domainList,
+  fourPlaces,
+  parseOutput,
+  readProjectFile,
+  resourceList,
+  ROOT,
+  runBundle,
+} from './helpers.js';
 import { runFunction } from '../src/run.js';
 
-const MALFORMED = ['*', '*foo.com', 'foo.*.com', '10.0.0.1', '::1', 'https://a.com', 'a.com:443', 'a.com/x', 'a..com', `${'a'.repeat(64)}.com`, `${'a.'.repeat(127)}com`, 'a_b.com', '-a.com', 'a-.com'];
+const MALFORMED = [
+  '*',
+  '*foo.com',
+  'foo.*.com',
+  '10.0.0.1',
+  '::1',
+  'https://a.com',
+  'a.com:443',
+  'a.com/x',
+  'a..com',
+  `${'a'.repeat(64)}.com`,
+  `${'a.'.repeat(127)}com`,
+  'a_b.com',
+  '-a.com',
+  'a-.com',
+];
 
 describe('node dist/fn.js', () => {
   it('prints the post stack for *.wikipedia.org with no items, exit 0', () => {
     const r = runBundle(resourceList([], domainList(['*.wikipedia.org'])));
     expect(r.status).toBe(0);
     const out = parseOutput(r.stdout);
-    expect(out.items.map((i) => i.kind)).toEqual(['Service', 'Deployment', 'Role', 'RoleBinding', 'Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'Telemetry', 'EnvoyFilter']);
+    expect(out.items.map((i) => i.kind)).toEqual([
+      'Service',
+      'Deployment',
+      'Role',
+      'RoleBinding',
+      'Gateway',
+      'VirtualService',
+      'DestinationRule',
+      'ServiceEntry',
+      'Telemetry',
+      'EnvoyFilter',
+    ]);
     expect(Object.values(fourPlaces(out))).toEqual(Array(4).fill(['*.wikipedia.org']));
     expect(r.stderr).toBe('');
   });
 
   it('keeps the wiring consistent for a mixed list: Service, subset, selector, ports', () => {
-    const r = runBundle(resourceList([], domainList(['*.Example.COM', 'api.github.com', 'WikiPedia.org.'])));
+    const r = runBundle(
+      resourceList([], domainList(['*.Example.COM', 'api.github.com', 'WikiPedia.org.'])),
+    );
     const out = parseOutput(r.stdout);
     const [svc, deploy, , , gw, vs, dr, se, , ef] = out.items as any[];
-    expect(Object.values(fourPlaces(out))).toEqual(Array(4).fill(['*.example.com', 'api.github.com', 'wikipedia.org']));
+    expect(Object.values(fourPlaces(out))).toEqual(
+      Array(4).fill(['*.example.com', 'api.github.com', 'wikipedia.org']),
+    );
     const svcHost = `${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`;
-    expect(vs.spec.tls[0].route[0].destination).toEqual({ host: svcHost, subset: dr.spec.subsets[0].name });
+    expect(vs.spec.tls[0].route[0].destination).toEqual({
+      host: svcHost,
+      subset: dr.spec.subsets[0].name,
+    });
     expect(dr.spec.host).toBe(svcHost);
     expect(svc.spec.selector).toEqual(gw.spec.selector);
     expect(deploy.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
@@ -34,9 +76,17 @@ describe('node dist/fn.js', () => {
   });
 
   it('gives the same stack from the ConfigMap form', () => {
-    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: function-input\ndata:\n  domains: "*.Example.COM,api.github.com\\nWikiPedia.org."\n';
+    const cm =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: function-input\ndata:\n  domains: "*.Example.COM,api.github.com\\nWikiPedia.org."\n';
     const fromCm = parseOutput(runBundle(resourceList([], cm)).stdout).items;
-    const fromDl = parseOutput(runBundle(resourceList([], domainList(['*.Example.COM', 'api.github.com', 'WikiPedia.org.'], '', 'function-input'))).stdout).items;
+    const fromDl = parseOutput(
+      runBundle(
+        resourceList(
+          [],
+          domainList(['*.Example.COM', 'api.github.com', 'WikiPedia.org.'], '', 'function-input'),
+        ),
+      ).stdout,
+    ).items;
     expect(fromCm).toEqual(fromDl);
   });
 
@@ -46,8 +96,16 @@ describe('node dist/fn.js', () => {
       const r = runBundle(resourceList(items, domainList(['ok.example.com', name])));
       expect(r.status).toBe(1);
       const out = parseOutput(r.stdout);
-      expect(out.results).toContainEqual(expect.objectContaining({ severity: 'error', message: expect.stringContaining(JSON.stringify(name)), field: expect.objectContaining({ path: 'spec.domains[1]' }) }));
-      expect(out.items).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'keep' }, data: { a: '1' } }]);
+      expect(out.results).toContainEqual(
+        expect.objectContaining({
+          severity: 'error',
+          message: expect.stringContaining(JSON.stringify(name)),
+          field: expect.objectContaining({ path: 'spec.domains[1]' }),
+        }),
+      );
+      expect(out.items).toEqual([
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'keep' }, data: { a: '1' } },
+      ]);
       expect(r.stderr).toContain(JSON.stringify(name));
       expect(r.stderr).not.toMatch(/\n\s+at /);
     });
@@ -57,7 +115,9 @@ describe('node dist/fn.js', () => {
     'empty stdin': '',
     'not YAML': '{{{ not: yaml',
     'a YAML list': '- a\n- b\n',
-    'random bytes': Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 7919) % 256)).toString('latin1'),
+    'random bytes': Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 7919) % 256)).toString(
+      'latin1',
+    ),
   };
   for (const [name, input] of Object.entries(broken)) {
     it(`exits 1 with a one-line message on ${name}`, () => {
@@ -77,7 +137,10 @@ describe('wildcard-egress as a command', () => {
   const version = (JSON.parse(readProjectFile('package.json')) as { version: string }).version;
 
   it('--help prints the usage on stdout, exit 0, without reading stdin', () => {
-    const r = spawnSync(process.execPath, [BUNDLE, '--help'], { encoding: 'utf8', timeout: 10_000 });
+    const r = spawnSync(process.execPath, [BUNDLE, '--help'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^wildcard-egress \d+\.\d+\.\d+: /);
     expect(r.stdout).toContain('kpt fn render PKG --allow-exec');
@@ -90,12 +153,18 @@ describe('wildcard-egress as a command', () => {
   });
 
   // `script` gives the command a terminal on stdin, as a person typing `wildcard-egress` gets.
-  it.skipIf(spawnSync('script', ['--version']).status !== 0)('with no arguments and a terminal on stdin: usage on stderr, exit 2, no wait for input', () => {
-    const r = spawnSync('script', ['-qec', `${process.execPath} ${BUNDLE}`, '/dev/null'], { encoding: 'utf8', timeout: 10_000 });
-    expect(r.status).toBe(2);
-    expect(r.stdout).toContain('wildcard-egress: stdin is a terminal');
-    expect(r.stdout).toContain('Usage:');
-  });
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)(
+    'with no arguments and a terminal on stdin: usage on stderr, exit 2, no wait for input',
+    () => {
+      const r = spawnSync('script', ['-qec', `${process.execPath} ${BUNDLE}`, '/dev/null'], {
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      expect(r.status).toBe(2);
+      expect(r.stdout).toContain('wildcard-egress: stdin is a terminal');
+      expect(r.stdout).toContain('Usage:');
+    },
+  );
 
   it('an unknown option: the reason and the usage on stderr, exit 2', () => {
     const r = runBundle('', ['--bogus']);
@@ -107,7 +176,14 @@ describe('wildcard-egress as a command', () => {
 
 describe('wildcard-egress audit, through the bundle', () => {
   it('reads the config and log files given and prints the report as JSON, exit 0', () => {
-    const r = runBundle('', ['audit', '--config', `${ROOT}testdata/audit/teams.yaml`, `${ROOT}testdata/audit/text-logs.txt`, '--output', 'json']);
+    const r = runBundle('', [
+      'audit',
+      '--config',
+      `${ROOT}testdata/audit/teams.yaml`,
+      `${ROOT}testdata/audit/text-logs.txt`,
+      '--output',
+      'json',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(Object.keys(report)).toEqual(['used', 'unused', 'unlisted', 'unnamed', 'suggest']);
@@ -115,7 +191,13 @@ describe('wildcard-egress audit, through the bundle', () => {
   });
 
   it('reads the logs from stdin when no file is given', () => {
-    const r = runBundle(readFileSync(`${ROOT}testdata/audit/text-logs.txt`, 'utf8'), ['audit', '--config', `${ROOT}testdata/audit/teams.yaml`, '--output', 'json']);
+    const r = runBundle(readFileSync(`${ROOT}testdata/audit/text-logs.txt`, 'utf8'), [
+      'audit',
+      '--config',
+      `${ROOT}testdata/audit/teams.yaml`,
+      '--output',
+      'json',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).used).toEqual([{ entry: '*.wikipedia.org', count: 3 }]);
   });
@@ -123,27 +205,58 @@ describe('wildcard-egress audit, through the bundle', () => {
 
 describe('options from the schema', () => {
   it('every ConfigMap key is generated from the schema (x-configmap-key) and reaches its option', () => {
-    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: function-input\ndata:\n  domains: "*.example.com"\n  dnsCacheMaxHosts: "4096"\n  maxConnections: "250000"\n  gatewayCreateNamespace: "true"\n  mode: egress-gateway\n  istioVersion: "1.30"\n';
+    const cm =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: function-input\ndata:\n  domains: "*.example.com"\n  dnsCacheMaxHosts: "4096"\n  maxConnections: "250000"\n  gatewayCreateNamespace: "true"\n  mode: egress-gateway\n  istioVersion: "1.30"\n';
     const out = runFunction(resourceList([], cm));
     expect(out.exitCode, out.stderr).toBe(0);
     const items = parseOutput(out.stdout).items;
     const ef = items.find((i) => i.kind === 'EnvoyFilter')!;
     expect(JSON.stringify(ef)).toContain('"max_hosts":4096');
     expect(JSON.stringify(ef)).toContain('"max_connections":250000');
-    expect(items[0]).toMatchObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-egress' } });
-    expect(items.find((i) => i.kind === 'VirtualService')!.apiVersion).toBe('networking.istio.io/v1');
+    expect(items[0]).toMatchObject({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'istio-egress' },
+    });
+    expect(items.find((i) => i.kind === 'VirtualService')!.apiVersion).toBe(
+      'networking.istio.io/v1',
+    );
   });
 
   it('an unknown ConfigMap key is refused, naming the known ones', () => {
-    const out = runFunction(resourceList([], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: f\ndata:\n  domains: a.example.com\n  constructor: x\n'));
+    const out = runFunction(
+      resourceList(
+        [],
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: f\ndata:\n  domains: a.example.com\n  constructor: x\n',
+      ),
+    );
     expect(out.exitCode).toBe(1);
-    expect(parseOutput(out.stdout).results[0]!.message).toMatch(/^unknown ConfigMap key "constructor" at data\.constructor \(known keys: domains, mode, istioVersion, gatewayNamespace/);
+    expect(parseOutput(out.stdout).results[0]!.message).toMatch(
+      /^unknown ConfigMap key "constructor" at data\.constructor \(known keys: domains, mode, istioVersion, gatewayNamespace/,
+    );
   });
 
   it('gateway.createNamespace renders the gateway namespace first; off by default', () => {
-    const on = parseOutput(runFunction(resourceList([], domainList(['a.example.com'], 'gateway: {namespace: egress, createNamespace: true}'))).stdout).items;
-    expect(on[0]).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'egress', labels: { 'app.kubernetes.io/managed-by': 'wildcard-egress' }, annotations: { 'wildcard-egress.dev/domain-list': 'egress' } } });
-    const off = parseOutput(runFunction(resourceList([], domainList(['a.example.com']))).stdout).items;
+    const on = parseOutput(
+      runFunction(
+        resourceList(
+          [],
+          domainList(['a.example.com'], 'gateway: {namespace: egress, createNamespace: true}'),
+        ),
+      ).stdout,
+    ).items;
+    expect(on[0]).toEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'egress',
+        labels: { 'app.kubernetes.io/managed-by': 'wildcard-egress' },
+        annotations: { 'wildcard-egress.dev/domain-list': 'egress' },
+      },
+    });
+    const off = parseOutput(
+      runFunction(resourceList([], domainList(['a.example.com']))).stdout,
+    ).items;
     expect(off.map((i) => i.kind)).not.toContain('Namespace');
   });
 });

@@ -15,7 +15,10 @@ const valid: Record<string, [input: string, normalised: string]> = {
   'digits in labels': ['s3.eu-west-1.amazonaws.com', 's3.eu-west-1.amazonaws.com'],
   'single-label name': ['localhost', 'localhost'],
   'label of 63 characters': [`${'a'.repeat(63)}.com`, `${'a'.repeat(63)}.com`],
-  'name of 253 characters': [`${'a'.repeat(61)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`, `${'a'.repeat(61)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`],
+  'name of 253 characters': [
+    `${'a'.repeat(61)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`,
+    `${'a'.repeat(61)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`,
+  ],
   'all-numeric label before the top level': ['123.example.com', '123.example.com'],
   'international name as punycode': ['Bücher.Example', 'xn--bcher-kva.example'],
   'international wildcard as punycode': ['*.bücher.example', '*.xn--bcher-kva.example'],
@@ -35,13 +38,16 @@ const invalid: Record<string, [input: string, reason: RegExp]> = {
   'bracketed IPv6 address': ['[::1]', /IP address/],
   'https scheme': ['https://example.com', /scheme/],
   'tcp scheme': ['tcp://example.com', /scheme/],
-  'port': ['example.com:443', /port/],
-  'path': ['example.com/api', /path/],
+  port: ['example.com:443', /port/],
+  path: ['example.com/api', /path/],
   'empty label in the middle': ['a..example.com', /empty label/],
   'leading dot': ['.example.com', /empty label/],
   'label of 64 characters': [`${'a'.repeat(64)}.com`, /label of 64 characters/],
-  'name of 254 characters': [`${'a'.repeat(62)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`, /254 characters long/],
-  'underscore': ['my_host.example.com', /character "_"/],
+  'name of 254 characters': [
+    `${'a'.repeat(62)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`,
+    /254 characters long/,
+  ],
+  underscore: ['my_host.example.com', /character "_"/],
   'space inside': ['my host.com', /character " "/],
   'invalid international name': ['a\u200b\u0000b.example', /not a valid international domain name/],
   'label starting with a hyphen': ['-api.example.com', /starts or ends with a hyphen/],
@@ -68,11 +74,18 @@ describe('normalizeDomain refuses', () => {
 });
 
 describe('normalizeList and planDomains', () => {
-  const raw = (values: string[]) => values.map((value, i) => ({ value, path: `spec.domains[${i}]` }));
-  const plan = (values: string[]) => planDomains(normalizeList(raw(values), 'spec.domains').entries, withDefaults({ domains: values }, 'egress')).plan;
+  const raw = (values: string[]) =>
+    values.map((value, i) => ({ value, path: `spec.domains[${i}]` }));
+  const plan = (values: string[]) =>
+    planDomains(
+      normalizeList(raw(values), 'spec.domains').entries,
+      withDefaults({ domains: values }, 'egress'),
+    ).plan;
 
   it('collapses exact duplicates after normalising', () => {
-    expect(plan(['a.example.com', 'A.EXAMPLE.COM.', 'a.example.com']).all).toEqual(['a.example.com']);
+    expect(plan(['a.example.com', 'A.EXAMPLE.COM.', 'a.example.com']).all).toEqual([
+      'a.example.com',
+    ]);
   });
 
   it('sorts by domain hierarchy so input order does not matter', () => {
@@ -86,20 +99,42 @@ describe('normalizeList and planDomains', () => {
     const out = normalizeList(raw(['ok.com', 'foo.*.com', 'x.com:80']), 'spec.domains');
     expect(out.entries.map((e) => e.domain)).toEqual(['ok.com']);
     expect(out.results).toEqual([
-      expect.objectContaining({ severity: 'error', message: expect.stringContaining('"foo.*.com"'), field: { path: 'spec.domains[1]', currentValue: 'foo.*.com' } }),
-      expect.objectContaining({ severity: 'error', message: expect.stringContaining('"x.com:80"'), field: { path: 'spec.domains[2]', currentValue: 'x.com:80' } }),
+      expect.objectContaining({
+        severity: 'error',
+        message: expect.stringContaining('"foo.*.com"'),
+        field: { path: 'spec.domains[1]', currentValue: 'foo.*.com' },
+      }),
+      expect.objectContaining({
+        severity: 'error',
+        message: expect.stringContaining('"x.com:80"'),
+        field: { path: 'spec.domains[2]', currentValue: 'x.com:80' },
+      }),
     ]);
   });
 
   it('refuses an empty list', () => {
     const out = normalizeList([], 'spec.domains');
-    expect(out.results).toEqual([expect.objectContaining({ severity: 'error', message: expect.stringMatching(/empty/), field: { path: 'spec.domains' } })]);
+    expect(out.results).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        message: expect.stringMatching(/empty/),
+        field: { path: 'spec.domains' },
+      }),
+    ]);
   });
 
-  it('puts a name on other ports in a lane of its own, numbered after the post\'s lane', () => {
-    const entries = [{ value: '*.a.org', path: 'p0' }, { value: 'api.b.org', path: 'p1', ports: [443, 8443] }];
-    const lanes = planDomains(normalizeList(entries, 'spec.domains').entries, withDefaults({ domains: [] }, 'egress')).plan.lanes;
-    expect(lanes.map((l) => [l.suffix, l.upstreamPort, l.gatewayPort, l.servicePort, l.domains])).toEqual([
+  it("puts a name on other ports in a lane of its own, numbered after the post's lane", () => {
+    const entries = [
+      { value: '*.a.org', path: 'p0' },
+      { value: 'api.b.org', path: 'p1', ports: [443, 8443] },
+    ];
+    const lanes = planDomains(
+      normalizeList(entries, 'spec.domains').entries,
+      withDefaults({ domains: [] }, 'egress'),
+    ).plan.lanes;
+    expect(
+      lanes.map((l) => [l.suffix, l.upstreamPort, l.gatewayPort, l.servicePort, l.domains]),
+    ).toEqual([
       ['', 443, 8443, 443, ['*.a.org', 'api.b.org']],
       ['-8443', 8443, 8444, 8444, ['api.b.org']],
     ]);

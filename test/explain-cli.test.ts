@@ -25,8 +25,12 @@ describe('explain: the command', () => {
     expect(r.status).toBe(1);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe('refused');
-    expect(r.stdout).toContain('decided by: sidecar, Sidecar shop/wildcard-egress spec.outboundTrafficPolicy.mode: REGISTRY_ONLY');
-    expect(r.stdout).toContain('nearest entry: DomainList egress spec.domains[0]: *.wikipedia.org\n  *.wikipedia.org matches names under wikipedia.org, never the apex wikipedia.org itself: list wikipedia.org as well');
+    expect(r.stdout).toContain(
+      'decided by: sidecar, Sidecar shop/wildcard-egress spec.outboundTrafficPolicy.mode: REGISTRY_ONLY',
+    );
+    expect(r.stdout).toContain(
+      'nearest entry: DomainList egress spec.domains[0]: *.wikipedia.org\n  *.wikipedia.org matches names under wikipedia.org, never the apex wikipedia.org itself: list wikipedia.org as well',
+    );
   });
 
   it('exit 1 and first line "passthrough" for a namespace nothing locks down; --registry-only makes it "refused"', () => {
@@ -36,42 +40,101 @@ describe('explain: the command', () => {
   });
 
   it('exit 1 and first line "bypass" for an original-destination path', () => {
-    const r = explain(['en.wikipedia.org:8443', '--manifests', `${ROOT}testdata/explain/layers-bypass.yaml`]);
+    const r = explain([
+      'en.wikipedia.org:8443',
+      '--manifests',
+      `${ROOT}testdata/explain/layers-bypass.yaml`,
+    ]);
     expect([r.status, r.stdout.split('\n')[0]]).toEqual([1, 'bypass']);
   });
 
   it('a host the domain rules refuse is refused (exit 1) with the rule that refuses it', () => {
     const r = explain(['foo_bar.example.com', '--config', CONFIG]);
     expect(r.status).toBe(1);
-    expect(r.stdout).toContain('"foo_bar.example.com" has the character "_": only letters, digits and hyphens are allowed');
+    expect(r.stdout).toContain(
+      '"foo_bar.example.com" has the character "_": only letters, digits and hyphens are allowed',
+    );
   });
 
   it('--output json: {allowed, verdict, host, port, from, mode, steps, rule, nearest}', () => {
-    const r = explain(['DE.Wikipedia.org.:443', '--from', 'shop', '--config', CONFIG, '--output', 'json']);
+    const r = explain([
+      'DE.Wikipedia.org.:443',
+      '--from',
+      'shop',
+      '--config',
+      CONFIG,
+      '--output',
+      'json',
+    ]);
     expect(r.status).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(Object.keys(j)).toEqual(['allowed', 'verdict', 'host', 'port', 'from', 'mode', 'steps', 'rule', 'nearest']);
-    expect(j).toMatchObject({ allowed: true, verdict: 'allowed', host: 'de.wikipedia.org', port: 443, from: 'shop', mode: 'egress-gateway', nearest: null });
-    expect(j.rule).toEqual({ resource: 'DomainList egress', field: 'spec.domains[0]', value: '*.wikipedia.org' });
-    for (const s of j.steps) expect(['pass', 'note', 'refused', 'bypass', 'passthrough']).toContain(s.outcome);
-    const refused = JSON.parse(explain(['example.com', '--from', 'shop', '--config', CONFIG, '--output', 'json']).stdout);
+    expect(Object.keys(j)).toEqual([
+      'allowed',
+      'verdict',
+      'host',
+      'port',
+      'from',
+      'mode',
+      'steps',
+      'rule',
+      'nearest',
+    ]);
+    expect(j).toMatchObject({
+      allowed: true,
+      verdict: 'allowed',
+      host: 'de.wikipedia.org',
+      port: 443,
+      from: 'shop',
+      mode: 'egress-gateway',
+      nearest: null,
+    });
+    expect(j.rule).toEqual({
+      resource: 'DomainList egress',
+      field: 'spec.domains[0]',
+      value: '*.wikipedia.org',
+    });
+    for (const s of j.steps)
+      expect(['pass', 'note', 'refused', 'bypass', 'passthrough']).toContain(s.outcome);
+    const refused = JSON.parse(
+      explain(['example.com', '--from', 'shop', '--config', CONFIG, '--output', 'json']).stdout,
+    );
     expect(refused).toMatchObject({ allowed: false, verdict: 'refused', from: 'shop' });
-    expect(refused.rule).toEqual({ resource: 'Sidecar shop/wildcard-egress', field: 'spec.outboundTrafficPolicy.mode', value: 'REGISTRY_ONLY' });
-    expect(JSON.parse(explain(['example.com', '--config', CONFIG, '--output', 'json']).stdout).from).toBeNull();
+    expect(refused.rule).toEqual({
+      resource: 'Sidecar shop/wildcard-egress',
+      field: 'spec.outboundTrafficPolicy.mode',
+      value: 'REGISTRY_ONLY',
+    });
+    expect(
+      JSON.parse(explain(['example.com', '--config', CONFIG, '--output', 'json']).stdout).from,
+    ).toBeNull();
   });
 
   it('--manifests reads directories of YAML (a kpt package: one document per file, a Kptfile and local config left out) and "-" for stdin', () => {
     const dir = mkdtempSync(join(tmpdir(), 'explain-'));
     const docs = documentSources(runBundle('', ['--config', CONFIG, '--no-input']).stdout);
     mkdirSync(join(dir, 'stack'));
-    docs.forEach((d, i) => writeFileSync(join(dir, 'stack', `${String(i).padStart(2, '0')}.yaml`), d));
-    writeFileSync(join(dir, 'Kptfile'), 'apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata: {name: egress}\n');
-    writeFileSync(join(dir, 'domains.yaml'), fixture('production.yaml').replace('metadata:\n  name: egress', 'metadata:\n  name: egress\n  annotations: {config.kubernetes.io/local-config: "true"}'));
+    docs.forEach((d, i) =>
+      writeFileSync(join(dir, 'stack', `${String(i).padStart(2, '0')}.yaml`), d),
+    );
+    writeFileSync(
+      join(dir, 'Kptfile'),
+      'apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata: {name: egress}\n',
+    );
+    writeFileSync(
+      join(dir, 'domains.yaml'),
+      fixture('production.yaml').replace(
+        'metadata:\n  name: egress',
+        'metadata:\n  name: egress\n  annotations: {config.kubernetes.io/local-config: "true"}',
+      ),
+    );
     writeFileSync(join(dir, 'notes.txt'), 'not yaml: [');
     expect(docs.length).toBeGreaterThan(10);
     const r = explain(['en.wikipedia.org', '--from', 'shop', '--manifests', dir]);
     expect([r.status, r.stdout.split('\n')[0]]).toEqual([0, 'allowed']);
-    const piped = explain(['en.wikipedia.org', '--from', 'shop', '--manifests', '-'], renderStackText(fixture('production.yaml')));
+    const piped = explain(
+      ['en.wikipedia.org', '--from', 'shop', '--manifests', '-'],
+      renderStackText(fixture('production.yaml')),
+    );
     expect([piped.status, piped.stdout.split('\n')[0]]).toEqual([0, 'allowed']);
   });
 
@@ -89,26 +152,49 @@ describe('explain: the command', () => {
     ]) {
       const r = explain(args);
       expect({ args, status: r.status, stdout: r.stdout }).toEqual({ args, status: 2, stdout: '' });
-      expect(r.stderr).toMatch(/^wildcard-egress explain: .+\n\nusage: wildcard-egress explain HOST\[:PORT\]/);
+      expect(r.stderr).toMatch(
+        /^wildcard-egress explain: .+\n\nusage: wildcard-egress explain HOST\[:PORT\]/,
+      );
     }
-    expect(explain(['--manifests', CONFIG, 'en.wikipedia.org']).stderr).toContain('no HOST: give HOST[:PORT] before --manifests, which takes every path after it');
+    expect(explain(['--manifests', CONFIG, 'en.wikipedia.org']).stderr).toContain(
+      'no HOST: give HOST[:PORT] before --manifests, which takes every path after it',
+    );
   });
 
   it('exit 2 without the usage for input that cannot be read', () => {
     const missing = explain(['en.wikipedia.org', '--config', '/nonexistent/domains.yaml']);
-    expect([missing.status, missing.stderr]).toEqual([2, expect.stringMatching(/^wildcard-egress explain: config \/nonexistent\/domains.yaml cannot be read: ENOENT/)]);
-    const bad = explain(['en.wikipedia.org', '--config', `${ROOT}testdata/bad-domains/config.yaml`]);
+    expect([missing.status, missing.stderr]).toEqual([
+      2,
+      expect.stringMatching(
+        /^wildcard-egress explain: config \/nonexistent\/domains.yaml cannot be read: ENOENT/,
+      ),
+    ]);
+    const bad = explain([
+      'en.wikipedia.org',
+      '--config',
+      `${ROOT}testdata/bad-domains/config.yaml`,
+    ]);
     expect([bad.status, bad.stderr]).toEqual([2, expect.stringContaining('is refused:')]);
     const yaml = explain(['en.wikipedia.org', '--manifests', '-'], 'a: [');
-    expect([yaml.status, yaml.stderr]).toEqual([2, expect.stringContaining('stdin is not valid YAML at line')]);
+    expect([yaml.status, yaml.stderr]).toEqual([
+      2,
+      expect.stringContaining('stdin is not valid YAML at line'),
+    ]);
     const empty = explain(['en.wikipedia.org', '--manifests', '-'], '# nothing\n');
-    expect([empty.status, empty.stderr]).toEqual([2, 'wildcard-egress explain: no Kubernetes objects in -\n']);
+    expect([empty.status, empty.stderr]).toEqual([
+      2,
+      'wildcard-egress explain: no Kubernetes objects in -\n',
+    ]);
   });
 
   it('--help prints the usage (exit 0); the binary lists explain among its commands; no subcommand is still the KRM function', () => {
     expect(explain(['--help'])).toEqual({ stdout: EXPLAIN_USAGE, stderr: '', status: 0 });
-    expect(runBundle('', ['--help']).stdout).toContain('wildcard-egress explain HOST[:PORT] [--from NAMESPACE] (--config FILE | --manifests PATH…) [--output json]');
-    const fn = runBundle('apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: x}\n  data: {domains: "*.wikipedia.org"}\n');
+    expect(runBundle('', ['--help']).stdout).toContain(
+      'wildcard-egress explain HOST[:PORT] [--from NAMESPACE] (--config FILE | --manifests PATH…) [--output json]',
+    );
+    const fn = runBundle(
+      'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: x}\n  data: {domains: "*.wikipedia.org"}\n',
+    );
     expect(fn.status).toBe(0);
     expect(fn.stdout).toContain('kind: EnvoyFilter');
   });
@@ -117,8 +203,13 @@ describe('explain: the command', () => {
 describe('explain: the README', () => {
   it('each worked example prints what the README shows', () => {
     const readme = readProjectFile('README.md');
-    const section = readme.slice(readme.indexOf('## Explain: would this host get out?'), readme.indexOf('## Examples'));
-    const blocks = [...section.matchAll(/```console\n\$ wildcard-egress (explain [^\n]+)\n([\s\S]*?)```/g)];
+    const section = readme.slice(
+      readme.indexOf('## Explain: would this host get out?'),
+      readme.indexOf('## Examples'),
+    );
+    const blocks = [
+      ...section.matchAll(/```console\n\$ wildcard-egress (explain [^\n]+)\n([\s\S]*?)```/g),
+    ];
     expect(blocks).toHaveLength(3);
     for (const [, command, shown] of blocks) {
       const r = runBundle('', command!.split(' ')); // relative paths: vitest runs in the project root

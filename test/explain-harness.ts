@@ -37,21 +37,37 @@ function memoryIo(files: Record<string, string>) {
 }
 
 function answerOf(stdout: string, exitCode: number): Answer {
-  const j = JSON.parse(stdout) as { verdict: Verdict; steps: Explanation['steps']; rule: { value: string } | null; nearest: { why: string } | null };
+  const j = JSON.parse(stdout) as {
+    verdict: Verdict;
+    steps: Explanation['steps'];
+    rule: { value: string } | null;
+    nearest: { why: string } | null;
+  };
   const last = j.steps.at(-1);
   return {
-    verdict: j.verdict, exitCode, steps: j.steps,
+    verdict: j.verdict,
+    exitCode,
+    steps: j.steps,
     ...(j.verdict !== 'allowed' && last ? { layer: last.layer } : {}),
     ...(j.rule ? { rule: j.rule.value } : {}),
     ...(j.nearest ? { nearest: j.nearest.why } : {}),
   };
 }
 
-const askArgs = (host: string, ask: Ask) => [host, ...(ask.from ? ['--from', ask.from] : []), ...(ask.registryOnly ? ['--registry-only'] : []), '--output', 'json'];
+const askArgs = (host: string, ask: Ask) => [
+  host,
+  ...(ask.from ? ['--from', ask.from] : []),
+  ...(ask.registryOnly ? ['--registry-only'] : []),
+  '--output',
+  'json',
+];
 
 /** `explain --config` on a config text, through the command. */
 export function explainConfig(config: string, host: string, ask: Ask = {}): Answer {
-  const out = runExplain([...askArgs(host, ask), '--config', 'config.yaml'], memoryIo({ 'config.yaml': config }));
+  const out = runExplain(
+    [...askArgs(host, ask), '--config', 'config.yaml'],
+    memoryIo({ 'config.yaml': config }),
+  );
   if (out.exitCode === 2) throw new Error(out.stderr);
   return answerOf(out.stdout, out.exitCode);
 }
@@ -62,12 +78,24 @@ const parsed = new Map<string, Item[]>();
 export function explainManifests(manifests: string, host: string, ask: Ask = {}): Answer {
   const hostArg = parseHostArg(host);
   if (!hostArg.ok || !hostArg.name.ok || hostArg.raw !== hostArg.name.host) {
-    const out = runExplain([...askArgs(host, ask), '--manifests', 'stack.yaml'], memoryIo({ 'stack.yaml': manifests }));
+    const out = runExplain(
+      [...askArgs(host, ask), '--manifests', 'stack.yaml'],
+      memoryIo({ 'stack.yaml': manifests }),
+    );
     if (out.exitCode === 2) throw new Error(out.stderr);
     return answerOf(out.stdout, out.exitCode);
   }
-  if (!parsed.has(manifests)) parsed.set(manifests, readManifests(['stack.yaml'], memoryIo({ 'stack.yaml': manifests })).items);
-  const e = decideManifests(parsed.get(manifests)!, { host: hostArg.name.host, port: hostArg.port, registryOnly: ask.registryOnly ?? false, ...(ask.from ? { from: ask.from } : {}) });
+  if (!parsed.has(manifests))
+    parsed.set(
+      manifests,
+      readManifests(['stack.yaml'], memoryIo({ 'stack.yaml': manifests })).items,
+    );
+  const e = decideManifests(parsed.get(manifests)!, {
+    host: hostArg.name.host,
+    port: hostArg.port,
+    registryOnly: ask.registryOnly ?? false,
+    ...(ask.from ? { from: ask.from } : {}),
+  });
   return answerOf(formatJson(e), e.verdict === 'allowed' ? 0 : 1);
 }
 

@@ -14,7 +14,14 @@ import { domainList } from './helpers.js';
  * match on the listed names.
  */
 
-const BASES = ['example.com', 'example.org', 'wikipedia.org', 'github.com', 'npmjs.org', 'stripe.com'];
+const BASES = [
+  'example.com',
+  'example.org',
+  'wikipedia.org',
+  'github.com',
+  'npmjs.org',
+  'stripe.com',
+];
 const LABELS = ['a', 'b', 'api', 'www', 'en', 'de', 'm', 'cdn'];
 
 interface Entry {
@@ -22,27 +29,50 @@ interface Entry {
   ports?: number[];
 }
 
-const name = fc.record({
-  labels: fc.array(fc.constantFrom(...LABELS), { maxLength: 3 }),
-  base: fc.constantFrom(...BASES),
-  wildcard: fc.boolean(),
-  upper: fc.boolean(),
-}).map(({ labels, base, wildcard, upper }) => {
-  const n = `${wildcard ? '*.' : ''}${[...labels, base].join('.')}`;
-  return upper ? n.toUpperCase() : n;
-});
-const entry: fc.Arbitrary<Entry> = fc.record({ name, extraPort: fc.boolean() }).map(({ name: n, extraPort }) => (extraPort ? { name: n, ports: [443, 8443] } : { name: n }));
-const TEAMS = [{ name: 'pay', namespaces: ['payments'] }, { name: 'ci', namespaces: ['ci', 'release'] }];
+const name = fc
+  .record({
+    labels: fc.array(fc.constantFrom(...LABELS), { maxLength: 3 }),
+    base: fc.constantFrom(...BASES),
+    wildcard: fc.boolean(),
+    upper: fc.boolean(),
+  })
+  .map(({ labels, base, wildcard, upper }) => {
+    const n = `${wildcard ? '*.' : ''}${[...labels, base].join('.')}`;
+    return upper ? n.toUpperCase() : n;
+  });
+const entry: fc.Arbitrary<Entry> = fc
+  .record({ name, extraPort: fc.boolean() })
+  .map(({ name: n, extraPort }) => (extraPort ? { name: n, ports: [443, 8443] } : { name: n }));
+const TEAMS = [
+  { name: 'pay', namespaces: ['payments'] },
+  { name: 'ci', namespaces: ['ci', 'release'] },
+];
 
 const config = fc.record({
   shared: fc.array(entry, { minLength: 1, maxLength: 5 }),
-  teams: fc.subarray(TEAMS).chain((teams) => fc.tuple(...teams.map((t) => fc.array(entry, { minLength: 1, maxLength: 3 }).map((domains) => ({ ...t, domains }))))),
+  teams: fc
+    .subarray(TEAMS)
+    .chain((teams) =>
+      fc.tuple(
+        ...teams.map((t) =>
+          fc.array(entry, { minLength: 1, maxLength: 3 }).map((domains) => ({ ...t, domains })),
+        ),
+      ),
+    ),
   production: fc.constantFrom('none', 'sidecars', 'network', 'recommended'),
   mode: fc.constantFrom('egress-gateway', 'egress-gateway', 'sidecar', 'waypoint'),
 });
-type Config = { shared: Entry[]; teams: { name: string; namespaces: string[]; domains: Entry[] }[]; production: string; mode: string };
+type Config = {
+  shared: Entry[];
+  teams: { name: string; namespaces: string[]; domains: Entry[] }[];
+  production: string;
+  mode: string;
+};
 
-const yamlEntry = (e: Entry) => (e.ports ? `{name: ${JSON.stringify(e.name)}, ports: [${e.ports.join(', ')}]}` : JSON.stringify(e.name));
+const yamlEntry = (e: Entry) =>
+  e.ports
+    ? `{name: ${JSON.stringify(e.name)}, ports: [${e.ports.join(', ')}]}`
+    : JSON.stringify(e.name);
 
 function configText(c: Config): string {
   const production = c.teams.length > 0 ? 'recommended' : c.production;
@@ -54,20 +84,37 @@ function configText(c: Config): string {
     if (production === 'network') lines.push('  networkPolicies: true');
     if (c.teams.length > 0) {
       lines.push('  teams:');
-      for (const t of c.teams) lines.push(`  - name: ${t.name}`, `    namespaces: [${t.namespaces.join(', ')}]`, `    domains: [${t.domains.map(yamlEntry).join(', ')}]`);
+      for (const t of c.teams)
+        lines.push(
+          `  - name: ${t.name}`,
+          `    namespaces: [${t.namespaces.join(', ')}]`,
+          `    domains: [${t.domains.map(yamlEntry).join(', ')}]`,
+        );
     }
   }
   if (c.mode !== 'egress-gateway') lines.push(`mode: ${c.mode}`, 'istioVersion: "1.30"');
-  return domainList([], lines.join('\n')).replace('  domains:\n', `  domains: [${c.shared.map(yamlEntry).join(', ')}]\n`);
+  return domainList([], lines.join('\n')).replace(
+    '  domains:\n',
+    `  domains: [${c.shared.map(yamlEntry).join(', ')}]\n`,
+  );
 }
 
 /** Hosts near a list: the names themselves, under them, their apexes, other top-level names, case variants. */
 function hostsNear(c: Config, pick: number[]): string[] {
-  const names = [...c.shared, ...c.teams.flatMap((t) => t.domains)].map((e) => e.name.toLowerCase());
+  const names = [...c.shared, ...c.teams.flatMap((t) => t.domains)].map((e) =>
+    e.name.toLowerCase(),
+  );
   const out = new Set<string>(['unlisted.example.net']);
   names.forEach((n, i) => {
     const bare = n.startsWith('*.') ? n.slice(2) : n;
-    const variants = [bare, `x.${bare}`, `y.x.${bare}`, bare.split('.').slice(1).join('.'), bare.replace(/\.[a-z]+$/, '.net'), bare.toUpperCase()];
+    const variants = [
+      bare,
+      `x.${bare}`,
+      `y.x.${bare}`,
+      bare.split('.').slice(1).join('.'),
+      bare.replace(/\.[a-z]+$/, '.net'),
+      bare.toUpperCase(),
+    ];
     out.add(variants[(pick[i % pick.length] ?? 0) % variants.length]!);
     out.add(variants[((pick[i % pick.length] ?? 0) + 1) % variants.length]!);
   });
@@ -77,7 +124,9 @@ function hostsNear(c: Config, pick: number[]): string[] {
 /** Envoy's server-name match, written out directly: exact, or a `*.` wildcard over a strictly longer name. */
 function envoyMatches(serverNames: readonly string[], host: string): boolean {
   const h = host.toLowerCase();
-  return serverNames.some((n) => n === h || (n.startsWith('*.') && h.endsWith(n.slice(1)) && h.length > n.length - 1));
+  return serverNames.some(
+    (n) => n === h || (n.startsWith('*.') && h.endsWith(n.slice(1)) && h.length > n.length - 1),
+  );
 }
 
 const ASKS = [{ from: 'shop' }, { from: 'payments' }, { from: 'ci' }, {}];
@@ -100,18 +149,34 @@ describe('explain: properties', () => {
             const target = `${host}:${port}`;
             const fromConfig = explainConfig(text, target, ask);
             const fromManifests = explainManifests(stack, target, ask);
-            expect({ target, ask, verdict: fromManifests.verdict }).toEqual({ target, ask, verdict: fromConfig.verdict });
+            expect({ target, ask, verdict: fromManifests.verdict }).toEqual({
+              target,
+              ask,
+              verdict: fromConfig.verdict,
+            });
             decided++;
             if (fromConfig.verdict === 'allowed') {
               allowed++;
-              const norm = (v?: string) => { const d = normalizeDomain(v ?? ''); return d.ok ? d.domain : v; };
+              const norm = (v?: string) => {
+                const d = normalizeDomain(v ?? '');
+                return d.ok ? d.domain : v;
+              };
               expect(norm(fromManifests.rule)).toBe(norm(fromConfig.rule));
             }
             // Without teams, a namespace the gateway admits (shop, or any when no AuthorizationPolicy is rendered)
             // reaches exactly the names listed on the port.
-            if ((c as Config).mode === 'egress-gateway' && (c as Config).teams.length === 0 && (ask.from === 'shop' || (c as Config).production !== 'recommended')) {
-              const onPort = [...(c as Config).shared].filter((e) => (e.ports ?? [443]).includes(port)).map((e) => e.name.toLowerCase());
-              expect({ target, allowed: fromConfig.verdict === 'allowed' }).toEqual({ target, allowed: envoyMatches(onPort, host) });
+            if (
+              (c as Config).mode === 'egress-gateway' &&
+              (c as Config).teams.length === 0 &&
+              (ask.from === 'shop' || (c as Config).production !== 'recommended')
+            ) {
+              const onPort = [...(c as Config).shared]
+                .filter((e) => (e.ports ?? [443]).includes(port))
+                .map((e) => e.name.toLowerCase());
+              expect({ target, allowed: fromConfig.verdict === 'allowed' }).toEqual({
+                target,
+                allowed: envoyMatches(onPort, host),
+              });
               compared++;
             }
           }

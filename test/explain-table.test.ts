@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeDomain } from '../src/domains/normalize-domain.js';
 import type { StackMode, Verdict } from '../src/explain/types.js';
-import { explainConfig, explainManifests, fixture, renderStackText, withMode, type Answer } from './explain-harness.js';
+import {
+  explainConfig,
+  explainManifests,
+  fixture,
+  renderStackText,
+  withMode,
+  type Answer,
+} from './explain-harness.js';
 import { readProjectFile } from './helpers.js';
 
 /**
@@ -44,67 +51,419 @@ interface Row {
 
 const ROWS: Row[] = [
   // The shared list alone: every namespace, Istio's default ALLOW_ANY.
-  { name: 'a wildcard admits a name one level under it', config: 'basic', host: 'en.wikipedia.org', verdict: 'allowed', by: '*.wikipedia.org' },
-  { name: 'a wildcard admits any depth', config: 'basic', host: 'upload.de.m.wikipedia.org', verdict: 'allowed', by: '*.wikipedia.org' },
-  { name: 'a wildcard never admits its apex: unknown, so PassthroughCluster', config: 'basic', host: 'wikipedia.org', verdict: 'passthrough', by: 'sidecar' },
-  { name: 'the apex under mesh-wide REGISTRY_ONLY', config: 'basic', host: 'wikipedia.org', registryOnly: true, verdict: 'refused', by: 'sidecar' },
-  { name: 'case and a trailing dot do not matter', config: 'basic', host: 'EN.Wikipedia.ORG.', verdict: 'allowed', by: '*.wikipedia.org' },
-  { name: 'an exact name admits itself', config: 'basic', host: 'api.github.com', verdict: 'allowed', by: 'api.github.com' },
-  { name: 'an exact name admits nothing under it', config: 'basic', host: 'raw.api.github.com', verdict: 'passthrough', by: 'sidecar' },
-  { name: 'a name listed on two ports, on the second', config: 'basic', host: 'github.com:8443', verdict: 'allowed', by: 'github.com' },
-  { name: 'a name listed on 443 only, asked on 8443', config: 'basic', host: 'api.github.com:8443', verdict: 'passthrough', by: 'sidecar' },
-  { name: 'a port no entry lists: no listener on it', config: 'basic', host: 'github.com:9443', verdict: 'passthrough', by: 'sidecar' },
-  { name: 'an international name, as written', config: 'basic', host: 'bücher.de', verdict: 'allowed', by: 'xn--bcher-kva.de' },
-  { name: 'an international name, as punycode', config: 'basic', host: 'xn--bcher-kva.de', verdict: 'allowed', by: 'xn--bcher-kva.de' },
-  { name: 'a look-alike suffix is another name', config: 'basic', host: 'en.wikipedia.org.evil.example', verdict: 'passthrough', by: 'sidecar' },
-  { name: 'no label boundary: enwikipedia.org', config: 'basic', host: 'enwikipedia.org', verdict: 'passthrough', by: 'sidecar' },
-  { name: 'a wildcard as host is refused by the domain rules', config: 'basic', host: '*.wikipedia.org', verdict: 'refused', by: 'host' },
-  { name: 'a name with an underscore is refused by the domain rules', config: 'basic', host: 'foo_bar.wikipedia.org', verdict: 'refused', by: 'host' },
-  { name: 'an IP address is refused by the domain rules', config: 'basic', host: '203.0.113.7', verdict: 'refused', by: 'host' },
-  { name: 'a partial wildcard is refused by the domain rules', config: 'basic', host: 'en*.wikipedia.org', verdict: 'refused', by: 'host' },
+  {
+    name: 'a wildcard admits a name one level under it',
+    config: 'basic',
+    host: 'en.wikipedia.org',
+    verdict: 'allowed',
+    by: '*.wikipedia.org',
+  },
+  {
+    name: 'a wildcard admits any depth',
+    config: 'basic',
+    host: 'upload.de.m.wikipedia.org',
+    verdict: 'allowed',
+    by: '*.wikipedia.org',
+  },
+  {
+    name: 'a wildcard never admits its apex: unknown, so PassthroughCluster',
+    config: 'basic',
+    host: 'wikipedia.org',
+    verdict: 'passthrough',
+    by: 'sidecar',
+  },
+  {
+    name: 'the apex under mesh-wide REGISTRY_ONLY',
+    config: 'basic',
+    host: 'wikipedia.org',
+    registryOnly: true,
+    verdict: 'refused',
+    by: 'sidecar',
+  },
+  {
+    name: 'case and a trailing dot do not matter',
+    config: 'basic',
+    host: 'EN.Wikipedia.ORG.',
+    verdict: 'allowed',
+    by: '*.wikipedia.org',
+  },
+  {
+    name: 'an exact name admits itself',
+    config: 'basic',
+    host: 'api.github.com',
+    verdict: 'allowed',
+    by: 'api.github.com',
+  },
+  {
+    name: 'an exact name admits nothing under it',
+    config: 'basic',
+    host: 'raw.api.github.com',
+    verdict: 'passthrough',
+    by: 'sidecar',
+  },
+  {
+    name: 'a name listed on two ports, on the second',
+    config: 'basic',
+    host: 'github.com:8443',
+    verdict: 'allowed',
+    by: 'github.com',
+  },
+  {
+    name: 'a name listed on 443 only, asked on 8443',
+    config: 'basic',
+    host: 'api.github.com:8443',
+    verdict: 'passthrough',
+    by: 'sidecar',
+  },
+  {
+    name: 'a port no entry lists: no listener on it',
+    config: 'basic',
+    host: 'github.com:9443',
+    verdict: 'passthrough',
+    by: 'sidecar',
+  },
+  {
+    name: 'an international name, as written',
+    config: 'basic',
+    host: 'bücher.de',
+    verdict: 'allowed',
+    by: 'xn--bcher-kva.de',
+  },
+  {
+    name: 'an international name, as punycode',
+    config: 'basic',
+    host: 'xn--bcher-kva.de',
+    verdict: 'allowed',
+    by: 'xn--bcher-kva.de',
+  },
+  {
+    name: 'a look-alike suffix is another name',
+    config: 'basic',
+    host: 'en.wikipedia.org.evil.example',
+    verdict: 'passthrough',
+    by: 'sidecar',
+  },
+  {
+    name: 'no label boundary: enwikipedia.org',
+    config: 'basic',
+    host: 'enwikipedia.org',
+    verdict: 'passthrough',
+    by: 'sidecar',
+  },
+  {
+    name: 'a wildcard as host is refused by the domain rules',
+    config: 'basic',
+    host: '*.wikipedia.org',
+    verdict: 'refused',
+    by: 'host',
+  },
+  {
+    name: 'a name with an underscore is refused by the domain rules',
+    config: 'basic',
+    host: 'foo_bar.wikipedia.org',
+    verdict: 'refused',
+    by: 'host',
+  },
+  {
+    name: 'an IP address is refused by the domain rules',
+    config: 'basic',
+    host: '203.0.113.7',
+    verdict: 'refused',
+    by: 'host',
+  },
+  {
+    name: 'a partial wildcard is refused by the domain rules',
+    config: 'basic',
+    host: 'en*.wikipedia.org',
+    verdict: 'refused',
+    by: 'host',
+  },
 
   // Production: Sidecars (REGISTRY_ONLY), NetworkPolicies, AuthorizationPolicy for shop and billing.
-  { name: 'production: a listed name from a listed namespace', config: 'production', host: 'en.wikipedia.org', from: 'shop', verdict: 'allowed', by: '*.wikipedia.org' },
-  { name: 'production: the apex is blackholed by the Sidecar', config: 'production', host: 'wikipedia.org', from: 'shop', verdict: 'refused', by: 'sidecar' },
-  { name: 'production: an unlisted name is blackholed', config: 'production', host: 'example.com', from: 'billing', verdict: 'refused', by: 'sidecar' },
-  { name: 'production: another namespace reaches the gateway and is refused by identity', config: 'production', host: 'en.wikipedia.org', from: 'other', verdict: 'refused', by: 'authorization' },
-  { name: 'production: another namespace reaches unlisted names through PassthroughCluster', config: 'production', host: 'example.com', from: 'other', verdict: 'passthrough', by: 'sidecar' },
-  { name: 'production: another namespace under mesh-wide REGISTRY_ONLY', config: 'production', host: 'example.com', from: 'other', registryOnly: true, verdict: 'refused', by: 'sidecar' },
-  { name: 'production: the second port of a name', config: 'production', host: 'github.com:8443', from: 'shop', verdict: 'allowed', by: 'github.com' },
-  { name: 'production: a name on a port it is not listed for', config: 'production', host: 'api.github.com:8443', from: 'shop', verdict: 'refused', by: 'sidecar' },
+  {
+    name: 'production: a listed name from a listed namespace',
+    config: 'production',
+    host: 'en.wikipedia.org',
+    from: 'shop',
+    verdict: 'allowed',
+    by: '*.wikipedia.org',
+  },
+  {
+    name: 'production: the apex is blackholed by the Sidecar',
+    config: 'production',
+    host: 'wikipedia.org',
+    from: 'shop',
+    verdict: 'refused',
+    by: 'sidecar',
+  },
+  {
+    name: 'production: an unlisted name is blackholed',
+    config: 'production',
+    host: 'example.com',
+    from: 'billing',
+    verdict: 'refused',
+    by: 'sidecar',
+  },
+  {
+    name: 'production: another namespace reaches the gateway and is refused by identity',
+    config: 'production',
+    host: 'en.wikipedia.org',
+    from: 'other',
+    verdict: 'refused',
+    by: 'authorization',
+  },
+  {
+    name: 'production: another namespace reaches unlisted names through PassthroughCluster',
+    config: 'production',
+    host: 'example.com',
+    from: 'other',
+    verdict: 'passthrough',
+    by: 'sidecar',
+  },
+  {
+    name: 'production: another namespace under mesh-wide REGISTRY_ONLY',
+    config: 'production',
+    host: 'example.com',
+    from: 'other',
+    registryOnly: true,
+    verdict: 'refused',
+    by: 'sidecar',
+  },
+  {
+    name: 'production: the second port of a name',
+    config: 'production',
+    host: 'github.com:8443',
+    from: 'shop',
+    verdict: 'allowed',
+    by: 'github.com',
+  },
+  {
+    name: 'production: a name on a port it is not listed for',
+    config: 'production',
+    host: 'api.github.com:8443',
+    from: 'shop',
+    verdict: 'refused',
+    by: 'sidecar',
+  },
 
   // Teams (testdata/teams): a team's names from its namespaces only.
-  { name: 'teams: the shared list from the shared namespace', config: 'teams', host: 'en.wikipedia.org', from: 'shop', verdict: 'allowed', by: '*.wikipedia.org' },
-  { name: "teams: another team's name is not even exported to the shared namespace", config: 'teams', host: 'api.stripe.com', from: 'shop', verdict: 'refused', by: 'sidecar' },
-  { name: "teams: another team's wildcard, same", config: 'teams', host: 'www.paypal.com', from: 'shop', verdict: 'refused', by: 'sidecar' },
-  { name: "teams: a team's name from its own namespace: one chain per name on 443, to its lane", config: 'teams', host: 'api.stripe.com', from: 'payments', verdict: 'allowed', by: 'api.stripe.com' },
-  { name: 'teams: the shared list from a team namespace, same listener', config: 'teams', host: 'en.wikipedia.org', from: 'payments', verdict: 'refused', by: 'sidecar' },
-  { name: "teams: a team's name on its own port (one chain there)", config: 'teams', host: 'github.com:8443', from: 'ci', verdict: 'allowed', by: 'github.com' },
-  { name: "teams: a team's port from the shared namespace: not imported", config: 'teams', host: 'github.com:8443', from: 'shop', verdict: 'refused', by: 'sidecar' },
-  { name: "teams: a team's name from a namespace outside every scope: not exported there (mesh-wide REGISTRY_ONLY)", config: 'teams', host: 'registry.npmjs.org', from: 'other', registryOnly: true, verdict: 'refused', by: 'sidecar' },
-  { name: "teams: a team's port from a namespace outside every scope: not exported there (mesh-wide REGISTRY_ONLY)", config: 'teams', host: 'github.com:8443', from: 'other', registryOnly: true, verdict: 'refused', by: 'sidecar' },
-  { name: 'teams: a namespace outside every scope, without REGISTRY_ONLY, is not locked down', config: 'teams', host: 'registry.npmjs.org', from: 'other', verdict: 'passthrough', by: 'sidecar' },
+  {
+    name: 'teams: the shared list from the shared namespace',
+    config: 'teams',
+    host: 'en.wikipedia.org',
+    from: 'shop',
+    verdict: 'allowed',
+    by: '*.wikipedia.org',
+  },
+  {
+    name: "teams: another team's name is not even exported to the shared namespace",
+    config: 'teams',
+    host: 'api.stripe.com',
+    from: 'shop',
+    verdict: 'refused',
+    by: 'sidecar',
+  },
+  {
+    name: "teams: another team's wildcard, same",
+    config: 'teams',
+    host: 'www.paypal.com',
+    from: 'shop',
+    verdict: 'refused',
+    by: 'sidecar',
+  },
+  {
+    name: "teams: a team's name from its own namespace: one chain per name on 443, to its lane",
+    config: 'teams',
+    host: 'api.stripe.com',
+    from: 'payments',
+    verdict: 'allowed',
+    by: 'api.stripe.com',
+  },
+  {
+    name: 'teams: the shared list from a team namespace, same listener',
+    config: 'teams',
+    host: 'en.wikipedia.org',
+    from: 'payments',
+    verdict: 'refused',
+    by: 'sidecar',
+  },
+  {
+    name: "teams: a team's name on its own port (one chain there)",
+    config: 'teams',
+    host: 'github.com:8443',
+    from: 'ci',
+    verdict: 'allowed',
+    by: 'github.com',
+  },
+  {
+    name: "teams: a team's port from the shared namespace: not imported",
+    config: 'teams',
+    host: 'github.com:8443',
+    from: 'shop',
+    verdict: 'refused',
+    by: 'sidecar',
+  },
+  {
+    name: "teams: a team's name from a namespace outside every scope: not exported there (mesh-wide REGISTRY_ONLY)",
+    config: 'teams',
+    host: 'registry.npmjs.org',
+    from: 'other',
+    registryOnly: true,
+    verdict: 'refused',
+    by: 'sidecar',
+  },
+  {
+    name: "teams: a team's port from a namespace outside every scope: not exported there (mesh-wide REGISTRY_ONLY)",
+    config: 'teams',
+    host: 'github.com:8443',
+    from: 'other',
+    registryOnly: true,
+    verdict: 'refused',
+    by: 'sidecar',
+  },
+  {
+    name: 'teams: a namespace outside every scope, without REGISTRY_ONLY, is not locked down',
+    config: 'teams',
+    host: 'registry.npmjs.org',
+    from: 'other',
+    verdict: 'passthrough',
+    by: 'sidecar',
+  },
 
   // NetworkPolicies without Sidecars: what leaves from the pod meets them.
-  { name: 'network: a listed name goes through the gateway, a cluster pod', config: 'networkOnly', host: 'en.wikipedia.org', from: 'shop', verdict: 'allowed', by: '*.wikipedia.org' },
-  { name: 'network: an unlisted name is stopped by the NetworkPolicy', config: 'networkOnly', host: 'example.com', from: 'shop', verdict: 'refused', by: 'network' },
-  { name: 'network: a public range the policy admits keeps PassthroughCluster open', config: 'networkCidr', host: 'example.com', from: 'shop', verdict: 'passthrough', by: 'sidecar' },
-  { name: 'network: a namespace the policies do not cover', config: 'networkOnly', host: 'example.com', from: 'other', verdict: 'passthrough', by: 'sidecar' },
+  {
+    name: 'network: a listed name goes through the gateway, a cluster pod',
+    config: 'networkOnly',
+    host: 'en.wikipedia.org',
+    from: 'shop',
+    verdict: 'allowed',
+    by: '*.wikipedia.org',
+  },
+  {
+    name: 'network: an unlisted name is stopped by the NetworkPolicy',
+    config: 'networkOnly',
+    host: 'example.com',
+    from: 'shop',
+    verdict: 'refused',
+    by: 'network',
+  },
+  {
+    name: 'network: a public range the policy admits keeps PassthroughCluster open',
+    config: 'networkCidr',
+    host: 'example.com',
+    from: 'shop',
+    verdict: 'passthrough',
+    by: 'sidecar',
+  },
+  {
+    name: 'network: a namespace the policies do not cover',
+    config: 'networkOnly',
+    host: 'example.com',
+    from: 'other',
+    verdict: 'passthrough',
+    by: 'sidecar',
+  },
 
   // Sidecar mode (DYNAMIC_DNS ServiceEntries, no gateway).
-  { name: 'sidecar mode: a wildcard exported to the namespace', config: 'nativeSidecar', mode: 'sidecar', host: 'en.wikipedia.org', from: 'shop', verdict: 'allowed', by: '*.wikipedia.org' },
-  { name: 'sidecar mode: an exact name (DNS)', config: 'nativeSidecar', mode: 'sidecar', host: 'api.github.com', from: 'shop', verdict: 'allowed', by: 'api.github.com' },
-  { name: 'sidecar mode: the apex', config: 'nativeSidecar', mode: 'sidecar', host: 'wikipedia.org', from: 'shop', verdict: 'refused', by: 'sidecar' },
-  { name: "sidecar mode: another team's name is not exported here", config: 'nativeSidecar', mode: 'sidecar', host: 'api.stripe.com', from: 'shop', verdict: 'refused', by: 'sidecar' },
-  { name: "sidecar mode: the team's own name", config: 'nativeSidecar', mode: 'sidecar', host: 'api.stripe.com', from: 'payments', verdict: 'allowed', by: 'api.stripe.com' },
-  { name: 'sidecar mode: an unlisted name from a namespace without Sidecar', config: 'nativeSidecar', mode: 'sidecar', host: 'example.com', verdict: 'passthrough', by: 'sidecar' },
+  {
+    name: 'sidecar mode: a wildcard exported to the namespace',
+    config: 'nativeSidecar',
+    mode: 'sidecar',
+    host: 'en.wikipedia.org',
+    from: 'shop',
+    verdict: 'allowed',
+    by: '*.wikipedia.org',
+  },
+  {
+    name: 'sidecar mode: an exact name (DNS)',
+    config: 'nativeSidecar',
+    mode: 'sidecar',
+    host: 'api.github.com',
+    from: 'shop',
+    verdict: 'allowed',
+    by: 'api.github.com',
+  },
+  {
+    name: 'sidecar mode: the apex',
+    config: 'nativeSidecar',
+    mode: 'sidecar',
+    host: 'wikipedia.org',
+    from: 'shop',
+    verdict: 'refused',
+    by: 'sidecar',
+  },
+  {
+    name: "sidecar mode: another team's name is not exported here",
+    config: 'nativeSidecar',
+    mode: 'sidecar',
+    host: 'api.stripe.com',
+    from: 'shop',
+    verdict: 'refused',
+    by: 'sidecar',
+  },
+  {
+    name: "sidecar mode: the team's own name",
+    config: 'nativeSidecar',
+    mode: 'sidecar',
+    host: 'api.stripe.com',
+    from: 'payments',
+    verdict: 'allowed',
+    by: 'api.stripe.com',
+  },
+  {
+    name: 'sidecar mode: an unlisted name from a namespace without Sidecar',
+    config: 'nativeSidecar',
+    mode: 'sidecar',
+    host: 'example.com',
+    verdict: 'passthrough',
+    by: 'sidecar',
+  },
 
   // Waypoint mode (ambient: ztunnel ignores exportTo and REGISTRY_ONLY).
-  { name: 'waypoint mode: a wildcard bound to the waypoint', config: 'nativeWaypoint', mode: 'waypoint', host: 'de.wikipedia.org', from: 'shop', verdict: 'allowed', by: '*.wikipedia.org' },
-  { name: "waypoint mode: another team's name reaches the waypoint, its policy refuses", config: 'nativeWaypoint', mode: 'waypoint', host: 'api.stripe.com', from: 'shop', verdict: 'refused', by: 'authorization' },
-  { name: 'waypoint mode: a port the ServiceEntry lacks', config: 'nativeWaypoint', mode: 'waypoint', host: 'api.stripe.com:8443', from: 'payments', verdict: 'refused', by: 'service' },
-  { name: 'waypoint mode: an unlisted name meets the NetworkPolicy', config: 'nativeWaypoint', mode: 'waypoint', host: 'example.com', from: 'shop', verdict: 'refused', by: 'network' },
-  { name: 'waypoint mode: an unlisted name from an uncovered namespace leaves directly', config: 'nativeWaypoint', mode: 'waypoint', host: 'example.com', verdict: 'passthrough', by: 'dns' },
+  {
+    name: 'waypoint mode: a wildcard bound to the waypoint',
+    config: 'nativeWaypoint',
+    mode: 'waypoint',
+    host: 'de.wikipedia.org',
+    from: 'shop',
+    verdict: 'allowed',
+    by: '*.wikipedia.org',
+  },
+  {
+    name: "waypoint mode: another team's name reaches the waypoint, its policy refuses",
+    config: 'nativeWaypoint',
+    mode: 'waypoint',
+    host: 'api.stripe.com',
+    from: 'shop',
+    verdict: 'refused',
+    by: 'authorization',
+  },
+  {
+    name: 'waypoint mode: a port the ServiceEntry lacks',
+    config: 'nativeWaypoint',
+    mode: 'waypoint',
+    host: 'api.stripe.com:8443',
+    from: 'payments',
+    verdict: 'refused',
+    by: 'service',
+  },
+  {
+    name: 'waypoint mode: an unlisted name meets the NetworkPolicy',
+    config: 'nativeWaypoint',
+    mode: 'waypoint',
+    host: 'example.com',
+    from: 'shop',
+    verdict: 'refused',
+    by: 'network',
+  },
+  {
+    name: 'waypoint mode: an unlisted name from an uncovered namespace leaves directly',
+    config: 'nativeWaypoint',
+    mode: 'waypoint',
+    host: 'example.com',
+    verdict: 'passthrough',
+    by: 'dns',
+  },
 ];
 
 const rendered = new Map<ConfigName, string>();
@@ -132,7 +491,10 @@ describe('explain: the decision table', () => {
   });
 
   for (const row of ROWS) {
-    const ask = { ...(row.from ? { from: row.from } : {}), ...(row.registryOnly ? { registryOnly: true } : {}) };
+    const ask = {
+      ...(row.from ? { from: row.from } : {}),
+      ...(row.registryOnly ? { registryOnly: true } : {}),
+    };
     it(`${row.name} (--config)`, () => {
       expectRow(row, explainConfig(CONFIGS[row.config], row.host, ask));
     });
@@ -144,9 +506,17 @@ describe('explain: the decision table', () => {
 
   it('a refusal names the nearest entry and why it did not match', () => {
     const stack = manifestsOf(ROWS[0]!);
-    expect(explainManifests(stack, 'wikipedia.org').nearest).toBe('*.wikipedia.org matches names under wikipedia.org, never the apex wikipedia.org itself: list wikipedia.org as well');
-    expect(explainManifests(stack, 'api.github.com:8443').nearest).toBe('api.github.com matches api.github.com but is served on port 443, not 8443');
-    expect(explainConfig(CONFIGS.basic, 'raw.api.github.com').nearest).toBe('api.github.com is an exact name: it does not admit raw.api.github.com under it (a wildcard *.api.github.com would)');
-    expect(explainConfig(CONFIGS.teams, 'api.stripe.com', { from: 'shop' }).nearest).toBe('api.stripe.com matches api.stripe.com but is for team payments (namespaces payments)');
+    expect(explainManifests(stack, 'wikipedia.org').nearest).toBe(
+      '*.wikipedia.org matches names under wikipedia.org, never the apex wikipedia.org itself: list wikipedia.org as well',
+    );
+    expect(explainManifests(stack, 'api.github.com:8443').nearest).toBe(
+      'api.github.com matches api.github.com but is served on port 443, not 8443',
+    );
+    expect(explainConfig(CONFIGS.basic, 'raw.api.github.com').nearest).toBe(
+      'api.github.com is an exact name: it does not admit raw.api.github.com under it (a wildcard *.api.github.com would)',
+    );
+    expect(explainConfig(CONFIGS.teams, 'api.stripe.com', { from: 'shop' }).nearest).toBe(
+      'api.stripe.com matches api.stripe.com but is for team payments (namespaces payments)',
+    );
   });
 });

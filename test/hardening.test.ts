@@ -2,7 +2,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runFunction } from '../src/run.js';
-import { domainList, fourPlaces, ofKind, parseOutput, resourceList, resultsOf, ROOT } from './helpers.js';
+import {
+  domainList,
+  fourPlaces,
+  ofKind,
+  parseOutput,
+  resourceList,
+  resultsOf,
+  ROOT,
+} from './helpers.js';
 import { allProblems, wiringProblems } from './support/istio-rules.js';
 import { lockdownProblems } from './support/lockdown-rules.js';
 import { nativeProblems } from './support/native-rules.js';
@@ -22,13 +30,22 @@ describe('every golden output passes the Envoy proto, Istio schema and CEL check
     it(c, () => {
       const { items } = parseOutput(readFileSync(join(dir, c, 'expected.yaml'), 'utf8'));
       expect(allProblems(items)).toEqual([]);
-      const config = existsSync(join(dir, c, 'config.yaml')) ? parse(readFileSync(join(dir, c, 'config.yaml'), 'utf8')) : {};
+      const config = existsSync(join(dir, c, 'config.yaml'))
+        ? parse(readFileSync(join(dir, c, 'config.yaml'), 'utf8'))
+        : {};
       const mode = config?.spec?.mode ?? 'egress-gateway';
       const minor = Number(String(config?.spec?.istioVersion ?? '1.31').split('.')[1]);
       // Wiring is the function's own work only where it rendered the whole stack; the lockdown rules hold for
       // everything it owns (what carries its managed-by label), in every case.
-      if (meta.items?.length === 0 && mode === 'egress-gateway') expect(wiringProblems(items)).toEqual([]);
-      expect(lockdownProblems(items.filter((i) => i.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'wildcard-egress'))).toEqual([]);
+      if (meta.items?.length === 0 && mode === 'egress-gateway')
+        expect(wiringProblems(items)).toEqual([]);
+      expect(
+        lockdownProblems(
+          items.filter(
+            (i) => i.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'wildcard-egress',
+          ),
+        ),
+      ).toEqual([]);
       expect(nativeProblems(items, minor)).toEqual([]);
     });
   }
@@ -36,9 +53,17 @@ describe('every golden output passes the Envoy proto, Istio schema and CEL check
 
 describe('domain semantics', () => {
   it('folds a name a listed wildcard covers, with a warning naming it; the apex stays', () => {
-    const { parsed, exitCode } = render(['*.wikipedia.org', 'en.wikipedia.org', 'a.b.wikipedia.org', '*.de.wikipedia.org', 'wikipedia.org']);
+    const { parsed, exitCode } = render([
+      '*.wikipedia.org',
+      'en.wikipedia.org',
+      'a.b.wikipedia.org',
+      '*.de.wikipedia.org',
+      'wikipedia.org',
+    ]);
     expect(exitCode).toBe(0);
-    expect(Object.values(fourPlaces(parsed))).toEqual(Array(4).fill(['wikipedia.org', '*.wikipedia.org']));
+    expect(Object.values(fourPlaces(parsed))).toEqual(
+      Array(4).fill(['wikipedia.org', '*.wikipedia.org']),
+    );
     const warnings = parsed.results.filter((r) => r.severity === 'warning').map((r) => r.message);
     expect(warnings).toEqual([
       'domain "a.b.wikipedia.org" is covered by "*.wikipedia.org" and is left out: Istio and Envoy refuse overlapping names',
@@ -49,14 +74,21 @@ describe('domain semantics', () => {
 
   it('writes international names as punycode', () => {
     const { parsed } = render(['bücher.example', '*.Bücher.example.org']);
-    expect(Object.values(fourPlaces(parsed))).toEqual(Array(4).fill(['xn--bcher-kva.example', '*.xn--bcher-kva.example.org']));
+    expect(Object.values(fourPlaces(parsed))).toEqual(
+      Array(4).fill(['xn--bcher-kva.example', '*.xn--bcher-kva.example.org']),
+    );
   });
 
   it('warns about a label that mixes scripts', () => {
     // "раypal": Cyrillic р and а with Latin ypal.
     const { parsed, exitCode } = render(['\u0440\u0430ypal.com']);
     expect(exitCode).toBe(0);
-    expect(parsed.results).toContainEqual(expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/mixes scripts \(Cyrillic, Latin\)/) }));
+    expect(parsed.results).toContainEqual(
+      expect.objectContaining({
+        severity: 'warning',
+        message: expect.stringMatching(/mixes scripts \(Cyrillic, Latin\)/),
+      }),
+    );
   });
 
   for (const suffix of ['com', 'co.uk', 'org', 'github.io.evil']) {
@@ -64,19 +96,33 @@ describe('domain semantics', () => {
     it(`${bad ? 'refuses' : 'accepts'} *.${suffix}`, () => {
       const { parsed, exitCode } = render([`*.${suffix}`]);
       expect(exitCode).toBe(bad ? 1 : 0);
-      if (bad) expect(parsed.results).toContainEqual(expect.objectContaining({ severity: 'error', message: expect.stringContaining(`"*.${suffix}" is a wildcard over the public suffix`) }));
+      if (bad)
+        expect(parsed.results).toContainEqual(
+          expect.objectContaining({
+            severity: 'error',
+            message: expect.stringContaining(`"*.${suffix}" is a wildcard over the public suffix`),
+          }),
+        );
     });
   }
 
   it('warns about a wildcard over a private-section suffix', () => {
     const { parsed, exitCode } = render(['*.github.io']);
     expect(exitCode).toBe(0);
-    expect(parsed.results).toContainEqual(expect.objectContaining({ severity: 'warning', message: expect.stringContaining('"*.github.io" is a wildcard over "github.io"') }));
+    expect(parsed.results).toContainEqual(
+      expect.objectContaining({
+        severity: 'warning',
+        message: expect.stringContaining('"*.github.io" is a wildcard over "github.io"'),
+      }),
+    );
   });
 });
 
 describe('limits', () => {
-  const names = Array.from({ length: 300 }, (_, i) => `host-${String(i).padStart(3, '0')}.example.com`);
+  const names = Array.from(
+    { length: 300 },
+    (_, i) => `host-${String(i).padStart(3, '0')}.example.com`,
+  );
 
   it('splits 300 names over ServiceEntries of at most 256 hosts, by a hash of each name, with stable names', () => {
     const { parsed, exitCode } = render(names);
@@ -94,16 +140,30 @@ describe('limits', () => {
   });
 
   it('refuses to write more than 256 hosts into an opted-in ServiceEntry', () => {
-    const se = 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: mine\n  annotations:\n    wildcard-egress.dev/domain-list: egress\nspec:\n  hosts: []\n';
+    const se =
+      'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: mine\n  annotations:\n    wildcard-egress.dev/domain-list: egress\nspec:\n  hosts: []\n';
     const out = runFunction(resourceList([se], domainList(names, 'generate: false')));
     expect(out.exitCode).toBe(1);
-    expect(parseOutput(out.stdout).results).toContainEqual(expect.objectContaining({ severity: 'error', message: expect.stringContaining('would hold 300 hosts, over the limit of 256') }));
+    expect(parseOutput(out.stdout).results).toContainEqual(
+      expect.objectContaining({
+        severity: 'error',
+        message: expect.stringContaining('would hold 300 hosts, over the limit of 256'),
+      }),
+    );
   });
 
   it('warns about a split-off ServiceEntry the shorter list no longer needs', () => {
-    const stale = 'apiVersion: networking.istio.io/v1alpha3\nkind: ServiceEntry\nmetadata:\n  name: wildcard-2\n  namespace: istio-system\nspec:\n  hosts: [old.example.com]\n';
+    const stale =
+      'apiVersion: networking.istio.io/v1alpha3\nkind: ServiceEntry\nmetadata:\n  name: wildcard-2\n  namespace: istio-system\nspec:\n  hosts: [old.example.com]\n';
     const out = runFunction(resourceList([stale], domainList(['a.example.com'])));
-    expect(parseOutput(out.stdout).results).toContainEqual(expect.objectContaining({ severity: 'warning', message: expect.stringContaining('ServiceEntry/istio-system/wildcard-2 looks like a ServiceEntry this list split off earlier') }));
+    expect(parseOutput(out.stdout).results).toContainEqual(
+      expect.objectContaining({
+        severity: 'warning',
+        message: expect.stringContaining(
+          'ServiceEntry/istio-system/wildcard-2 looks like a ServiceEntry this list split off earlier',
+        ),
+      }),
+    );
   });
 });
 
@@ -120,8 +180,14 @@ describe('EnvoyFilter scoping and safety', () => {
 
   it('derives the DNS cache name from its settings: a new dnsLookupFamily gives a new name, the same settings the same name', () => {
     const cacheNames = (family: string) => {
-      const [ef] = ofKind(render(['a.example.com'], `dnsLookupFamily: ${family}`).parsed, 'EnvoyFilter');
-      return ef!.spec.configPatches.flatMap((p: any) => JSON.stringify(p.patch.value).match(/dynamic_forward_proxy_cache_[0-9a-f]{8}/g) ?? []);
+      const [ef] = ofKind(
+        render(['a.example.com'], `dnsLookupFamily: ${family}`).parsed,
+        'EnvoyFilter',
+      );
+      return ef!.spec.configPatches.flatMap(
+        (p: any) =>
+          JSON.stringify(p.patch.value).match(/dynamic_forward_proxy_cache_[0-9a-f]{8}/g) ?? [],
+      );
     };
     const v4 = cacheNames('V4_ONLY');
     const auto = cacheNames('AUTO');
@@ -135,17 +201,26 @@ describe('EnvoyFilter scoping and safety', () => {
 
 describe('hostile input', () => {
   it('refuses an alias bomb in an item quickly, with a message', () => {
-    const levels = Array.from({ length: 9 }, (_, i) => `    l${i + 1}: &l${i + 1} [${Array(10).fill(`*l${i}`).join(', ')}]`);
+    const levels = Array.from(
+      { length: 9 },
+      (_, i) => `    l${i + 1}: &l${i + 1} [${Array(10).fill(`*l${i}`).join(', ')}]`,
+    );
     const bomb = `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: wildcard\n  namespace: istio-system\nspec:\n  hosts: []\n  x:\n    l0: &l0 [a]\n${levels.join('\n')}\n`;
     const started = Date.now();
     const out = runFunction(resourceList([bomb], domainList(['a.example.com'])));
     expect(Date.now() - started).toBeLessThan(5000);
     expect(out.exitCode).toBe(1);
-    expect(resultsOf(out.stdout)).toContainEqual(expect.objectContaining({ severity: 'error', message: expect.stringMatching(/too many aliases/) }));
+    expect(resultsOf(out.stdout)).toContainEqual(
+      expect.objectContaining({
+        severity: 'error',
+        message: expect.stringMatching(/too many aliases/),
+      }),
+    );
   });
 
   it('refuses an alias bomb in the function config quickly', () => {
-    const cfg = 'apiVersion: wildcard-egress.dev/v1alpha1\nkind: DomainList\nmetadata:\n  name: egress\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\nspec:\n  domains: [a.example.com]\n';
+    const cfg =
+      'apiVersion: wildcard-egress.dev/v1alpha1\nkind: DomainList\nmetadata:\n  name: egress\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\nspec:\n  domains: [a.example.com]\n';
     const started = Date.now();
     const out = runFunction(resourceList([], cfg));
     expect(Date.now() - started).toBeLessThan(5000);
@@ -153,23 +228,43 @@ describe('hostile input', () => {
   });
 
   const wrongTypes: Record<string, [spec: string, message: RegExp]> = {
-    'domains as a string': ['domains: "*.a.org"', /spec\.domains: value "\*\.a\.org" must be array/],
+    'domains as a string': [
+      'domains: "*.a.org"',
+      /spec\.domains: value "\*\.a\.org" must be array/,
+    ],
     'a domain that is a number': ['domains: [42]', /spec\.domains\[0\]: value 42 must be string/],
-    'a port out of range': ['domains: [a.org]\nupstreamPort: 70000', /spec\.upstreamPort: value 70000 must be <= 65535/],
-    'generate as text': ['domains: [a.org]\ngenerate: "no"', /spec\.generate: value "no" must be boolean/],
-    'an unknown nested field': ['domains: [a.org]\ngateway: {nmae: x}', /unknown field "nmae" at spec\.gateway\.nmae/],
+    'a port out of range': [
+      'domains: [a.org]\nupstreamPort: 70000',
+      /spec\.upstreamPort: value 70000 must be <= 65535/,
+    ],
+    'generate as text': [
+      'domains: [a.org]\ngenerate: "no"',
+      /spec\.generate: value "no" must be boolean/,
+    ],
+    'an unknown nested field': [
+      'domains: [a.org]\ngateway: {nmae: x}',
+      /unknown field "nmae" at spec\.gateway\.nmae/,
+    ],
   };
   for (const [name, [spec, message]] of Object.entries(wrongTypes)) {
     it(`refuses ${name}`, () => {
-      const cfg = `apiVersion: wildcard-egress.dev/v1alpha1\nkind: DomainList\nmetadata:\n  name: egress\nspec:\n${spec.split('\n').map((l) => `  ${l}`).join('\n')}\n`;
+      const cfg = `apiVersion: wildcard-egress.dev/v1alpha1\nkind: DomainList\nmetadata:\n  name: egress\nspec:\n${spec
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n')}\n`;
       const out = runFunction(resourceList([], cfg));
       expect(out.exitCode).toBe(1);
-      expect(parseOutput(out.stdout).results.map((r) => r.message).join('\n')).toMatch(message);
+      expect(
+        parseOutput(out.stdout)
+          .results.map((r) => r.message)
+          .join('\n'),
+      ).toMatch(message);
     });
   }
 
   it('refuses items that are not objects, naming them, and returns every item unchanged', () => {
-    const input = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- just text\n- [1, 2]\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: keep\n' +
+    const input =
+      'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- just text\n- [1, 2]\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: keep\n' +
       `functionConfig:\n${domainList(['a.example.com']).replace(/^/gm, '  ')}`;
     const out = runFunction(input);
     expect(out.exitCode).toBe(1);
@@ -178,7 +273,9 @@ describe('hostile input', () => {
       ['item 0 is not an object: every item must be a Kubernetes resource mapping', 'items[0]'],
       ['item 1 is not an object: every item must be a Kubernetes resource mapping', 'items[1]'],
     ]);
-    expect(out.stdout).toContain('items:\n- just text\n- [1, 2]\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: keep\n');
+    expect(out.stdout).toContain(
+      'items:\n- just text\n- [1, 2]\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: keep\n',
+    );
   });
 
   it('refuses input over the size cap with a clear error', async () => {

@@ -30,23 +30,35 @@ export function resourceList(items: readonly string[], config?: string): string 
   let text = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n';
   text += items.length === 0 ? 'items: []\n' : 'items:\n' + items.map(asEntry).join('');
   if (config !== undefined) {
-    text += 'functionConfig:\n' + config.replace(/\n$/, '').split('\n').map((l) => (l === '' ? l : `  ${l}`)).join('\n') + '\n';
+    text +=
+      'functionConfig:\n' +
+      config
+        .replace(/\n$/, '')
+        .split('\n')
+        .map((l) => (l === '' ? l : `  ${l}`))
+        .join('\n') +
+      '\n';
   }
   return text;
 }
 
 /** A DomainList config text for a list of domains and extra spec YAML lines. */
 export function domainList(domains: readonly string[], extraSpec = '', name = 'egress'): string {
-  return [
-    'apiVersion: wildcard-egress.dev/v1alpha1',
-    'kind: DomainList',
-    'metadata:',
-    `  name: ${name}`,
-    'spec:',
-    '  domains:',
-    ...domains.map((d) => `  - ${JSON.stringify(d)}`),
-    ...extraSpec.split('\n').filter((l) => l !== '').map((l) => `  ${l}`),
-  ].join('\n') + '\n';
+  return (
+    [
+      'apiVersion: wildcard-egress.dev/v1alpha1',
+      'kind: DomainList',
+      'metadata:',
+      `  name: ${name}`,
+      'spec:',
+      '  domains:',
+      ...domains.map((d) => `  - ${JSON.stringify(d)}`),
+      ...extraSpec
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => `  ${l}`),
+    ].join('\n') + '\n'
+  );
 }
 
 export interface Output {
@@ -57,7 +69,8 @@ export interface Output {
 /** Parses a ResourceList the function wrote. */
 export function parseOutput(stdout: string): Output {
   const docs = parseAllDocuments(stdout);
-  if (docs.length !== 1 || docs[0]!.errors.length > 0) throw new Error(`output is not one YAML document:\n${stdout}`);
+  if (docs.length !== 1 || docs[0]!.errors.length > 0)
+    throw new Error(`output is not one YAML document:\n${stdout}`);
   const list = docs[0]!.toJS() as { items?: any[]; results?: any[] };
   return { items: list.items ?? [], results: list.results ?? [] };
 }
@@ -74,8 +87,15 @@ export function withoutResults(stdout: string): string {
 }
 
 /** Runs the bundled function as a process, the way kpt and kustomize do. */
-export function runBundle(input: string, args: string[] = []): { stdout: string; stderr: string; status: number | null } {
-  const r = spawnSync(process.execPath, [BUNDLE, ...args], { input, encoding: 'utf8', timeout: 30_000 });
+export function runBundle(
+  input: string,
+  args: string[] = [],
+): { stdout: string; stderr: string; status: number | null } {
+  const r = spawnSync(process.execPath, [BUNDLE, ...args], {
+    input,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 

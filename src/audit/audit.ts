@@ -79,7 +79,10 @@ function counter<K>() {
 
 /** `host|port` keys for maps. */
 const key = (host: string, port: number) => `${host}|${port}`;
-const unkey = (k: string) => ({ host: k.slice(0, k.lastIndexOf('|')), port: Number(k.slice(k.lastIndexOf('|') + 1)) });
+const unkey = (k: string) => ({
+  host: k.slice(0, k.lastIndexOf('|')),
+  port: Number(k.slice(k.lastIndexOf('|') + 1)),
+});
 
 /**
  * Compares the connections in the logs with the list: which entries admitted
@@ -91,16 +94,29 @@ const unkey = (k: string) => ({ host: k.slice(0, k.lastIndexOf('|')), port: Numb
 export function auditConnections(lines: Iterable<LogLine>, scope: AuditScope): AuditReport {
   const served = scope.lanes.filter(scope.served);
   const entries = [...new Set(served.flatMap((l) => l.lane.domains))].sort(compareDomains);
-  const byListener = new Map(scope.lanes.flatMap((l) => l.listeners.map((name) => [name, l] as const)));
+  const byListener = new Map(
+    scope.lanes.flatMap((l) => l.listeners.map((name) => [name, l] as const)),
+  );
   const byServicePort = new Map(scope.lanes.map((l) => [l.lane.servicePort, l]));
   const entryOn = (name: string, lanes: readonly AuditLane[]) => {
-    const found = lanes.map((l) => admittingEntry(name, l.lane.domains)).filter((e): e is string => e !== undefined);
+    const found = lanes
+      .map((l) => admittingEntry(name, l.lane.domains))
+      .filter((e): e is string => e !== undefined);
     return admittingEntry(name, found);
   };
-  const listedOn = (name: string, port: number) => entryOn(name, served.filter((l) => l.lane.upstreamPort === port));
+  const listedOn = (name: string, port: number) =>
+    entryOn(
+      name,
+      served.filter((l) => l.lane.upstreamPort === port),
+    );
   const gatewayUse = counter<string>();
   const sidecarUse = counter<string>();
-  const views = { passthrough: counter<string>(), blackhole: counter<string>(), lane: counter<string>(), gateway: counter<string>() };
+  const views = {
+    passthrough: counter<string>(),
+    blackhole: counter<string>(),
+    lane: counter<string>(),
+    gateway: counter<string>(),
+  };
   const bypassed = counter<string>();
   const blockedListed = counter<string>();
   const refusedListed = counter<string>();
@@ -110,7 +126,8 @@ export function auditConnections(lines: Iterable<LogLine>, scope: AuditScope): A
   /** Records a name the list does not admit in one view, or as unusable when no list could hold it. */
   const unlisted = (view: keyof typeof views, name: string, port: number) => {
     const check = normalizeDomain(name);
-    if (check.ok && check.domain === name && !name.startsWith('*')) views[view].add(key(name, port));
+    if (check.ok && check.domain === name && !name.startsWith('*'))
+      views[view].add(key(name, port));
     else unusable.add(key(name, port));
   };
 
@@ -155,14 +172,27 @@ export function auditConnections(lines: Iterable<LogLine>, scope: AuditScope): A
   const unlistedKeys = new Set(Object.values(views).flatMap((v) => [...v.map.keys()]));
   const names = [...unlistedKeys].map((k): UnlistedName => {
     const seen = (view: keyof typeof views) => views[view].map.get(k) ?? 0;
-    const by = { passthrough: seen('passthrough'), blackhole: seen('blackhole'), lane: seen('lane'), gateway: seen('gateway') };
-    return { ...unkey(k), count: by.passthrough + by.blackhole + Math.max(by.lane, by.gateway), ...by };
+    const by = {
+      passthrough: seen('passthrough'),
+      blackhole: seen('blackhole'),
+      lane: seen('lane'),
+      gateway: seen('gateway'),
+    };
+    return {
+      ...unkey(k),
+      count: by.passthrough + by.blackhole + Math.max(by.lane, by.gateway),
+      ...by,
+    };
   });
   return {
     used,
     unused: entries.filter((e) => !usedEntries.has(e)),
     unlisted: names.sort(byCountThenName),
-    unnamed: [...unnamed.map].map(([address, count]) => ({ address, count })).sort((a, b) => b.count - a.count || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0)),
+    unnamed: [...unnamed.map]
+      .map(([address, count]) => ({ address, count }))
+      .sort(
+        (a, b) => b.count - a.count || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0),
+      ),
     suggest: foldSuggestions(names),
     bypassed: named(bypassed.map),
     blockedListed: named(blockedListed.map),
@@ -172,7 +202,10 @@ export function auditConnections(lines: Iterable<LogLine>, scope: AuditScope): A
   };
 }
 
-function byCountThenName(a: { host: string; port: number; count: number }, b: { host: string; port: number; count: number }): number {
+function byCountThenName(
+  a: { host: string; port: number; count: number },
+  b: { host: string; port: number; count: number },
+): number {
   return b.count - a.count || compareDomains(a.host, b.host) || a.port - b.port;
 }
 

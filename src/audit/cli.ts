@@ -71,13 +71,20 @@ function parseArgs(args: readonly string[]): AuditArgs | 'help' {
     else if (name === '--from') out.from = value();
     else if (name === '--output') {
       const v = value();
-      if (v !== 'json' && v !== 'text') throw new UsageError(`--output takes json or text, not ${JSON.stringify(v)}`);
+      if (v !== 'json' && v !== 'text')
+        throw new UsageError(`--output takes json or text, not ${JSON.stringify(v)}`);
       out.output = v;
-    } else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
+    } else if (arg.startsWith('-') && arg !== '-')
+      throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
     else out.logs.push(arg);
   }
   if (!out.config) throw new UsageError('--config FILE is required');
-  return { config: out.config, logs: out.logs, output: out.output ?? 'text', ...(out.from !== undefined ? { from: out.from } : {}) };
+  return {
+    config: out.config,
+    logs: out.logs,
+    output: out.output ?? 'text',
+    ...(out.from !== undefined ? { from: out.from } : {}),
+  };
 }
 
 const fail = (message: string, usage = false): AuditOutput => ({
@@ -91,8 +98,15 @@ function readConfig(text: string): JsonObject {
   const docs = parseAllDocuments(text, PARSE_OPTIONS);
   const problems = docs.flatMap((d) => d.errors);
   if (problems.length > 0) throw new ConfigYamlError(`is not valid YAML: ${problems[0]!.message}`);
-  const values = docs.map((d) => d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown).filter(isObject);
-  return values.find((v) => v.kind === 'DomainList') ?? values.find((v) => v.kind === 'ConfigMap') ?? values[0] ?? {};
+  const values = docs
+    .map((d) => d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown)
+    .filter(isObject);
+  return (
+    values.find((v) => v.kind === 'DomainList') ??
+    values.find((v) => v.kind === 'ConfigMap') ??
+    values[0] ??
+    {}
+  );
 }
 
 /**
@@ -116,28 +130,41 @@ export function runAudit(args: readonly string[], io: AuditIo): AuditOutput {
   try {
     configDoc = readConfig(io.readFile(a.config));
   } catch (e) {
-    return fail(`config ${a.config} ${e instanceof ConfigYamlError ? e.message : `cannot be read: ${(e as Error).message}`}`);
+    return fail(
+      `config ${a.config} ${e instanceof ConfigYamlError ? e.message : `cannot be read: ${(e as Error).message}`}`,
+    );
   }
   const config = parseConfig(configDoc);
   const errors = config.results.filter((r) => r.severity === 'error');
-  if (!config.options || errors.length > 0) return fail(`config ${a.config} is refused:\n${formatForHumans(errors)}`);
+  if (!config.options || errors.length > 0)
+    return fail(`config ${a.config} is refused:\n${formatForHumans(errors)}`);
   const options = config.options;
   const table = laneTable(options, config.plan);
   const from = a.from;
   const served = (l: AuditLane) => from === undefined || servesNamespace(l.lane, from);
-  if (!table.lanes.some(served)) return fail(`no lane of the list serves namespace ${JSON.stringify(a.from)}: it is in no team and not in spec.production.namespaces`);
+  if (!table.lanes.some(served))
+    return fail(
+      `no lane of the list serves namespace ${JSON.stringify(a.from)}: it is in no team and not in spec.production.namespaces`,
+    );
 
   const sources: LogSource[] = [];
   for (const path of a.logs.length > 0 ? a.logs : ['-']) {
     try {
-      sources.push({ name: path === '-' ? 'stdin' : path, text: path === '-' ? io.stdin() : io.readFile(path) });
+      sources.push({
+        name: path === '-' ? 'stdin' : path,
+        text: path === '-' ? io.stdin() : io.readFile(path),
+      });
     } catch (e) {
       return fail(`log ${path} cannot be read: ${(e as Error).message}`);
     }
   }
 
   const { lines, unreadable, ignored } = readLogLines(sources, table.names);
-  const report = auditConnections(lines, { lanes: table.lanes, served, defaultPort: options.upstreamPort });
+  const report = auditConnections(lines, {
+    lanes: table.lanes,
+    served,
+    defaultPort: options.upstreamPort,
+  });
 
   const stderr = unreadableNotes(unreadable);
   if (a.output === 'json') return { stdout: formatJson(report), stderr, exitCode: 0 };
@@ -150,7 +177,9 @@ export function runAudit(args: readonly string[], io: AuditIo): AuditOutput {
     accessLogLines: lines.length,
     ignored,
     unreadable: unreadable.length,
-    ...(report.suggest.length > 0 ? { patch: domainListPatch(configDoc, report.suggest, options.upstreamPort, patchTarget) } : {}),
+    ...(report.suggest.length > 0
+      ? { patch: domainListPatch(configDoc, report.suggest, options.upstreamPort, patchTarget) }
+      : {}),
   });
   return { stdout: text, stderr, exitCode: 0 };
 }
@@ -158,7 +187,14 @@ export function runAudit(args: readonly string[], io: AuditIo): AuditOutput {
 /** Lines for stderr naming the unreadable lines, the first hundred one by one. */
 function unreadableNotes(unreadable: readonly string[]): string {
   return [
-    ...unreadable.slice(0, UNREADABLE_SHOWN).map((at) => `${at}: skipped: looks like an access-log line but cannot be read (cut short, or another format)\n`),
-    ...(unreadable.length > UNREADABLE_SHOWN ? [`… and ${unreadable.length - UNREADABLE_SHOWN} more unreadable lines\n`] : []),
+    ...unreadable
+      .slice(0, UNREADABLE_SHOWN)
+      .map(
+        (at) =>
+          `${at}: skipped: looks like an access-log line but cannot be read (cut short, or another format)\n`,
+      ),
+    ...(unreadable.length > UNREADABLE_SHOWN
+      ? [`… and ${unreadable.length - UNREADABLE_SHOWN} more unreadable lines\n`]
+      : []),
   ].join('');
 }

@@ -19,7 +19,11 @@ function nameOf(d: DomainSpec): string {
  * written for a suggested name gets the new ports; any other suggestion is
  * appended, as a plain name on the default port, else as `{name, ports}`.
  */
-export function mergeDomains(written: readonly DomainSpec[], suggest: readonly Suggestion[], upstreamPort: number): DomainSpec[] {
+export function mergeDomains(
+  written: readonly DomainSpec[],
+  suggest: readonly Suggestion[],
+  upstreamPort: number,
+): DomainSpec[] {
   const out = [...written];
   const entry = (name: string, ports: readonly number[]): DomainSpec =>
     ports.length === 1 && ports[0] === upstreamPort ? name : { name, ports: [...ports] };
@@ -30,7 +34,12 @@ export function mergeDomains(written: readonly DomainSpec[], suggest: readonly S
       continue;
     }
     const old = out[at]!;
-    const ports = [...new Set([...(typeof old === 'string' ? [upstreamPort] : (old.ports ?? [upstreamPort])), ...s.ports])].sort((a, b) => a - b);
+    const ports = [
+      ...new Set([
+        ...(typeof old === 'string' ? [upstreamPort] : (old.ports ?? [upstreamPort])),
+        ...s.ports,
+      ]),
+    ].sort((a, b) => a - b);
     out[at] = entry(typeof old === 'string' ? old : old.name, ports);
   }
   return out;
@@ -42,44 +51,78 @@ export function mergeDomains(written: readonly DomainSpec[], suggest: readonly S
  * whole, the entries as written plus the new ones, since a patch replaces a
  * list; for a ConfigMap, `data.domains`. Comment lines say what was added.
  */
-export function domainListPatch(config: JsonObject, suggest: readonly Suggestion[], upstreamPort: number, target: PatchTarget = {}): string {
-  const metadata = isObject(config.metadata) && typeof config.metadata.name === 'string' ? { name: config.metadata.name } : undefined;
-  const head = { apiVersion: config.apiVersion, kind: config.kind, ...(metadata ? { metadata } : {}) };
+export function domainListPatch(
+  config: JsonObject,
+  suggest: readonly Suggestion[],
+  upstreamPort: number,
+  target: PatchTarget = {},
+): string {
+  const metadata =
+    isObject(config.metadata) && typeof config.metadata.name === 'string'
+      ? { name: config.metadata.name }
+      : undefined;
+  const head = {
+    apiVersion: config.apiVersion,
+    kind: config.kind,
+    ...(metadata ? { metadata } : {}),
+  };
   /** One comment line per suggestion: a new entry (and what it admits), or new ports for an entry already written. */
-  const notes = (written: readonly DomainSpec[]) => suggest.map((s) => {
-    const ports = portsLabel(s.ports);
-    if (written.some((d) => nameOf(d) === s.entry)) return `# ${ports} added to: ${s.entry}`;
-    return `# new: ${s.entry}${s.ports.length === 1 && s.ports[0] === upstreamPort ? '' : ` (${ports})`}${admitsOthers(s) ? `: admits ${s.covers.join(', ')}` : ''}`;
-  });
+  const notes = (written: readonly DomainSpec[]) =>
+    suggest.map((s) => {
+      const ports = portsLabel(s.ports);
+      if (written.some((d) => nameOf(d) === s.entry)) return `# ${ports} added to: ${s.entry}`;
+      return `# new: ${s.entry}${s.ports.length === 1 && s.ports[0] === upstreamPort ? '' : ` (${ports})`}${admitsOthers(s) ? `: admits ${s.covers.join(', ')}` : ''}`;
+    });
   if (config.kind === 'ConfigMap') {
-    const data = isObject(config.data) && typeof config.data.domains === 'string' ? config.data.domains : '';
-    const written = data.split(/[,\n]/).map((d) => d.trim()).filter((d) => d !== '');
+    const data =
+      isObject(config.data) && typeof config.data.domains === 'string' ? config.data.domains : '';
+    const written = data
+      .split(/[,\n]/)
+      .map((d) => d.trim())
+      .filter((d) => d !== '');
     const names = new Set(written.map((d) => nameOf(d)));
     const added = suggest.map((s) => s.entry).filter((e) => !names.has(e));
     const otherPorts = suggest.filter((s) => s.ports.some((p) => p !== upstreamPort));
-    return [
-      '# ConfigMap patch: data.domains with the new names appended',
-      ...notes(written),
-      ...(otherPorts.length > 0 ? [`# the ConfigMap form has no per-name ports; a DomainList entry {name, ports} is needed for: ${otherPorts.map((s) => `${s.entry} (${s.ports.join(', ')})`).join(', ')}`] : []),
-      emitYaml({ ...head, data: { domains: [...written, ...added].join(',') } }).trimEnd(),
-    ].join('\n') + '\n';
+    return (
+      [
+        '# ConfigMap patch: data.domains with the new names appended',
+        ...notes(written),
+        ...(otherPorts.length > 0
+          ? [
+              `# the ConfigMap form has no per-name ports; a DomainList entry {name, ports} is needed for: ${otherPorts.map((s) => `${s.entry} (${s.ports.join(', ')})`).join(', ')}`,
+            ]
+          : []),
+        emitYaml({ ...head, data: { domains: [...written, ...added].join(',') } }).trimEnd(),
+      ].join('\n') + '\n'
+    );
   }
   const spec = isObject(config.spec) ? config.spec : {};
   const production = isObject(spec.production) ? spec.production : {};
   const teams = Array.isArray(production.teams) ? production.teams.filter(isObject) : [];
   const team = target.team === undefined ? undefined : teams.find((t) => t.name === target.team);
   if (team) {
-    const merged = teams.map((t) => (t === team ? { ...t, domains: mergeDomains(t.domains as DomainSpec[], suggest, upstreamPort) } : t));
-    return [
-      `# DomainList patch: spec.production.teams as a whole, the new entries in team ${JSON.stringify(target.team)}`,
-      ...notes(team.domains as DomainSpec[]),
-      emitYaml({ ...head, spec: { production: { teams: merged } } }).trimEnd(),
-    ].join('\n') + '\n';
+    const merged = teams.map((t) =>
+      t === team
+        ? { ...t, domains: mergeDomains(t.domains as DomainSpec[], suggest, upstreamPort) }
+        : t,
+    );
+    return (
+      [
+        `# DomainList patch: spec.production.teams as a whole, the new entries in team ${JSON.stringify(target.team)}`,
+        ...notes(team.domains as DomainSpec[]),
+        emitYaml({ ...head, spec: { production: { teams: merged } } }).trimEnd(),
+      ].join('\n') + '\n'
+    );
   }
   const domains = Array.isArray(spec.domains) ? (spec.domains as DomainSpec[]) : [];
-  return [
-    '# DomainList patch: spec.domains as a whole, the entries as written and the new ones',
-    ...notes(domains),
-    emitYaml({ ...head, spec: { domains: mergeDomains(domains, suggest, upstreamPort) } }).trimEnd(),
-  ].join('\n') + '\n';
+  return (
+    [
+      '# DomainList patch: spec.domains as a whole, the entries as written and the new ones',
+      ...notes(domains),
+      emitYaml({
+        ...head,
+        spec: { domains: mergeDomains(domains, suggest, upstreamPort) },
+      }).trimEnd(),
+    ].join('\n') + '\n'
+  );
 }

@@ -63,13 +63,18 @@ export function foldSuggestions(names: readonly { host: string; port: number }[]
     for (const [registrable, group] of groups) {
       const under = group.filter((h) => h !== registrable);
       const wildcard = `*.${registrable}`;
-      if (under.length >= NAMES_FOR_WILDCARD && isValidSuggestion(wildcard)) add(wildcard, port, under);
+      if (under.length >= NAMES_FOR_WILDCARD && isValidSuggestion(wildcard))
+        add(wildcard, port, under);
       else for (const h of under) add(h, port, [h]);
       if (group.includes(registrable)) add(registrable, port, [registrable]);
     }
   }
   return [...byEntry.entries()]
     .filter(([entry]) => isValidSuggestion(entry))
-    .map(([entry, s]) => ({ entry, ports: [...s.ports].sort((a, b) => a - b), covers: [...s.covers].sort(compareDomains) }))
+    .map(([entry, s]) => ({
+      entry,
+      ports: [...s.ports].sort((a, b) => a - b),
+      covers: [...s.covers].sort(compareDomains),
+    }))
     .sort((a, b) => compareDomains(a.entry, b.entry));
 }

@@ -24,18 +24,36 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** What the rendered EnvoyFilter holds per internal listener and which clusters forward to the real hosts. */
 function renderedForwarder(o: Options, plan: DomainPlan) {
-  const patches = renderEnvoyFilter(o, plan).flatMap((ef) => (isObject(ef.spec) ? list(ef.spec.configPatches).filter(isObject) : []));
-  const values = patches.map((p) => ({ applyTo: p.applyTo, value: isObject(p.patch) && isObject(p.patch.value) ? p.patch.value : {} }));
+  const patches = renderEnvoyFilter(o, plan).flatMap((ef) =>
+    isObject(ef.spec) ? list(ef.spec.configPatches).filter(isObject) : [],
+  );
+  const values = patches.map((p) => ({
+    applyTo: p.applyTo,
+    value: isObject(p.patch) && isObject(p.patch.value) ? p.patch.value : {},
+  }));
   const listeners = values
     .filter((p) => p.applyTo === 'LISTENER' && 'internal_listener' in p.value)
     .map(({ value }) => {
       const chains = list(value.filter_chains).filter(isObject);
-      const serverNames = chains.flatMap((c) => (isObject(c.filter_chain_match) ? list(c.filter_chain_match.server_names) : []));
-      const ports = chains.flatMap((c) => list(c.filters).filter(isObject)).map((f) => (isObject(f.typed_config) ? f.typed_config.port_value : undefined));
-      return { name: String(value.name), serverNames: serverNames.map(String), port: ports.find((p) => typeof p === 'number') };
+      const serverNames = chains.flatMap((c) =>
+        isObject(c.filter_chain_match) ? list(c.filter_chain_match.server_names) : [],
+      );
+      const ports = chains
+        .flatMap((c) => list(c.filters).filter(isObject))
+        .map((f) => (isObject(f.typed_config) ? f.typed_config.port_value : undefined));
+      return {
+        name: String(value.name),
+        serverNames: serverNames.map(String),
+        port: ports.find((p) => typeof p === 'number'),
+      };
     });
   const forwardClusters = values
-    .filter((p) => p.applyTo === 'CLUSTER' && isObject(p.value.cluster_type) && p.value.cluster_type.name === 'envoy.clusters.dynamic_forward_proxy')
+    .filter(
+      (p) =>
+        p.applyTo === 'CLUSTER' &&
+        isObject(p.value.cluster_type) &&
+        p.value.cluster_type.name === 'envoy.clusters.dynamic_forward_proxy',
+    )
     .map((p) => String(p.value.name));
   return { listeners, forwardClusters };
 }
@@ -54,7 +72,9 @@ export function laneTable(o: Options, plan: DomainPlan): LaneTable {
   const renderedNames = new Set(rendered.listeners.map((l) => l.name));
   const lanes = plan.lanes.map((lane): AuditLane => {
     const listeners = (chains.get(lane) ?? []).filter((l) => renderedNames.has(l));
-    return listeners.length > 0 ? { lane, listener: listeners[0]!, listeners } : { lane, listeners: [] };
+    return listeners.length > 0
+      ? { lane, listener: listeners[0]!, listeners }
+      : { lane, listeners: [] };
   });
   return {
     lanes,

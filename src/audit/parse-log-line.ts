@@ -1,4 +1,9 @@
-import { ACCESS_LOG_JSON_KEYS, readJsonLine, readTextLine, type AccessLogFields } from './access-log-format.js';
+import {
+  ACCESS_LOG_JSON_KEYS,
+  readJsonLine,
+  readTextLine,
+  type AccessLogFields,
+} from './access-log-format.js';
 import { isObject, type JsonObject } from './json.js';
 
 /**
@@ -10,7 +15,8 @@ import { isObject, type JsonObject } from './json.js';
  * - `blackhole`: a sidecar refused it (REGISTRY_ONLY, `BlackHoleCluster`);
  * - `other`: any other connection (in-mesh traffic, the gateway's mTLS listener).
  */
-export type LineKind = 'gateway-forwarded' | 'gateway-refused' | 'sidecar-lane' | 'passthrough' | 'blackhole' | 'other';
+export type LineKind =
+  'gateway-forwarded' | 'gateway-refused' | 'sidecar-lane' | 'passthrough' | 'blackhole' | 'other';
 
 /** One connection as the audit sees it. */
 export interface LogLine {
@@ -70,7 +76,10 @@ export function parseLogLine(raw: string, names: StackLogNames): LineOutcome {
   if (text.startsWith('{')) {
     const record = parseJsonObject(text);
     // A JSON line is an access log when it has Istio's keys; one cut short still shows them.
-    if (!record) return ACCESS_LOG_JSON_KEYS.some((k) => text.includes(`"${k}"`)) ? { unreadable: true } : { ignored: true };
+    if (!record)
+      return ACCESS_LOG_JSON_KEYS.some((k) => text.includes(`"${k}"`))
+        ? { unreadable: true }
+        : { ignored: true };
     if (!ACCESS_LOG_JSON_KEYS.some((k) => k in record)) return { ignored: true };
     fields = readJsonLine(record);
   } else if (ENVOY_TEXT_LINE.test(text)) {
@@ -100,7 +109,10 @@ export function portOf(address: string | undefined): number | undefined {
 /** The application's SNI as the list would write it, or `undefined` for none or Istio's own. */
 function appSni(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  const name = raw.replace(/^invalid:/, '').toLowerCase().replace(/\.$/, '');
+  const name = raw
+    .replace(/^invalid:/, '')
+    .toLowerCase()
+    .replace(/\.$/, '');
   return name === '' || ISTIO_SNI.test(name) ? undefined : name;
 }
 
@@ -112,13 +124,17 @@ function laneCluster(cluster: string): { port: number; subset: string; host: str
   return { port: Number(parts[1]), subset: parts[2]!, host: parts.slice(3).join(sep) };
 }
 
-const matchesName = (value: string, names: readonly string[]) => names.some((n) => value === n || value.startsWith(n));
+const matchesName = (value: string, names: readonly string[]) =>
+  names.some((n) => value === n || value.startsWith(n));
 
 function classify(f: AccessLogFields, names: StackLogNames): LogLine {
   const responseFlags = f.responseFlags ? f.responseFlags.split(',') : [];
   const cluster = f.upstreamCluster;
   const listenerMatch = f.downstreamLocalAddress?.match(/^envoy:\/\/([^/]+)\//);
-  const listener = listenerMatch && matchesName(listenerMatch[1]!, names.listeners) ? listenerMatch[1]! : undefined;
+  const listener =
+    listenerMatch && matchesName(listenerMatch[1]!, names.listeners)
+      ? listenerMatch[1]!
+      : undefined;
   const sni = appSni(f.requestedServerName);
   const address = f.downstreamLocalAddress ?? f.upstreamHost;
   const base = {
@@ -131,9 +147,13 @@ function classify(f: AccessLogFields, names: StackLogNames): LogLine {
   if (listener && cluster && matchesName(cluster, names.forwardClusters)) {
     return withPort({ kind: 'gateway-forwarded', ...base, listener }, f.upstreamHost);
   }
-  if (listener && !cluster && responseFlags.includes('NR')) return { kind: 'gateway-refused', ...base, listener };
+  if (listener && !cluster && responseFlags.includes('NR'))
+    return { kind: 'gateway-refused', ...base, listener };
   if (lane && lane.subset === names.subset && lane.host === names.serviceHost) {
-    return withPort({ kind: 'sidecar-lane', ...base, servicePort: lane.port }, f.downstreamLocalAddress);
+    return withPort(
+      { kind: 'sidecar-lane', ...base, servicePort: lane.port },
+      f.downstreamLocalAddress,
+    );
   }
   if (cluster === 'PassthroughCluster') return withPort({ kind: 'passthrough', ...base }, address);
   if (cluster === 'BlackHoleCluster') return withPort({ kind: 'blackhole', ...base }, address);

@@ -16,9 +16,18 @@ export type Invocation =
  * Stream mode reads no stdin with `--no-input` or at a terminal; otherwise an
  * empty stdin is an error (the command before the pipe most likely failed).
  */
-export function parseArgs(argv: readonly string[], stdinIsTTY: boolean, commands: Readonly<Record<string, Command>>): Invocation {
+export function parseArgs(
+  argv: readonly string[],
+  stdinIsTTY: boolean,
+  commands: Readonly<Record<string, Command>>,
+): Invocation {
   if (argv.length === 0) {
-    return stdinIsTTY ? { mode: 'usage-error', message: 'stdin is a terminal: pipe a ResourceList in, or see the ways to run it below' } : { mode: 'function' };
+    return stdinIsTTY
+      ? {
+          mode: 'usage-error',
+          message: 'stdin is a terminal: pipe a ResourceList in, or see the ways to run it below',
+        }
+      : { mode: 'function' };
   }
   const first = argv[0]!;
   if (Object.hasOwn(commands, first)) return { mode: 'command', name: first, args: argv.slice(1) };
@@ -35,10 +44,12 @@ export function parseArgs(argv: readonly string[], stdinIsTTY: boolean, commands
     }
     if (arg === '--config') {
       value = argv[++i];
-      if (value === undefined || value === '') return { mode: 'usage-error', message: '--config needs a file: --config domains.yaml' };
+      if (value === undefined || value === '')
+        return { mode: 'usage-error', message: '--config needs a file: --config domains.yaml' };
     } else if (arg.startsWith('--config=')) {
       value = arg.slice('--config='.length);
-      if (value === '') return { mode: 'usage-error', message: '--config needs a file: --config=domains.yaml' };
+      if (value === '')
+        return { mode: 'usage-error', message: '--config needs a file: --config=domains.yaml' };
     } else if (arg.startsWith('-')) {
       return { mode: 'usage-error', message: `unknown option ${JSON.stringify(arg)}` };
     } else {
@@ -47,7 +58,8 @@ export function parseArgs(argv: readonly string[], stdinIsTTY: boolean, commands
     if (configPath !== undefined) return { mode: 'usage-error', message: '--config given twice' };
     configPath = value;
   }
-  if (configPath === undefined) return { mode: 'usage-error', message: '--no-input goes with --config FILE' };
+  if (configPath === undefined)
+    return { mode: 'usage-error', message: '--no-input goes with --config FILE' };
   return { mode: 'stream', configPath, noInput };
 }
 

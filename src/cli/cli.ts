@@ -16,7 +16,11 @@ export function runCli(inv: Invocation, io: CommandIO, version: string): Command
     case 'version':
       return { stdout: `${version}\n`, stderr: '', exitCode: 0 };
     case 'usage-error':
-      return { stdout: '', stderr: `wildcard-egress: ${inv.message}\n\n${usage(version, COMMANDS)}`, exitCode: 2 };
+      return {
+        stdout: '',
+        stderr: `wildcard-egress: ${inv.message}\n\n${usage(version, COMMANDS)}`,
+        exitCode: 2,
+      };
     case 'command':
       return COMMANDS[inv.name]!.run(inv.args, io);
     case 'function':
@@ -26,8 +30,14 @@ export function runCli(inv: Invocation, io: CommandIO, version: string): Command
       try {
         text = io.readFile(inv.configPath);
       } catch (e) {
-        const problem = error(`cannot read --config ${JSON.stringify(inv.configPath)}: ${(e as Error).message}`);
-        return { stdout: '', stderr: formatForHumans([problem, info('1 error(s): nothing written to stdout')]) + '\n', exitCode: 1 };
+        const problem = error(
+          `cannot read --config ${JSON.stringify(inv.configPath)}: ${(e as Error).message}`,
+        );
+        return {
+          stdout: '',
+          stderr: formatForHumans([problem, info('1 error(s): nothing written to stdout')]) + '\n',
+          exitCode: 1,
+        };
       }
       return runStream(inv.noInput ? undefined : io.stdin(), { path: inv.configPath, text });
     }

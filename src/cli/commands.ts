@@ -40,7 +40,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   },
   explain: {
     synopsis: 'HOST[:PORT] [--from NAMESPACE] (--config FILE | --manifests PATH…) [--output json]',
-    summary: 'would this host get out from this namespace, and by which rule: allowed, refused, bypass or passthrough',
+    summary:
+      'would this host get out from this namespace, and by which rule: allowed, refused, bypass or passthrough',
     readsStdin: false,
     run: runExplainCommand,
   },

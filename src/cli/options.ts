@@ -30,7 +30,8 @@ export function* options(args: readonly string[]): Generator<Option> {
       },
       values: () => {
         const out = eq > 0 ? [arg.slice(eq + 1)] : [];
-        while (i + 1 < args.length && (!args[i + 1]!.startsWith('-') || args[i + 1] === '-')) out.push(args[++i]!);
+        while (i + 1 < args.length && (!args[i + 1]!.startsWith('-') || args[i + 1] === '-'))
+          out.push(args[++i]!);
         return out;
       },
     };

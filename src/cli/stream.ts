@@ -1,10 +1,23 @@
-import { Document, isMap, isScalar, isSeq, parseAllDocuments, parseDocument, type Node } from 'yaml';
+import {
+  Document,
+  isMap,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  parseDocument,
+  type Node,
+} from 'yaml';
 import { ItemError, ItemSource } from '../krm/item-source.js';
 import { repairKptQuotes } from '../krm/repair-kpt-quotes.js';
 import { toEntry } from '../krm/resource-list.js';
 import { error, formatForHumans, info, type Result } from '../krm/results.js';
 import { locateYamlError } from '../krm/yaml-errors.js';
-import { ITEM_PARSE_OPTIONS, MAX_ALIAS_COUNT, PARSE_OPTIONS, PRINT_OPTIONS } from '../krm/yaml-options.js';
+import {
+  ITEM_PARSE_OPTIONS,
+  MAX_ALIAS_COUNT,
+  PARSE_OPTIONS,
+  PRINT_OPTIONS,
+} from '../krm/yaml-options.js';
 import { processList } from '../run.js';
 import type { CommandOutput } from './commands.js';
 import { entryToDocument, splitDocuments } from './documents.js';
@@ -35,7 +48,11 @@ export function runStream(input: string | undefined, config: ConfigFile): Comman
   if (functionConfig.problem) return failed([functionConfig.problem]);
   const read = readDocuments(repairKptQuotes(input ?? ''));
   if (input !== undefined && read.documents === 0) {
-    read.problems.push(error('stdin holds no YAML document: did the command before the pipe fail? (--no-input renders the stack from the config alone)'));
+    read.problems.push(
+      error(
+        'stdin holds no YAML document: did the command before the pipe fail? (--no-input renders the stack from the config alone)',
+      ),
+    );
   }
   if (read.problems.length > 0) return failed(read.problems);
   const done = processList({ items: read.entries, indent: 0, functionConfig: functionConfig.data });
@@ -47,7 +64,11 @@ export function runStream(input: string | undefined, config: ConfigFile): Comman
 
 function failed(problems: readonly Result[]): CommandOutput {
   const errors = problems.filter((r) => r.severity === 'error').length;
-  return { stdout: '', stderr: lines([...problems, info(`${errors} error(s): nothing written to stdout`)]), exitCode: 1 };
+  return {
+    stdout: '',
+    stderr: lines([...problems, info(`${errors} error(s): nothing written to stdout`)]),
+    exitCode: 1,
+  };
 }
 
 /** Warnings, errors, and infos that speak of the whole run (the summary); not one line per changed place. */
@@ -69,7 +90,11 @@ function readConfig(config: ConfigFile): { data?: unknown; problem?: Result } {
   }
   const present = list.filter((d) => d.contents !== null);
   if (present.length !== 1) {
-    return { problem: error(`${config.path}: holds ${present.length} documents; expected one DomainList or ConfigMap`) };
+    return {
+      problem: error(
+        `${config.path}: holds ${present.length} documents; expected one DomainList or ConfigMap`,
+      ),
+    };
   }
   try {
     return { data: present[0]!.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
@@ -101,18 +126,29 @@ function readDocuments(stream: string): ReadDocuments {
     if (parsed.contents === null) continue;
     out.documents++;
     if (!isMap(parsed.contents)) {
-      out.problems.push(error(`stdin: the document at line ${doc.firstLine} is not an object: every document must be a Kubernetes resource`));
+      out.problems.push(
+        error(
+          `stdin: the document at line ${doc.firstLine} is not an object: every document must be a Kubernetes resource`,
+        ),
+      );
       continue;
     }
     // Read the kind off its node: converting the whole document would expand an alias bomb.
     const kind = parsed.contents.get('kind', true);
     if (isScalar(kind) && String(kind.value) === 'ResourceList') {
-      out.problems.push(error('stdin holds a ResourceList: run without --config, the function config comes inside it'));
+      out.problems.push(
+        error(
+          'stdin holds a ResourceList: run without --config, the function config comes inside it',
+        ),
+      );
       continue;
     }
     const entry = toEntry(doc.text, 0);
     const left = leftOut(entry);
-    if (left) out.notes.push(info(`left out ${left}: client-side config, as kustomize leaves it out of a build`));
+    if (left)
+      out.notes.push(
+        info(`left out ${left}: client-side config, as kustomize leaves it out of a build`),
+      );
     else out.entries.push(entry);
   }
   return out;
@@ -127,8 +163,11 @@ function leftOut(entry: string): string | undefined {
     if (e instanceof ItemError) return undefined; // the reconcile reports it
     throw e;
   }
-  const own = header.kind === 'DomainList' && (header.apiVersion ?? '').startsWith('wildcard-egress.dev/');
-  return own || header.annotations[LOCAL_CONFIG] === 'true' ? `${header.kind ?? '?'}/${header.name ?? '?'}` : undefined;
+  const own =
+    header.kind === 'DomainList' && (header.apiVersion ?? '').startsWith('wildcard-egress.dev/');
+  return own || header.annotations[LOCAL_CONFIG] === 'true'
+    ? `${header.kind ?? '?'}/${header.name ?? '?'}`
+    : undefined;
 }
 
 /** An output item back as a document: its own text when laid out as an entry, else printed from its parse. */

@@ -3,7 +3,9 @@ import type { Command } from './commands.js';
 /** The `--help` text: what the binary is, the ways to run it, exit codes; every subcommand of the table. */
 export function usage(version: string, commands: Readonly<Record<string, Command>>): string {
   const image = `ghcr.io/wildcard-egress/wildcard-egress:v${version}`;
-  const rows = Object.entries(commands).map(([name, c]) => `  wildcard-egress ${name} ${c.synopsis}\n      ${c.summary}`);
+  const rows = Object.entries(commands).map(
+    ([name, c]) => `  wildcard-egress ${name} ${c.synopsis}\n      ${c.summary}`,
+  );
   return [
     `wildcard-egress ${version}: one list of allowed external domains, kept in every place of the`,
     'Istio egress stack for wildcard destinations (VirtualService, ServiceEntry, EnvoyFilter, …).',

@@ -26,19 +26,30 @@ export function fromConfigMap(cm: Record<string, unknown>): ConvertedConfigMap {
   const spec: Record<string, unknown> = {};
   const dataKeyOf = new Map<string, string>();
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    results.push(error('ConfigMap data must be a mapping of string keys to string values', { field: { path: 'data' } }));
+    results.push(
+      error('ConfigMap data must be a mapping of string keys to string values', {
+        field: { path: 'data' },
+      }),
+    );
   } else {
     if (!('domains' in data)) {
-      results.push(error('ConfigMap has no data.domains: list the domains separated by commas or newlines', {
-        field: { path: 'data.domains' },
-      }));
+      results.push(
+        error('ConfigMap has no data.domains: list the domains separated by commas or newlines', {
+          field: { path: 'data.domains' },
+        }),
+      );
     }
     for (const [key, value] of Object.entries(data)) {
       const def = Object.hasOwn(KEYS, key) ? KEYS[key] : undefined;
       if (!def) {
-        results.push(error(`unknown ConfigMap key ${JSON.stringify(key)} at data.${key} (known keys: ${CONFIG_MAP_KEYS.join(', ')})`, {
-          field: { path: `data.${key}` },
-        }));
+        results.push(
+          error(
+            `unknown ConfigMap key ${JSON.stringify(key)} at data.${key} (known keys: ${CONFIG_MAP_KEYS.join(', ')})`,
+            {
+              field: { path: `data.${key}` },
+            },
+          ),
+        );
         continue;
       }
       const text = typeof value === 'string' ? value : String(value ?? '');
@@ -63,7 +74,10 @@ export function fromConfigMap(cm: Record<string, unknown>): ConvertedConfigMap {
 function convert(text: string, type: 'list' | 'string' | 'integer' | 'boolean'): unknown {
   switch (type) {
     case 'list':
-      return text.split(/[,\n]/).map((s) => s.trim()).filter((s) => s !== '');
+      return text
+        .split(/[,\n]/)
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
     case 'integer':
       return /^\s*\d+\s*$/.test(text) ? Number(text) : text;
     case 'boolean':

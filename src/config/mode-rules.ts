@@ -15,44 +15,84 @@ export const WAYPOINT_TLS_FLAG = 'ENABLE_WILDCARD_HOST_SERVICE_ENTRIES_FOR_TLS';
  */
 export function modeProblems(o: Options, plan: DomainPlan, file?: Result['file']): Result[] {
   const at = (path: string, message: string, value?: unknown) =>
-    error(message, { field: { path, ...(value === undefined ? {} : { currentValue: value }) }, ...(file ? { file } : {}) });
+    error(message, {
+      field: { path, ...(value === undefined ? {} : { currentValue: value }) },
+      ...(file ? { file } : {}),
+    });
   const out: Result[] = [];
   const version = o.istioMinor === undefined ? undefined : `1.${o.istioMinor}`;
   const needs = (minor: number, what: string) => {
-    if (o.istioMinor === undefined) out.push(at('spec.istioVersion', `${what} needs spec.istioVersion, at least "1.${minor}"`));
-    else if (o.istioMinor < minor) out.push(at('spec.istioVersion', `${what} needs Istio 1.${minor} or later; spec.istioVersion is "${version}"`, version));
+    if (o.istioMinor === undefined)
+      out.push(at('spec.istioVersion', `${what} needs spec.istioVersion, at least "1.${minor}"`));
+    else if (o.istioMinor < minor)
+      out.push(
+        at(
+          'spec.istioVersion',
+          `${what} needs Istio 1.${minor} or later; spec.istioVersion is "${version}"`,
+          version,
+        ),
+      );
   };
   const http = plan.lanes.filter((l) => l.protocol === 'HTTP');
   const tls = plan.lanes.filter((l) => l.protocol === 'TLS');
   switch (o.mode) {
     case 'egress-gateway':
       if (http.length > 0) {
-        out.push(at('spec.mode', `HTTP names (port ${http[0]!.upstreamPort}) are routed by Host header, which the egress gateway's SNI forwarder cannot do: use mode sidecar or waypoint, or list them as TLS`, o.mode));
+        out.push(
+          at(
+            'spec.mode',
+            `HTTP names (port ${http[0]!.upstreamPort}) are routed by Host header, which the egress gateway's SNI forwarder cannot do: use mode sidecar or waypoint, or list them as TLS`,
+            o.mode,
+          ),
+        );
       }
       break;
     case 'sidecar':
-      needs(MINIMUM.sidecar, 'mode sidecar (wildcard ServiceEntries with resolution DYNAMIC_DNS on sidecars)');
-      out.push(warning('mode sidecar: the list is enforced by each sidecar and traffic leaves from every pod, not through one egress point; and native DYNAMIC_DNS forwarding trusts the SNI (or Host) a client sends: a client may name a listed host and connect to another address (Istio 1.30 release note). Use mode egress-gateway for one audited egress point.'));
+      needs(
+        MINIMUM.sidecar,
+        'mode sidecar (wildcard ServiceEntries with resolution DYNAMIC_DNS on sidecars)',
+      );
+      out.push(
+        warning(
+          'mode sidecar: the list is enforced by each sidecar and traffic leaves from every pod, not through one egress point; and native DYNAMIC_DNS forwarding trusts the SNI (or Host) a client sends: a client may name a listed host and connect to another address (Istio 1.30 release note). Use mode egress-gateway for one audited egress point.',
+        ),
+      );
       break;
     case 'waypoint':
       if (tls.length > 0) needs(MINIMUM.waypointTls, 'mode waypoint with TLS names');
       else needs(MINIMUM.waypointHttp, 'mode waypoint');
-      out.push(warning(
-        `mode waypoint prerequisites: ambient mode with ztunnel DNS capture on (otherwise wildcard names resolve to their real addresses and leave directly), the Gateway API CRDs installed` +
-        (tls.length > 0 ? `, Istio 1.29.1 or later, and istiod started with ${WAYPOINT_TLS_FLAG}=true for TLS names` : ''),
-      ));
+      out.push(
+        warning(
+          `mode waypoint prerequisites: ambient mode with ztunnel DNS capture on (otherwise wildcard names resolve to their real addresses and leave directly), the Gateway API CRDs installed` +
+            (tls.length > 0
+              ? `, Istio 1.29.1 or later, and istiod started with ${WAYPOINT_TLS_FLAG}=true for TLS names`
+              : ''),
+        ),
+      );
       if (tls.some((l) => l.domains.some((d) => d.startsWith('*.')))) {
-        out.push(warning(`mode waypoint with TLS wildcards: the waypoint picks the ServiceEntry by the address the pod dialled and forwards to the SNI the client sends, without checking it against the list (Istio's own description of ${WAYPOINT_TLS_FLAG} says so): a pod can reach any host through a listed wildcard's address. For TLS wildcards that must hold, use mode egress-gateway, whose listeners match the SNI against the list.`));
+        out.push(
+          warning(
+            `mode waypoint with TLS wildcards: the waypoint picks the ServiceEntry by the address the pod dialled and forwards to the SNI the client sends, without checking it against the list (Istio's own description of ${WAYPOINT_TLS_FLAG} says so): a pod can reach any host through a listed wildcard's address. For TLS wildcards that must hold, use mode egress-gateway, whose listeners match the SNI against the list.`,
+          ),
+        );
       }
       break;
   }
   // Parts of production that have nothing to act on in a native mode are left out, and said so.
   const p = o.production;
   const skipped = [
-    o.mode !== 'egress-gateway' && p.highAvailability ? 'highAvailability (there is no gateway Deployment of this project)' : '',
-    o.mode !== 'egress-gateway' && p.gatewayTelemetry ? 'gatewayTelemetry (the mesh-wide Telemetry logs instead)' : '',
-    o.mode === 'sidecar' && p.authorization ? 'authorization (no gateway to authorize at: each namespace\'s Sidecar and the ServiceEntries\' exportTo keep it to its names)' : '',
-    o.mode === 'waypoint' && p.sidecars ? 'sidecars (ambient pods have none; NetworkPolicies keep them on the waypoint)' : '',
+    o.mode !== 'egress-gateway' && p.highAvailability
+      ? 'highAvailability (there is no gateway Deployment of this project)'
+      : '',
+    o.mode !== 'egress-gateway' && p.gatewayTelemetry
+      ? 'gatewayTelemetry (the mesh-wide Telemetry logs instead)'
+      : '',
+    o.mode === 'sidecar' && p.authorization
+      ? "authorization (no gateway to authorize at: each namespace's Sidecar and the ServiceEntries' exportTo keep it to its names)"
+      : '',
+    o.mode === 'waypoint' && p.sidecars
+      ? 'sidecars (ambient pods have none; NetworkPolicies keep them on the waypoint)'
+      : '',
   ].filter(Boolean);
   if (skipped.length > 0) out.push(info(`mode ${o.mode} renders no ${skipped.join('; no ')}`));
   return out;

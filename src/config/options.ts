@@ -11,7 +11,15 @@ import type {
 } from '../generated/domain-list.js';
 
 // The config's types come from schema/domain-list.schema.json (scripts/schema-types.mjs).
-export type { DomainListSpec, DomainSpec, HighAvailabilitySpec, ProductionSpec, Target, TargetSelector, TeamSpec };
+export type {
+  DomainListSpec,
+  DomainSpec,
+  HighAvailabilitySpec,
+  ProductionSpec,
+  Target,
+  TargetSelector,
+  TeamSpec,
+};
 
 /** DNS lookup families Envoy's DNS cache accepts. */
 export type DnsLookupFamily = NonNullable<DomainListSpec['dnsLookupFamily']>;
@@ -61,7 +69,13 @@ export interface Options {
   mode: Mode;
   /** Istio's minor version (`30` for 1.30) when the config names one. */
   istioMinor?: number;
-  gateway: { namespace: string; name: string; servicePort: number; targetPort: number; createNamespace: boolean };
+  gateway: {
+    namespace: string;
+    name: string;
+    servicePort: number;
+    targetPort: number;
+    createNamespace: boolean;
+  };
   routingNamespace: string;
   rootNamespace: string;
   clusterDomain: string;
@@ -77,7 +91,13 @@ export interface Options {
 
 /** Option values of the post "Routing egress traffic to wildcard destinations". */
 export const DEFAULTS = {
-  gateway: { namespace: 'istio-egress', name: 'egressgateway', servicePort: 443, targetPort: 8443, createNamespace: false },
+  gateway: {
+    namespace: 'istio-egress',
+    name: 'egressgateway',
+    servicePort: 443,
+    targetPort: 8443,
+    createNamespace: false,
+  },
   routingNamespace: 'istio-system',
   rootNamespace: 'istio-system',
   clusterDomain: 'cluster.local',
@@ -86,7 +106,10 @@ export const DEFAULTS = {
   accessLogging: true,
   generate: true,
   check: false,
-} as const satisfies Omit<Options, 'listName' | 'mode' | 'istioMinor' | 'targets' | 'production' | 'forwarder'>;
+} as const satisfies Omit<
+  Options,
+  'listName' | 'mode' | 'istioMinor' | 'targets' | 'production' | 'forwarder'
+>;
 
 /** Circuit-breaker thresholds well above Envoy's 1,024 default, and Envoy's own DNS cache defaults, written out. */
 export const FORWARDER_DEFAULTS: Forwarder = {
@@ -106,7 +129,15 @@ export const DNS_DEFAULTS: Required<DnsSpec> = {
 };
 
 /** Private (RFC 1918), link-local, carrier-grade NAT, IPv6 unique-local and link-local ranges. */
-export const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10', 'fc00::/7', 'fe80::/10'];
+export const PRIVATE_RANGES = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '169.254.0.0/16',
+  '100.64.0.0/10',
+  'fc00::/7',
+  'fe80::/10',
+];
 
 /** The NAT64 well-known prefix: an IPv6 name there reaches an IPv4 address, private ones included. */
 export const NAT64_PREFIX = '64:ff9b::/96';
@@ -126,7 +157,9 @@ function highAvailability(ha: HighAvailabilitySpec): Required<HighAvailabilitySp
 }
 
 function cidrDestination(rule: CidrRule): CidrDestination {
-  return typeof rule === 'string' ? { cidr: rule } : { cidr: rule.cidr, ...(rule.ports ? { ports: rule.ports } : {}) };
+  return typeof rule === 'string'
+    ? { cidr: rule }
+    : { cidr: rule.cidr, ...(rule.ports ? { ports: rule.ports } : {}) };
 }
 
 /** Each production part is on when set, or when `recommended` is and the part is not set to false. */

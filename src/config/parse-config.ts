@@ -5,7 +5,13 @@ import { validate } from '../generated/validate-domain-list.js';
 import { error, type Result } from '../krm/results.js';
 import { fromConfigMap } from './config-map.js';
 import { modeProblems } from './mode-rules.js';
-import { appNamespaces, withDefaults, type DomainListSpec, type DomainSpec, type Options } from './options.js';
+import {
+  appNamespaces,
+  withDefaults,
+  type DomainListSpec,
+  type DomainSpec,
+  type Options,
+} from './options.js';
 
 /** The run's options and normalised list, or the errors that stop the run. */
 export interface ConfigOutcome {
@@ -63,19 +69,31 @@ function fromDomainList(doc: Json, pathOf: (specPath: string) => string = (p) =>
   const listName = typeof metadata.name === 'string' ? metadata.name : '';
   const raw: RawDomain[] = [
     ...spec.domains.map((d, i) => rawDomain(d, pathOf(`spec.domains[${i}]`))),
-    ...(spec.production?.teams ?? []).flatMap((t, ti) => t.domains.map((d, i) => rawDomain(d, `spec.production.teams[${ti}].domains[${i}]`, t.name))),
+    ...(spec.production?.teams ?? []).flatMap((t, ti) =>
+      t.domains.map((d, i) => rawDomain(d, `spec.production.teams[${ti}].domains[${i}]`, t.name)),
+    ),
   ];
   const list = normalizeList(raw, pathOf('spec.domains'), file);
   const options = withDefaults(spec, listName);
   const crossField = productionProblems(options, file);
   const { plan, results: planResults } = planDomains(list.entries, options);
-  return { options, plan, results: [...list.results, ...planResults, ...crossField, ...modeProblems(options, plan, file)] };
+  return {
+    options,
+    plan,
+    results: [...list.results, ...planResults, ...crossField, ...modeProblems(options, plan, file)],
+  };
 }
 
 function rawDomain(d: DomainSpec, path: string, team?: string): RawDomain {
-  const base = typeof d === 'string'
-    ? { value: d, path }
-    : { value: d.name, path: `${path}.name`, ...(d.ports ? { ports: [...new Set(d.ports)] } : {}), ...(d.protocol ? { protocol: d.protocol } : {}) };
+  const base =
+    typeof d === 'string'
+      ? { value: d, path }
+      : {
+          value: d.name,
+          path: `${path}.name`,
+          ...(d.ports ? { ports: [...new Set(d.ports)] } : {}),
+          ...(d.protocol ? { protocol: d.protocol } : {}),
+        };
   return team ? { ...base, team } : base;
 }
 
@@ -83,39 +101,81 @@ function rawDomain(d: DomainSpec, path: string, team?: string): RawDomain {
 function productionProblems(o: Options, file?: Result['file']): Result[] {
   const p = o.production;
   const at = (path: string, message: string, value?: unknown) =>
-    error(message, { field: { path, ...(value === undefined ? {} : { currentValue: value }) }, ...(file ? { file } : {}) });
+    error(message, {
+      field: { path, ...(value === undefined ? {} : { currentValue: value }) },
+      ...(file ? { file } : {}),
+    });
   const out: Result[] = [];
-  const needNamespaces = (['sidecars', 'networkPolicies', 'authorization'] as const).filter((k) => p[k]);
+  const needNamespaces = (['sidecars', 'networkPolicies', 'authorization'] as const).filter(
+    (k) => p[k],
+  );
   if (needNamespaces.length > 0 && appNamespaces(p).length === 0) {
-    out.push(at('spec.production.namespaces', `spec.production.namespaces lists no namespace, which ${needNamespaces.join(', ')} need`));
+    out.push(
+      at(
+        'spec.production.namespaces',
+        `spec.production.namespaces lists no namespace, which ${needNamespaces.join(', ')} need`,
+      ),
+    );
   }
   if (p.teams && p.teams.length > 0) {
     // The shared lane must admit someone by identity, and team isolation is enforced at the gateway:
     // without both, every mesh identity could use the shared list, or any team's lane.
     if (p.namespaces.length === 0) {
-      out.push(at('spec.production.namespaces', 'spec.production.teams needs spec.production.namespaces: the namespaces that may use spec.domains (without them the shared lane would admit every mesh identity)'));
+      out.push(
+        at(
+          'spec.production.namespaces',
+          'spec.production.teams needs spec.production.namespaces: the namespaces that may use spec.domains (without them the shared lane would admit every mesh identity)',
+        ),
+      );
     }
     if (!p.authorization && o.mode !== 'sidecar') {
-      out.push(at('spec.production.authorization', 'spec.production.teams needs spec.production.authorization: a team is kept to its own lane by the gateway\'s AuthorizationPolicy', false));
+      out.push(
+        at(
+          'spec.production.authorization',
+          "spec.production.teams needs spec.production.authorization: a team is kept to its own lane by the gateway's AuthorizationPolicy",
+          false,
+        ),
+      );
     }
   }
   const ha = p.highAvailability;
   if (ha && ha.minAvailable >= ha.replicas) {
-    out.push(at('spec.production.highAvailability.minAvailable', `minAvailable ${ha.minAvailable} must be below replicas ${ha.replicas}, or no node could ever be drained`, ha.minAvailable));
+    out.push(
+      at(
+        'spec.production.highAvailability.minAvailable',
+        `minAvailable ${ha.minAvailable} must be below replicas ${ha.replicas}, or no node could ever be drained`,
+        ha.minAvailable,
+      ),
+    );
   }
   if (ha && ha.maxReplicas < ha.replicas) {
-    out.push(at('spec.production.highAvailability.maxReplicas', `maxReplicas ${ha.maxReplicas} is below replicas ${ha.replicas}`, ha.maxReplicas));
+    out.push(
+      at(
+        'spec.production.highAvailability.maxReplicas',
+        `maxReplicas ${ha.maxReplicas} is below replicas ${ha.replicas}`,
+        ha.maxReplicas,
+      ),
+    );
   }
   const teamNames = (p.teams ?? []).map((t) => t.name);
   teamNames.forEach((name, i) => {
-    if (teamNames.indexOf(name) !== i) out.push(at(`spec.production.teams[${i}].name`, `team name ${JSON.stringify(name)} is used twice`, name));
+    if (teamNames.indexOf(name) !== i)
+      out.push(
+        at(
+          `spec.production.teams[${i}].name`,
+          `team name ${JSON.stringify(name)} is used twice`,
+          name,
+        ),
+      );
   });
   return out;
 }
 
 function fileOf(doc: Json): Result['file'] | undefined {
-  const annotations = isObject(doc.metadata) && isObject(doc.metadata.annotations) ? doc.metadata.annotations : {};
-  const path = annotations['config.kubernetes.io/path'] ?? annotations['internal.config.kubernetes.io/path'];
+  const annotations =
+    isObject(doc.metadata) && isObject(doc.metadata.annotations) ? doc.metadata.annotations : {};
+  const path =
+    annotations['config.kubernetes.io/path'] ?? annotations['internal.config.kubernetes.io/path'];
   return typeof path === 'string' ? { path } : undefined;
 }
 
@@ -137,7 +197,12 @@ function valueAt(doc: unknown, pointer: string): unknown {
   return node;
 }
 
-function schemaError(e: ErrorObject, doc: Json, pathOf: (p: string) => string, file?: Result['file']): Result {
+function schemaError(
+  e: ErrorObject,
+  doc: Json,
+  pathOf: (p: string) => string,
+  file?: Result['file'],
+): Result {
   const at = toFieldPath(e.instancePath);
   const extra = file ? { file } : {};
   if (e.keyword === 'additionalProperties') {
@@ -152,9 +217,10 @@ function schemaError(e: ErrorObject, doc: Json, pathOf: (p: string) => string, f
   }
   const path = pathOf(at);
   const value = valueAt(doc, e.instancePath);
-  const reason = e.keyword === 'enum'
-    ? `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
-    : (e.message ?? 'is invalid');
+  const reason =
+    e.keyword === 'enum'
+      ? `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
+      : (e.message ?? 'is invalid');
   return error(`${path}: value ${JSON.stringify(value)} ${reason}`, {
     field: { path, currentValue: value },
     ...extra,

@@ -29,12 +29,18 @@ export function bucketOf(name: string, count: number): number {
  * `maxBytes` of names (each name weighing `weight` times its JSON bytes: a
  * name written in several places of one object) nor more than `maxItems` names.
  */
-export function bucketCount(names: readonly string[], maxBytes: number, maxItems = Infinity, weight: (name: string) => number = () => 1): number {
+export function bucketCount(
+  names: readonly string[],
+  maxBytes: number,
+  maxItems = Infinity,
+  weight: (name: string) => number = () => 1,
+): number {
   const total = names.reduce((n, s) => n + cost(s) * weight(s), 0);
   // Most lists fit one object: no hashing at all.
   if (total <= maxBytes && names.length <= maxItems) return 1;
   let count = 1;
-  while (count < Math.ceil(total / maxBytes) || count < Math.ceil(names.length / maxItems)) count *= 2;
+  while (count < Math.ceil(total / maxBytes) || count < Math.ceil(names.length / maxItems))
+    count *= 2;
   for (;;) {
     const bytes = new Array<number>(count).fill(0);
     const items = new Array<number>(count).fill(0);

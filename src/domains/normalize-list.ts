@@ -62,25 +62,50 @@ export function sortDomains<T extends string>(names: Iterable<T>): T[] {
  * Every refused entry is an error result quoting it; an empty shared list is
  * an error too. Folding and de-duplication happen per lane (see plan.ts).
  */
-export function normalizeList(raw: readonly RawDomain[], listPath: string, file?: Result['file']): DomainListOutcome {
+export function normalizeList(
+  raw: readonly RawDomain[],
+  listPath: string,
+  file?: Result['file'],
+): DomainListOutcome {
   const results: Result[] = [];
-  const where = (path: string, value: string) => ({ field: { path, currentValue: value }, ...(file ? { file } : {}) });
+  const where = (path: string, value: string) => ({
+    field: { path, currentValue: value },
+    ...(file ? { file } : {}),
+  });
   const entries: DomainEntry[] = [];
   for (const entry of raw) {
     const check = normalizeDomain(entry.value);
     if (!check.ok) {
-      results.push(error(`domain ${JSON.stringify(entry.value)} ${check.reason}`, where(entry.path, entry.value)));
+      results.push(
+        error(
+          `domain ${JSON.stringify(entry.value)} ${check.reason}`,
+          where(entry.path, entry.value),
+        ),
+      );
       continue;
     }
-    for (const w of check.warnings ?? []) results.push(warning(`domain ${JSON.stringify(entry.value)} ${w}`, where(entry.path, entry.value)));
+    for (const w of check.warnings ?? [])
+      results.push(
+        warning(`domain ${JSON.stringify(entry.value)} ${w}`, where(entry.path, entry.value)),
+      );
     if (check.domain.startsWith('*.')) {
       const kind = suffixKind(check.domain.slice(2));
       if (kind === 'icann') {
-        results.push(error(`domain ${JSON.stringify(entry.value)} is a wildcard over the public suffix "${check.domain.slice(2)}": it would open every site under it`, where(entry.path, entry.value)));
+        results.push(
+          error(
+            `domain ${JSON.stringify(entry.value)} is a wildcard over the public suffix "${check.domain.slice(2)}": it would open every site under it`,
+            where(entry.path, entry.value),
+          ),
+        );
         continue;
       }
       if (kind === 'private') {
-        results.push(warning(`domain ${JSON.stringify(entry.value)} is a wildcard over "${check.domain.slice(2)}", where anyone can register a name (Public Suffix List, private section)`, where(entry.path, entry.value)));
+        results.push(
+          warning(
+            `domain ${JSON.stringify(entry.value)} is a wildcard over "${check.domain.slice(2)}", where anyone can register a name (Public Suffix List, private section)`,
+            where(entry.path, entry.value),
+          ),
+        );
       }
     }
     entries.push({
@@ -92,7 +117,9 @@ export function normalizeList(raw: readonly RawDomain[], listPath: string, file?
     });
   }
   if (!raw.some((r) => r.team === undefined)) {
-    results.push(error('the domain list is empty: list at least one domain', { field: { path: listPath } }));
+    results.push(
+      error('the domain list is empty: list at least one domain', { field: { path: listPath } }),
+    );
   }
   const keys = new Map(entries.map((e) => [e, domainOrder(e.domain)]));
   entries.sort((a, b) => (keys.get(a)! < keys.get(b)! ? -1 : keys.get(a)! > keys.get(b)! ? 1 : 0));

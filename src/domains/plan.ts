@@ -77,7 +77,10 @@ const isReserved = (port: number) => port >= RESERVED_PORTS.from && port <= RESE
 const MAX_PORT_NAME = 63;
 
 /** Sorted, de-duplicated names with every name a listed wildcard covers left out. */
-function folded(domains: Iterable<Domain>): { kept: Domain[]; folded: ReturnType<typeof foldCovered>['folded'] } {
+function folded(domains: Iterable<Domain>): {
+  kept: Domain[];
+  folded: ReturnType<typeof foldCovered>['folded'];
+} {
   return foldCovered(sortDomains(new Set(domains)));
 }
 
@@ -102,13 +105,17 @@ interface Group {
  * outside Istio's reserved range), names them, and orders the routes.
  * Name clashes between lanes are errors that name both.
  */
-export function planDomains(entries: readonly DomainEntry[], o: Options): { plan: DomainPlan; results: Result[] } {
+export function planDomains(
+  entries: readonly DomainEntry[],
+  o: Options,
+): { plan: DomainPlan; results: Result[] } {
   const results: Result[] = [];
   const groups = new Map<string, Group>();
   for (const e of entries) {
     for (const port of e.ports ?? [o.upstreamPort]) {
       const key = `${e.team ?? ''}|${port}`;
-      if (!groups.has(key)) groups.set(key, { ...(e.team ? { team: e.team } : {}), port, entries: [] });
+      if (!groups.has(key))
+        groups.set(key, { ...(e.team ? { team: e.team } : {}), port, entries: [] });
       groups.get(key)!.entries.push(e);
     }
   }
@@ -121,9 +128,14 @@ export function planDomains(entries: readonly DomainEntry[], o: Options): { plan
   });
   const teamNamespaces = new Map((o.production.teams ?? []).map((t) => [t.name, t.namespaces]));
   if (isReserved(o.gateway.targetPort)) {
-    results.push(error(`gateway targetPort ${o.gateway.targetPort} is in ${RESERVED_PORTS.from}-${RESERVED_PORTS.to}, the ports Istio's proxies use on every pod: choose another`, {
-      field: { path: 'spec.gateway.targetPort', currentValue: o.gateway.targetPort },
-    }));
+    results.push(
+      error(
+        `gateway targetPort ${o.gateway.targetPort} is in ${RESERVED_PORTS.from}-${RESERVED_PORTS.to}, the ports Istio's proxies use on every pod: choose another`,
+        {
+          field: { path: 'spec.gateway.targetPort', currentValue: o.gateway.targetPort },
+        },
+      ),
+    );
   }
   const usedPorts = new Set([o.gateway.targetPort, o.gateway.servicePort]);
   let next = o.gateway.targetPort;
@@ -134,23 +146,40 @@ export function planDomains(entries: readonly DomainEntry[], o: Options): { plan
     return next;
   };
   const lanes = ordered.map((g): Lane => {
-    const suffix = isMain(g) ? '' : `${g.team ? `-${g.team}` : ''}${g.port !== o.upstreamPort ? `-${g.port}` : ''}`;
+    const suffix = isMain(g)
+      ? ''
+      : `${g.team ? `-${g.team}` : ''}${g.port !== o.upstreamPort ? `-${g.port}` : ''}`;
     const { kept, folded: dropped } = folded(g.entries.map((e) => e.domain));
-    const where = [g.team ? `team ${g.team}` : '', g.port !== o.upstreamPort ? `port ${g.port}` : ''].filter(Boolean).join(', ');
+    const where = [
+      g.team ? `team ${g.team}` : '',
+      g.port !== o.upstreamPort ? `port ${g.port}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     for (const f of dropped) {
       const entry = g.entries.find((e) => e.domain === f.name)!;
-      results.push(warning(`domain ${JSON.stringify(entry.raw.value)} is covered by "${f.by}"${where ? ` (${where})` : ''} and is left out: Istio and Envoy refuse overlapping names`, {
-        field: { path: entry.raw.path, currentValue: entry.raw.value },
-      }));
+      results.push(
+        warning(
+          `domain ${JSON.stringify(entry.raw.value)} is covered by "${f.by}"${where ? ` (${where})` : ''} and is left out: Istio and Envoy refuse overlapping names`,
+          {
+            field: { path: entry.raw.path, currentValue: entry.raw.value },
+          },
+        ),
+      );
     }
     const gatewayPort = isMain(g) ? o.gateway.targetPort : nextFreePort();
     const envoySuffix = suffix.replaceAll('-', '_');
     const protocols = [...new Set(g.entries.map((e) => e.protocol ?? 'TLS'))];
     if (protocols.length > 1) {
       const http = g.entries.find((e) => e.protocol === 'HTTP')!;
-      results.push(error(`${where || 'the shared list'}: port ${g.port} mixes TLS and HTTP names (${JSON.stringify(http.raw.value)} is HTTP): one port speaks one protocol`, {
-        field: { path: http.raw.path, currentValue: http.raw.value },
-      }));
+      results.push(
+        error(
+          `${where || 'the shared list'}: port ${g.port} mixes TLS and HTTP names (${JSON.stringify(http.raw.value)} is HTTP): one port speaks one protocol`,
+          {
+            field: { path: http.raw.path, currentValue: http.raw.value },
+          },
+        ),
+      );
     }
     return {
       suffix,
@@ -170,16 +199,26 @@ export function planDomains(entries: readonly DomainEntry[], o: Options): { plan
   results.push(...laneClashes(lanes));
   for (const lane of lanes) {
     if (lane.gatewayPort > 65535) {
-      results.push(error(`lane ${laneLabel(lane)} would need gateway port ${lane.gatewayPort}, past 65535: lower spec.gateway.targetPort`, {
-        field: { path: 'spec.gateway.targetPort', currentValue: o.gateway.targetPort },
-      }));
+      results.push(
+        error(
+          `lane ${laneLabel(lane)} would need gateway port ${lane.gatewayPort}, past 65535: lower spec.gateway.targetPort`,
+          {
+            field: { path: 'spec.gateway.targetPort', currentValue: o.gateway.targetPort },
+          },
+        ),
+      );
     }
   }
   const all = folded(entries.map((e) => e.domain)).kept;
   const scopes = scopesOf(lanes, o);
   const teams = scopes.some((sc) => sc.scope !== '');
   return {
-    plan: { all, lanes, routes: teams ? planScopedRoutes(lanes, scopes) : planRoutes(lanes), portGroups: planPortGroups(lanes, scopes, o.upstreamPort, teams) },
+    plan: {
+      all,
+      lanes,
+      routes: teams ? planScopedRoutes(lanes, scopes) : planRoutes(lanes),
+      portGroups: planPortGroups(lanes, scopes, o.upstreamPort, teams),
+    },
     results,
   };
 }
@@ -196,9 +235,14 @@ function laneClashes(lanes: readonly Lane[]): Result[] {
   for (const lane of lanes) {
     const other = bySuffix.get(lane.suffix);
     if (other) {
-      out.push(error(`${laneLabel(other)} and ${laneLabel(lane)} would share the port name ${JSON.stringify(lane.portName)} and the Envoy names ${lane.listener} and ${lane.cluster}: rename the team`, {
-        field: { path: 'spec.production.teams', currentValue: lane.team ?? other.team },
-      }));
+      out.push(
+        error(
+          `${laneLabel(other)} and ${laneLabel(lane)} would share the port name ${JSON.stringify(lane.portName)} and the Envoy names ${lane.listener} and ${lane.cluster}: rename the team`,
+          {
+            field: { path: 'spec.production.teams', currentValue: lane.team ?? other.team },
+          },
+        ),
+      );
     } else bySuffix.set(lane.suffix, lane);
   }
   return out;
@@ -213,7 +257,9 @@ interface Scope {
 function scopesOf(lanes: readonly Lane[], o: Options): Scope[] {
   return [...new Set(lanes.map((l) => l.scope))].map((scope) => ({
     scope,
-    namespaces: scope ? (o.production.teams?.find((t) => t.name === scope)?.namespaces ?? []) : [...o.production.namespaces],
+    namespaces: scope
+      ? (o.production.teams?.find((t) => t.name === scope)?.namespaces ?? [])
+      : [...o.production.namespaces],
   }));
 }
 
@@ -246,7 +292,8 @@ function planRoutes(lanes: readonly Lane[]): Route[] {
  */
 function planScopedRoutes(lanes: readonly Lane[], scopes: readonly Scope[]): Route[] {
   const scopesOfNs = new Map<string, string[]>();
-  for (const sc of scopes) for (const ns of sc.namespaces) scopesOfNs.set(ns, [...(scopesOfNs.get(ns) ?? []), sc.scope]);
+  for (const sc of scopes)
+    for (const ns of sc.namespaces) scopesOfNs.set(ns, [...(scopesOfNs.get(ns) ?? []), sc.scope]);
   const groups = new Map<string, { scopes: string[]; namespaces: string[] }>();
   for (const [ns, member] of scopesOfNs) {
     const key = member.join('|');
@@ -261,18 +308,31 @@ function planScopedRoutes(lanes: readonly Lane[], scopes: readonly Scope[]): Rou
   for (const g of groups.values()) {
     for (const port of ports) {
       const own = lanes.filter((l) => g.scopes.includes(l.scope) && l.upstreamPort === port);
-      const visible = [...scopesOfName].filter(([name, sc]) => sc.some((x) => g.scopes.includes(x)) && portsOfName.get(name)!.has(port)).map(([name]) => name);
+      const visible = [...scopesOfName]
+        .filter(
+          ([name, sc]) => sc.some((x) => g.scopes.includes(x)) && portsOfName.get(name)!.has(port),
+        )
+        .map(([name]) => name);
       if (visible.length === 0) continue;
       const byLane = new Map<Lane, Domain[]>();
       for (const name of visible) {
-        const lane = own.find((l) => listed.get(l)!.has(name)) ?? own[0] ?? lanes.find((l) => l.upstreamPort === port)!;
+        const lane =
+          own.find((l) => listed.get(l)!.has(name)) ??
+          own[0] ??
+          lanes.find((l) => l.upstreamPort === port)!;
         const names = byLane.get(lane);
         if (names) names.push(name as Domain);
         else byLane.set(lane, [name as Domain]);
       }
       for (const lane of lanes) {
         const names = byLane.get(lane);
-        if (names) routes.push({ lane, port, sniHosts: sortDomains(names), sourceNamespaces: [...g.namespaces] });
+        if (names)
+          routes.push({
+            lane,
+            port,
+            sniHosts: sortDomains(names),
+            sourceNamespaces: [...g.namespaces],
+          });
       }
     }
   }
@@ -282,18 +342,20 @@ function planScopedRoutes(lanes: readonly Lane[], scopes: readonly Scope[]): Rou
 /** The upstream ports each listed name is served on, by any lane. */
 function namePorts(lanes: readonly Lane[]): Map<string, Set<number>> {
   const out = new Map<string, Set<number>>();
-  for (const l of lanes) for (const d of l.domains) out.set(d, (out.get(d) ?? new Set()).add(l.upstreamPort));
+  for (const l of lanes)
+    for (const d of l.domains) out.set(d, (out.get(d) ?? new Set()).add(l.upstreamPort));
   return out;
 }
 
 /** The scopes that list each name, in plan order. */
 function nameScopes(lanes: readonly Lane[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const l of lanes) for (const d of l.domains) {
-    const sc = out.get(d) ?? [];
-    if (!sc.includes(l.scope)) sc.push(l.scope);
-    out.set(d, sc);
-  }
+  for (const l of lanes)
+    for (const d of l.domains) {
+      const sc = out.get(d) ?? [];
+      if (!sc.includes(l.scope)) sc.push(l.scope);
+      out.set(d, sc);
+    }
   return out;
 }
 
@@ -306,13 +368,19 @@ function nameScopes(lanes: readonly Lane[]): Map<string, string[]> {
  * host). Without teams there is one scope and names on one port are folded
  * under the wildcards of that port.
  */
-function planPortGroups(lanes: readonly Lane[], scopes: readonly Scope[], mainPort: number, teams: boolean): PortGroup[] {
+function planPortGroups(
+  lanes: readonly Lane[],
+  scopes: readonly Scope[],
+  mainPort: number,
+  teams: boolean,
+): PortGroup[] {
   const portsOf = new Map<Domain, Set<number>>();
   if (teams) {
     for (const [name, ports] of namePorts(lanes)) portsOf.set(name as Domain, ports);
   } else {
     for (const port of new Set(lanes.map((l) => l.upstreamPort))) {
-      for (const n of folded(lanes.filter((l) => l.upstreamPort === port).flatMap((l) => l.domains)).kept) {
+      for (const n of folded(lanes.filter((l) => l.upstreamPort === port).flatMap((l) => l.domains))
+        .kept) {
         portsOf.set(n, (portsOf.get(n) ?? new Set()).add(port));
       }
     }
@@ -321,14 +389,21 @@ function planPortGroups(lanes: readonly Lane[], scopes: readonly Scope[], mainPo
   const groups = new Map<string, PortGroup>();
   for (const [name, set] of portsOf) {
     const ports = [...set].sort((a, b) => a - b);
-    const member = teams ? scopes.map((s) => s.scope).filter((s) => scopesOfName.get(name)!.includes(s)) : [''];
+    const member = teams
+      ? scopes.map((s) => s.scope).filter((s) => scopesOfName.get(name)!.includes(s))
+      : [''];
     const key = `${member.join('|')}/${ports.join(',')}`;
     if (!groups.has(key)) {
-      const exportTo = teams ? [...new Set(scopes.filter((s) => member.includes(s.scope)).flatMap((s) => s.namespaces))] : undefined;
+      const exportTo = teams
+        ? [...new Set(scopes.filter((s) => member.includes(s.scope)).flatMap((s) => s.namespaces))]
+        : undefined;
       groups.set(key, { scopes: member, ports, hosts: [], ...(exportTo ? { exportTo } : {}) });
     }
     groups.get(key)!.hosts.push(name);
   }
-  const rank = (g: PortGroup) => `${g.scopes.map((s) => (s === '' ? ' ' : s)).join('|')}/${g.ports.length === 1 && g.ports[0] === mainPort ? '' : g.ports.map((p) => String(p).padStart(5, '0')).join(',')}`;
-  return [...groups.values()].map((g) => ({ ...g, hosts: sortDomains(g.hosts) })).sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
+  const rank = (g: PortGroup) =>
+    `${g.scopes.map((s) => (s === '' ? ' ' : s)).join('|')}/${g.ports.length === 1 && g.ports[0] === mainPort ? '' : g.ports.map((p) => String(p).padStart(5, '0')).join(',')}`;
+  return [...groups.values()]
+    .map((g) => ({ ...g, hosts: sortDomains(g.hosts) }))
+    .sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
 }

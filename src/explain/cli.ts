@@ -60,7 +60,10 @@ interface ExplainArgs {
 }
 
 function parseArgs(args: readonly string[]): ExplainArgs | 'help' {
-  const out: Partial<ExplainArgs> & { manifests: string[]; positional: string[] } = { manifests: [], positional: [] };
+  const out: Partial<ExplainArgs> & { manifests: string[]; positional: string[] } = {
+    manifests: [],
+    positional: [],
+  };
   let sawManifests = false;
   for (const { arg, name, value, values } of options(args)) {
     if (arg === '-h' || arg === '--help') return 'help';
@@ -75,19 +78,32 @@ function parseArgs(args: readonly string[]): ExplainArgs | 'help' {
     else if (name === '--registry-only') out.registryOnly = true;
     else if (name === '--output') {
       const v = value();
-      if (v !== 'json' && v !== 'text') throw new UsageError(`--output takes json or text, not ${JSON.stringify(v)}`);
+      if (v !== 'json' && v !== 'text')
+        throw new UsageError(`--output takes json or text, not ${JSON.stringify(v)}`);
       out.output = v;
     } else if (arg.startsWith('-')) throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
     else out.positional.push(arg);
   }
-  if (out.positional.length === 0) throw new UsageError(`no HOST${sawManifests ? ': give HOST[:PORT] before --manifests, which takes every path after it' : ''}`);
-  if (out.positional.length > 1) throw new UsageError(`one HOST at a time, not ${out.positional.map((p) => JSON.stringify(p)).join(', ')}`);
-  if (sawManifests && out.manifests.length === 0) throw new UsageError('--manifests needs a file or directory');
-  if ((out.config !== undefined) === sawManifests) throw new UsageError('give either --config FILE or --manifests PATH…');
+  if (out.positional.length === 0)
+    throw new UsageError(
+      `no HOST${sawManifests ? ': give HOST[:PORT] before --manifests, which takes every path after it' : ''}`,
+    );
+  if (out.positional.length > 1)
+    throw new UsageError(
+      `one HOST at a time, not ${out.positional.map((p) => JSON.stringify(p)).join(', ')}`,
+    );
+  if (sawManifests && out.manifests.length === 0)
+    throw new UsageError('--manifests needs a file or directory');
+  if ((out.config !== undefined) === sawManifests)
+    throw new UsageError('give either --config FILE or --manifests PATH…');
   return {
-    host: out.positional[0]!, manifests: out.manifests, registryOnly: out.registryOnly ?? false,
-    trustDomain: out.trustDomain ?? DEFAULT_TRUST_DOMAIN, output: out.output ?? 'text',
-    ...(out.config !== undefined ? { config: out.config } : {}), ...(out.from !== undefined ? { from: out.from } : {}),
+    host: out.positional[0]!,
+    manifests: out.manifests,
+    registryOnly: out.registryOnly ?? false,
+    trustDomain: out.trustDomain ?? DEFAULT_TRUST_DOMAIN,
+    output: out.output ?? 'text',
+    ...(out.config !== undefined ? { config: out.config } : {}),
+    ...(out.from !== undefined ? { from: out.from } : {}),
   };
 }
 
@@ -111,7 +127,12 @@ function argsOrOutput(args: readonly string[]): ExplainArgs | ExplainOutput {
 /** The function config in a file: its DomainList, else its ConfigMap, else its first object. */
 function readConfigDocument(path: string, io: ManifestIo): JsonObject {
   const { items } = readManifests([path], io, true);
-  return items.find((v) => v.kind === 'DomainList') ?? items.find((v) => v.kind === 'ConfigMap') ?? items[0] ?? {};
+  return (
+    items.find((v) => v.kind === 'DomainList') ??
+    items.find((v) => v.kind === 'ConfigMap') ??
+    items[0] ??
+    {}
+  );
 }
 
 /**
@@ -124,7 +145,12 @@ export function runExplain(args: readonly string[], io: ManifestIo): ExplainOutp
   if ('exitCode' in a) return a;
   const hostArg = parseHostArg(a.host);
   if (!hostArg.ok) return fail(hostArg.usage, true);
-  const q: Question = { host: hostArg.name.ok ? hostArg.name.host : hostArg.raw.toLowerCase(), port: hostArg.port, registryOnly: a.registryOnly, ...(a.from !== undefined ? { from: a.from } : {}) };
+  const q: Question = {
+    host: hostArg.name.ok ? hostArg.name.host : hostArg.raw.toLowerCase(),
+    port: hostArg.port,
+    registryOnly: a.registryOnly,
+    ...(a.from !== undefined ? { from: a.from } : {}),
+  };
 
   let decide: () => Explanation;
   if (a.config !== undefined) {
@@ -137,7 +163,8 @@ export function runExplain(args: readonly string[], io: ManifestIo): ExplainOutp
     }
     const config = parseConfig(doc);
     const errors = config.results.filter((r) => r.severity === 'error');
-    if (!config.options || errors.length > 0) return fail(`config ${a.config} is refused:\n${formatForHumans(errors)}`);
+    if (!config.options || errors.length > 0)
+      return fail(`config ${a.config} is refused:\n${formatForHumans(errors)}`);
     const { options, plan } = config;
     decide = () => decideConfig(doc, options, plan, q);
   } else {
@@ -156,14 +183,25 @@ export function runExplain(args: readonly string[], io: ManifestIo): ExplainOutp
   if (!hostArg.name.ok) {
     // Refused before any layer: the same domain rules that refuse the name in a list.
     const path = new Path('egress-gateway');
-    path.end('refused', { layer: 'host', value: hostArg.raw, detail: `${JSON.stringify(hostArg.raw)} ${hostArg.name.reason}` });
+    path.end('refused', {
+      layer: 'host',
+      value: hostArg.raw,
+      detail: `${JSON.stringify(hostArg.raw)} ${hostArg.name.reason}`,
+    });
     explanation = { ...decide(), verdict: 'refused', steps: path.steps, host: hostArg.raw };
     delete explanation.rule;
     delete explanation.nearest;
   } else {
     explanation = decide();
-    if (hostArg.raw !== q.host) explanation.steps.unshift({ outcome: 'note', layer: 'host', value: q.host, detail: `${JSON.stringify(hostArg.raw)} is matched as ${q.host} (lower-cased, trailing dot dropped, international names as punycode)` });
-    for (const w of hostArg.name.warnings) explanation.steps.unshift({ outcome: 'note', layer: 'host', value: q.host, detail: w });
+    if (hostArg.raw !== q.host)
+      explanation.steps.unshift({
+        outcome: 'note',
+        layer: 'host',
+        value: q.host,
+        detail: `${JSON.stringify(hostArg.raw)} is matched as ${q.host} (lower-cased, trailing dot dropped, international names as punycode)`,
+      });
+    for (const w of hostArg.name.warnings)
+      explanation.steps.unshift({ outcome: 'note', layer: 'host', value: q.host, detail: w });
   }
   return {
     stdout: a.output === 'json' ? formatJson(explanation) : formatText(explanation),

@@ -13,7 +13,11 @@ function listDir(path: string): { name: string; directory: boolean }[] | undefin
   } catch {
     return undefined; // missing: readFile reports it with its own message
   }
-  return readdirSync(path, { withFileTypes: true }).map((e) => ({ name: e.name, directory: e.isDirectory() || (e.isSymbolicLink() && statSync(`${path}/${e.name}`).isDirectory()) }));
+  return readdirSync(path, { withFileTypes: true }).map((e) => ({
+    name: e.name,
+    directory:
+      e.isDirectory() || (e.isSymbolicLink() && statSync(`${path}/${e.name}`).isDirectory()),
+  }));
 }
 
 /** `wildcard-egress explain` as a row of the command table. */

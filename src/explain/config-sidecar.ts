@@ -16,19 +16,64 @@ import { namespaceOf, type Path, type Question, type Verdict } from './types.js'
  * else is an unknown host: BlackHoleCluster under REGISTRY_ONLY, else
  * PassthroughCluster.
  */
-export function decideSidecarConfig(o: Options, plan: DomainPlan, q: Question, path: Path, entries: EntryIndex): Verdict {
+export function decideSidecarConfig(
+  o: Options,
+  plan: DomainPlan,
+  q: Question,
+  path: Path,
+  entries: EntryIndex,
+): Verdict {
   const ns = namespaceOf(q);
   const scope = configSidecarScope(o, plan, ns, q.registryOnly);
   const policy = scope.registryOnly ? 'REGISTRY_ONLY' : 'ALLOW_ANY';
-  path.pass({ layer: 'sidecar', ...(scope.resource ? { resource: scope.resource, field: 'spec.outboundTrafficPolicy.mode' } : {}), value: policy, detail: scope.resource ? `production.sidecars gives ${ns} a Sidecar that imports only the names of its lanes` : `${ns} gets no Sidecar from this config: ${scope.policySource.detail}` });
-  const seen = plan.lanes.filter((l) => l.upstreamPort === q.port && nativeVisible(o, l, ns)).flatMap((lane) => lane.domains.filter((d) => scope.imports(o.routingNamespace, d, q.port)).map((d) => ({ lane, d })));
-  const hit = matchingName(seen.map((s) => s.d), q.host);
+  path.pass({
+    layer: 'sidecar',
+    ...(scope.resource
+      ? { resource: scope.resource, field: 'spec.outboundTrafficPolicy.mode' }
+      : {}),
+    value: policy,
+    detail: scope.resource
+      ? `production.sidecars gives ${ns} a Sidecar that imports only the names of its lanes`
+      : `${ns} gets no Sidecar from this config: ${scope.policySource.detail}`,
+  });
+  const seen = plan.lanes
+    .filter((l) => l.upstreamPort === q.port && nativeVisible(o, l, ns))
+    .flatMap((lane) =>
+      lane.domains
+        .filter((d) => scope.imports(o.routingNamespace, d, q.port))
+        .map((d) => ({ lane, d })),
+    );
+  const hit = matchingName(
+    seen.map((s) => s.d),
+    q.host,
+  );
   const entry = seen.find((s) => s.d === hit);
   if (!entry) {
-    const step = { layer: 'sidecar', ...(scope.resource ? { resource: scope.resource, field: 'spec.outboundTrafficPolicy.mode' } : {}), value: policy, detail: `no ServiceEntry exported to ${ns} lists ${q.host} on port ${q.port}: the connection goes to ${scope.registryOnly ? 'BlackHoleCluster' : 'PassthroughCluster'}` };
-    return scope.registryOnly ? path.end('refused', step) : leaveFromPod(path, 'passthrough', step, configNetworkVerdict(o, plan, ns, q.port));
+    const step = {
+      layer: 'sidecar',
+      ...(scope.resource
+        ? { resource: scope.resource, field: 'spec.outboundTrafficPolicy.mode' }
+        : {}),
+      value: policy,
+      detail: `no ServiceEntry exported to ${ns} lists ${q.host} on port ${q.port}: the connection goes to ${scope.registryOnly ? 'BlackHoleCluster' : 'PassthroughCluster'}`,
+    };
+    return scope.registryOnly
+      ? path.end('refused', step)
+      : leaveFromPod(path, 'passthrough', step, configNetworkVerdict(o, plan, ns, q.port));
   }
   path.rule = entries(entry.lane, entry.d);
-  path.pass({ layer: 'service', ...path.rule, detail: `a ServiceEntry exported to ${ns} lists it on port ${q.port} (resolution ${entry.d.startsWith('*.') ? 'DYNAMIC_DNS' : 'DNS'}; ${entry.d === q.host ? 'exact name' : 'the most specific wildcard'})` });
-  return leaveFromPod(path, 'allowed', { layer: 'forwarder', detail: `the sidecar ${entry.d.startsWith('*.') ? 'resolves the requested name itself (dynamic forward proxy)' : 'resolves the host'} and dials port ${q.port} from the pod` }, configNetworkVerdict(o, plan, ns, q.port));
+  path.pass({
+    layer: 'service',
+    ...path.rule,
+    detail: `a ServiceEntry exported to ${ns} lists it on port ${q.port} (resolution ${entry.d.startsWith('*.') ? 'DYNAMIC_DNS' : 'DNS'}; ${entry.d === q.host ? 'exact name' : 'the most specific wildcard'})`,
+  });
+  return leaveFromPod(
+    path,
+    'allowed',
+    {
+      layer: 'forwarder',
+      detail: `the sidecar ${entry.d.startsWith('*.') ? 'resolves the requested name itself (dynamic forward proxy)' : 'resolves the host'} and dials port ${q.port} from the pod`,
+    },
+    configNetworkVerdict(o, plan, ns, q.port),
+  );
 }

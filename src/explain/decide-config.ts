@@ -20,17 +20,30 @@ const DECIDERS = {
  * Decides from a parsed config (options and plan) the way the rendered stack
  * would, in the config's mode; a refusal names the nearest listed entry.
  */
-export function decideConfig(doc: JsonObject, o: Options, plan: DomainPlan, q: Question): Explanation {
+export function decideConfig(
+  doc: JsonObject,
+  o: Options,
+  plan: DomainPlan,
+  q: Question,
+): Explanation {
   const mode = o.mode;
   const path = new Path(mode);
   const entries = entryIndex(doc);
-  path.note({ layer: 'stack', detail: `${mode} mode, from the config's spec.mode${mode === 'egress-gateway' ? ' (or its default)' : ''}` });
+  path.note({
+    layer: 'stack',
+    detail: `${mode} mode, from the config's spec.mode${mode === 'egress-gateway' ? ' (or its default)' : ''}`,
+  });
   const verdict = DECIDERS[mode](o, plan, q, path, entries);
   if (verdict !== 'allowed') {
     const ns = namespaceOf(q);
     const mayUse = (lane: Lane) => {
       if (mode === 'sidecar') return nativeVisible(o, lane, ns);
-      if (mode === 'waypoint') return !o.production.authorization || lane.namespaces.length === 0 || lane.namespaces.includes(ns);
+      if (mode === 'waypoint')
+        return (
+          !o.production.authorization ||
+          lane.namespaces.length === 0 ||
+          lane.namespaces.includes(ns)
+        );
       return (!lane.team && !o.production.authorization) || laneServes(lane, ns);
     };
     const near = nearestEntry(q.host, q.port, planListedNames(plan, entries, mayUse));

@@ -1,7 +1,15 @@
 import { isObject } from '../audit/json.js';
 import { authorizeAtTarget } from './authorization.js';
 import { leaveFromPod } from './leave-pod.js';
-import { namespaceOfItem, objects, ofKind, refOf, specOf, strings, type Item } from './manifests.js';
+import {
+  namespaceOfItem,
+  objects,
+  ofKind,
+  refOf,
+  specOf,
+  strings,
+  type Item,
+} from './manifests.js';
 import { networkVerdict } from './network-policy.js';
 import { matchingName } from './server-names.js';
 import { namespaceOf, type Path, type Question, type Verdict } from './types.js';
@@ -15,13 +23,29 @@ function labelsOf(item: Item): Record<string, unknown> {
 }
 
 /** The waypoint a ServiceEntry is bound to: its own label, else its Namespace's; `none` opts out. */
-function boundWaypoint(items: readonly Item[], se: Item): { name: string; namespace: string; resource: string; field: string } | undefined {
+function boundWaypoint(
+  items: readonly Item[],
+  se: Item,
+): { name: string; namespace: string; resource: string; field: string } | undefined {
   const own = labelsOf(se);
   const nsItem = ofKind(items, 'Namespace').find((n) => n.metadata.name === namespaceOfItem(se));
-  const from = USE_WAYPOINT in own ? { labels: own, resource: refOf(se) } : nsItem && USE_WAYPOINT in labelsOf(nsItem) ? { labels: labelsOf(nsItem), resource: refOf(nsItem) } : undefined;
+  const from =
+    USE_WAYPOINT in own
+      ? { labels: own, resource: refOf(se) }
+      : nsItem && USE_WAYPOINT in labelsOf(nsItem)
+        ? { labels: labelsOf(nsItem), resource: refOf(nsItem) }
+        : undefined;
   if (!from || from.labels[USE_WAYPOINT] === 'none') return undefined;
-  const namespace = typeof from.labels[USE_WAYPOINT_NAMESPACE] === 'string' ? String(from.labels[USE_WAYPOINT_NAMESPACE]) : namespaceOfItem(se);
-  return { name: String(from.labels[USE_WAYPOINT]), namespace, resource: from.resource, field: `metadata.labels.${USE_WAYPOINT}` };
+  const namespace =
+    typeof from.labels[USE_WAYPOINT_NAMESPACE] === 'string'
+      ? String(from.labels[USE_WAYPOINT_NAMESPACE])
+      : namespaceOfItem(se);
+  return {
+    name: String(from.labels[USE_WAYPOINT]),
+    namespace,
+    resource: from.resource,
+    field: `metadata.labels.${USE_WAYPOINT}`,
+  };
 }
 
 /**
@@ -33,42 +57,138 @@ function boundWaypoint(items: readonly Item[], se: Item): { name: string; namesp
  * name no ServiceEntry lists resolves to its real address and leaves from
  * the pod unless a NetworkPolicy stops it.
  */
-export function decideWaypointManifests(items: readonly Item[], path: Path, q: Question, trustDomain: string): Verdict {
+export function decideWaypointManifests(
+  items: readonly Item[],
+  path: Path,
+  q: Question,
+  trustDomain: string,
+): Verdict {
   const ns = namespaceOf(q);
-  const hosts = ofKind(items, 'ServiceEntry').flatMap((se) => strings(specOf(se).hosts).map((h, k) => ({ se, host: h.toLowerCase(), k })));
-  const best = matchingName(hosts.map((h) => h.host), q.host);
+  const hosts = ofKind(items, 'ServiceEntry').flatMap((se) =>
+    strings(specOf(se).hosts).map((h, k) => ({ se, host: h.toLowerCase(), k })),
+  );
+  const best = matchingName(
+    hosts.map((h) => h.host),
+    q.host,
+  );
   const hit = hosts.find((h) => h.host === best);
   if (!hit) {
-    return leaveFromPod(path, 'passthrough', { layer: 'dns', value: q.host, detail: `no ServiceEntry lists ${q.host}: ztunnel's DNS proxy returns its real address and the connection leaves from the pod (ztunnel ignores REGISTRY_ONLY)` }, networkVerdict(items, ns, q.port));
+    return leaveFromPod(
+      path,
+      'passthrough',
+      {
+        layer: 'dns',
+        value: q.host,
+        detail: `no ServiceEntry lists ${q.host}: ztunnel's DNS proxy returns its real address and the connection leaves from the pod (ztunnel ignores REGISTRY_ONLY)`,
+      },
+      networkVerdict(items, ns, q.port),
+    );
   }
   const spec = specOf(hit.se);
-  const others = hosts.filter((h) => h.host === best && h.se !== hit.se && namespaceOfItem(h.se) === namespaceOfItem(hit.se));
+  const others = hosts.filter(
+    (h) => h.host === best && h.se !== hit.se && namespaceOfItem(h.se) === namespaceOfItem(hit.se),
+  );
   if (others.length > 0) {
-    path.note({ layer: 'service', resource: refOf(others[0]!.se), field: `spec.hosts[${others[0]!.k}]`, value: best!, detail: `${refOf(hit.se)} lists ${best} too: Istio keeps one ServiceEntry per host and namespace (the oldest; push_context.go initServiceRegistry), taken here as the first in the manifests` });
+    path.note({
+      layer: 'service',
+      resource: refOf(others[0]!.se),
+      field: `spec.hosts[${others[0]!.k}]`,
+      value: best!,
+      detail: `${refOf(hit.se)} lists ${best} too: Istio keeps one ServiceEntry per host and namespace (the oldest; push_context.go initServiceRegistry), taken here as the first in the manifests`,
+    });
   }
-  path.pass({ layer: 'service', resource: refOf(hit.se), field: `spec.hosts[${hit.k}]`, value: hit.host, detail: `ztunnel resolves ${q.host} to this ServiceEntry's address (resolution ${String(spec.resolution ?? 'NONE')}; exportTo does not apply in ambient mode)` });
+  path.pass({
+    layer: 'service',
+    resource: refOf(hit.se),
+    field: `spec.hosts[${hit.k}]`,
+    value: hit.host,
+    detail: `ztunnel resolves ${q.host} to this ServiceEntry's address (resolution ${String(spec.resolution ?? 'NONE')}; exportTo does not apply in ambient mode)`,
+  });
   const ports = objects(spec.ports);
   const p = ports.findIndex((x) => Number(x.number) === q.port);
-  if (p < 0) return path.end('refused', { layer: 'service', resource: refOf(hit.se), field: 'spec.ports', value: ports.map((x) => String(x.number)).join(', '), detail: `the ServiceEntry's address serves ports ${ports.map((x) => String(x.number)).join(', ')}, not ${q.port}` });
+  if (p < 0)
+    return path.end('refused', {
+      layer: 'service',
+      resource: refOf(hit.se),
+      field: 'spec.ports',
+      value: ports.map((x) => String(x.number)).join(', '),
+      detail: `the ServiceEntry's address serves ports ${ports.map((x) => String(x.number)).join(', ')}, not ${q.port}`,
+    });
   const waypoint = boundWaypoint(items, hit.se);
   if (!waypoint) {
-    return leaveFromPod(path, 'bypass', { layer: 'waypoint', resource: refOf(hit.se), field: `metadata.labels.${USE_WAYPOINT}`, detail: 'the ServiceEntry is bound to no waypoint: ztunnel sends the connection out directly, skipping the waypoint and its policies' }, networkVerdict(items, ns, q.port));
+    return leaveFromPod(
+      path,
+      'bypass',
+      {
+        layer: 'waypoint',
+        resource: refOf(hit.se),
+        field: `metadata.labels.${USE_WAYPOINT}`,
+        detail:
+          'the ServiceEntry is bound to no waypoint: ztunnel sends the connection out directly, skipping the waypoint and its policies',
+      },
+      networkVerdict(items, ns, q.port),
+    );
   }
-  const gw = ofKind(items, 'Gateway').find((g) => g.metadata.name === waypoint.name && namespaceOfItem(g) === waypoint.namespace && specOf(g).gatewayClassName === 'istio-waypoint');
-  if (!gw) return path.end('refused', { layer: 'waypoint', resource: waypoint.resource, field: waypoint.field, value: waypoint.name, detail: `the ServiceEntry is bound to waypoint ${waypoint.namespace}/${waypoint.name}, which is no istio-waypoint Gateway in the manifests` });
-  const mesh = objects(specOf(gw).listeners).findIndex((l) => Number(l.port) === 15008 && l.protocol === 'HBONE');
+  const gw = ofKind(items, 'Gateway').find(
+    (g) =>
+      g.metadata.name === waypoint.name &&
+      namespaceOfItem(g) === waypoint.namespace &&
+      specOf(g).gatewayClassName === 'istio-waypoint',
+  );
+  if (!gw)
+    return path.end('refused', {
+      layer: 'waypoint',
+      resource: waypoint.resource,
+      field: waypoint.field,
+      value: waypoint.name,
+      detail: `the ServiceEntry is bound to waypoint ${waypoint.namespace}/${waypoint.name}, which is no istio-waypoint Gateway in the manifests`,
+    });
+  const mesh = objects(specOf(gw).listeners).findIndex(
+    (l) => Number(l.port) === 15008 && l.protocol === 'HBONE',
+  );
   const forWhat = labelsOf(gw)['istio.io/waypoint-for'];
-  if (forWhat === 'workload' || forWhat === 'none') return path.end('refused', { layer: 'waypoint', resource: refOf(gw), field: 'metadata.labels.istio.io/waypoint-for', value: String(forWhat), detail: 'this waypoint does not take service traffic' });
-  path.pass({ layer: 'waypoint', resource: refOf(gw), field: mesh >= 0 ? `spec.listeners[${mesh}]` : 'spec.listeners', value: 'mesh 15008 HBONE', detail: `the ServiceEntry is bound to this waypoint (${waypoint.resource} ${waypoint.field})` });
+  if (forWhat === 'workload' || forWhat === 'none')
+    return path.end('refused', {
+      layer: 'waypoint',
+      resource: refOf(gw),
+      field: 'metadata.labels.istio.io/waypoint-for',
+      value: String(forWhat),
+      detail: 'this waypoint does not take service traffic',
+    });
+  path.pass({
+    layer: 'waypoint',
+    resource: refOf(gw),
+    field: mesh >= 0 ? `spec.listeners[${mesh}]` : 'spec.listeners',
+    value: 'mesh 15008 HBONE',
+    detail: `the ServiceEntry is bound to this waypoint (${waypoint.resource} ${waypoint.field})`,
+  });
   const seNs = namespaceOfItem(hit.se);
   const peer = { namespace: ns, trustDomain, port: q.port };
-  for (const target of [{ namespace: seNs, kind: 'ServiceEntry', name: String(hit.se.metadata.name) }, { namespace: waypoint.namespace, kind: 'Gateway', name: waypoint.name }]) {
-    const authz = authorizeAtTarget(items, target, peer, `${target.kind} ${target.namespace}/${target.name}`);
-    const step = { layer: 'authorization', ...(authz.resource ? { resource: authz.resource } : {}), ...(authz.field ? { field: authz.field } : {}), ...(authz.value ? { value: authz.value } : {}), detail: authz.detail };
+  for (const target of [
+    { namespace: seNs, kind: 'ServiceEntry', name: String(hit.se.metadata.name) },
+    { namespace: waypoint.namespace, kind: 'Gateway', name: waypoint.name },
+  ]) {
+    const authz = authorizeAtTarget(
+      items,
+      target,
+      peer,
+      `${target.kind} ${target.namespace}/${target.name}`,
+    );
+    const step = {
+      layer: 'authorization',
+      ...(authz.resource ? { resource: authz.resource } : {}),
+      ...(authz.field ? { field: authz.field } : {}),
+      ...(authz.value ? { value: authz.value } : {}),
+      detail: authz.detail,
+    };
     if (!authz.allowed) return path.end('refused', step);
     path.pass(step);
   }
   path.rule = { resource: refOf(hit.se), field: `spec.hosts[${hit.k}]`, value: hit.host };
-  path.pass({ layer: 'forwarder', ...path.rule, detail: `the waypoint ${String(spec.resolution) === 'DYNAMIC_DNS' ? 'resolves the requested name' : 'resolves the host'} and dials port ${q.port}` });
+  path.pass({
+    layer: 'forwarder',
+    ...path.rule,
+    detail: `the waypoint ${String(spec.resolution) === 'DYNAMIC_DNS' ? 'resolves the requested name' : 'resolves the host'} and dials port ${q.port}`,
+  });
   return 'allowed';
 }

@@ -1,5 +1,14 @@
 import { isObject, type JsonObject } from '../audit/json.js';
-import { namespaceOfItem, objects, ofKind, refOf, selects, specOf, strings, type Item } from './manifests.js';
+import {
+  namespaceOfItem,
+  objects,
+  ofKind,
+  refOf,
+  selects,
+  specOf,
+  strings,
+  type Item,
+} from './manifests.js';
 import { ROOT_NAMESPACE } from './sidecar-scope.js';
 
 /** One configPatch of an EnvoyFilter that applies to the gateway pods, with where it is. */
@@ -22,14 +31,23 @@ const SNI_FORWARD_PROXY = 'envoy.filters.network.sni_dynamic_forward_proxy';
  * namespace whose workloadSelector selects them (none: all), in the order
  * istiod merges them (root first, then by priority), for the GATEWAY context.
  */
-export function gatewayPatches(items: readonly Item[], podNamespace: string, podLabels: Record<string, unknown>): Patch[] {
+export function gatewayPatches(
+  items: readonly Item[],
+  podNamespace: string,
+  podLabels: Record<string, unknown>,
+): Patch[] {
   const filters = ofKind(items, 'EnvoyFilter')
     .filter((ef) => [ROOT_NAMESPACE, podNamespace].includes(namespaceOfItem(ef)))
     .filter((ef) => {
       const ws = specOf(ef).workloadSelector;
       return !isObject(ws) || selects(ws.labels, podLabels);
     })
-    .map((ef, order) => ({ ef, order, root: namespaceOfItem(ef) === ROOT_NAMESPACE ? 0 : 1, priority: Number(specOf(ef).priority ?? 0) }))
+    .map((ef, order) => ({
+      ef,
+      order,
+      root: namespaceOfItem(ef) === ROOT_NAMESPACE ? 0 : 1,
+      priority: Number(specOf(ef).priority ?? 0),
+    }))
     .sort((a, b) => a.root - b.root || a.priority - b.priority || a.order - b.order);
   return filters.flatMap(({ ef }) =>
     objects(specOf(ef).configPatches).flatMap((p, i) => {
@@ -37,7 +55,16 @@ export function gatewayPatches(items: readonly Item[], podNamespace: string, pod
       const patch = isObject(p.patch) ? p.patch : {};
       const context = match.context ?? 'ANY';
       if (context !== 'GATEWAY' && context !== 'ANY') return [];
-      return [{ resource: refOf(ef), field: `spec.configPatches[${i}]`, applyTo: String(p.applyTo), operation: String(patch.operation), match, value: isObject(patch.value) ? patch.value : {} }];
+      return [
+        {
+          resource: refOf(ef),
+          field: `spec.configPatches[${i}]`,
+          applyTo: String(p.applyTo),
+          operation: String(patch.operation),
+          match,
+          value: isObject(patch.value) ? patch.value : {},
+        },
+      ];
     }),
   );
 }
@@ -64,7 +91,10 @@ export function clusterOfFilter(filter: JsonObject): string | undefined {
 }
 
 /** The ADD patches of one kind by the name they add; a name added twice maps to both. */
-export function addsByName(patches: readonly Patch[], applyTo: 'CLUSTER' | 'LISTENER'): Map<string, Patch[]> {
+export function addsByName(
+  patches: readonly Patch[],
+  applyTo: 'CLUSTER' | 'LISTENER',
+): Map<string, Patch[]> {
   const out = new Map<string, Patch[]>();
   for (const p of patches.filter((x) => x.applyTo === applyTo && x.operation === 'ADD')) {
     const name = String(p.value.name);
@@ -80,8 +110,11 @@ export function internalListenerOf(cluster: JsonObject): string | undefined {
     for (const lb of objects(e.lb_endpoints)) {
       const ep = isObject(lb.endpoint) ? lb.endpoint : {};
       const address = isObject(ep.address) ? ep.address : {};
-      const internal = isObject(address.envoy_internal_address) ? address.envoy_internal_address : undefined;
-      if (internal && typeof internal.server_listener_name === 'string') return internal.server_listener_name;
+      const internal = isObject(address.envoy_internal_address)
+        ? address.envoy_internal_address
+        : undefined;
+      if (internal && typeof internal.server_listener_name === 'string')
+        return internal.server_listener_name;
     }
   }
   return undefined;
@@ -103,19 +136,28 @@ export interface ChainFilters {
   clusterField?: string;
 }
 
-const typeOf = (f: JsonObject) => (isObject(f.typed_config) ? String(f.typed_config['@type'] ?? '') : '');
+const typeOf = (f: JsonObject) =>
+  isObject(f.typed_config) ? String(f.typed_config['@type'] ?? '') : '';
 
 /** Reads a filter chain's forward-proxy port and tcp_proxy cluster (fields relative to the chain). */
 export function chainFilters(chain: JsonObject): ChainFilters {
   const out: ChainFilters = {};
   objects(chain.filters).forEach((f, i) => {
-    if (f.name === SNI_FORWARD_PROXY || typeOf(f).endsWith('sni_dynamic_forward_proxy.v3.FilterConfig')) {
+    if (
+      f.name === SNI_FORWARD_PROXY ||
+      typeOf(f).endsWith('sni_dynamic_forward_proxy.v3.FilterConfig')
+    ) {
       const tc = isObject(f.typed_config) ? f.typed_config : {};
-      if (tc.port_value !== undefined) [out.forwardPort, out.forwardField] = [Number(tc.port_value), `filters[${i}].typed_config.port_value`];
+      if (tc.port_value !== undefined)
+        [out.forwardPort, out.forwardField] = [
+          Number(tc.port_value),
+          `filters[${i}].typed_config.port_value`,
+        ];
     }
     if (TCP_PROXY.includes(String(f.name)) || typeOf(f).endsWith('tcp_proxy.v3.TcpProxy')) {
       const c = clusterOfFilter(f);
-      if (c !== undefined) [out.cluster, out.clusterField] = [c, `filters[${i}].typed_config.cluster`];
+      if (c !== undefined)
+        [out.cluster, out.clusterField] = [c, `filters[${i}].typed_config.cluster`];
     }
   });
   return out;
@@ -123,11 +165,15 @@ export function chainFilters(chain: JsonObject): ChainFilters {
 
 /** Whether a listener reads the SNI (a tls_inspector listener filter). */
 export function hasTlsInspector(listener: JsonObject): boolean {
-  return objects(listener.listener_filters).some((f) => f.name === 'envoy.filters.listener.tls_inspector' || typeOf(f).endsWith('TlsInspector'));
+  return objects(listener.listener_filters).some(
+    (f) => f.name === 'envoy.filters.listener.tls_inspector' || typeOf(f).endsWith('TlsInspector'),
+  );
 }
 
 /** A listener's filter chains with their server names. */
-export function listenerChains(listener: JsonObject): { serverNames: string[]; chain: JsonObject }[] {
+export function listenerChains(
+  listener: JsonObject,
+): { serverNames: string[]; chain: JsonObject }[] {
   return objects(listener.filter_chains).map((chain) => {
     const m = isObject(chain.filter_chain_match) ? chain.filter_chain_match : {};
     return { serverNames: strings(m.server_names), chain };

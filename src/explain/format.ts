@@ -1,6 +1,18 @@
-import { ANY_OTHER_NAMESPACE, type Explanation, type Outcome, type Rule, type Step } from './types.js';
+import {
+  ANY_OTHER_NAMESPACE,
+  type Explanation,
+  type Outcome,
+  type Rule,
+  type Step,
+} from './types.js';
 
-const LABEL: Record<Outcome, string> = { pass: 'ok', note: '-', refused: 'REFUSED', bypass: 'BYPASS', passthrough: 'PASSTHROUGH' };
+const LABEL: Record<Outcome, string> = {
+  pass: 'ok',
+  note: '-',
+  refused: 'REFUSED',
+  bypass: 'BYPASS',
+  passthrough: 'PASSTHROUGH',
+};
 
 /** `Resource field: value`, as far as the step has them. */
 function reference(s: Pick<Step, 'resource' | 'field' | 'value'>): string {
@@ -19,7 +31,11 @@ function decidingStep(e: Explanation): Step | undefined {
  * and what happened there), and the admitting entry or the nearest one.
  */
 export function formatText(e: Explanation): string {
-  const lines = [e.verdict, `${e.host}:${e.port} from ${e.from ?? ANY_OTHER_NAMESPACE} (${e.mode} mode)`, ''];
+  const lines = [
+    e.verdict,
+    `${e.host}:${e.port} from ${e.from ?? ANY_OTHER_NAMESPACE} (${e.mode} mode)`,
+    '',
+  ];
   for (const s of e.steps) {
     const ref = reference(s);
     lines.push(`  ${LABEL[s.outcome].padEnd(12)}${s.layer.padEnd(15)}${ref || s.detail}`);
@@ -27,7 +43,11 @@ export function formatText(e: Explanation): string {
   }
   if (e.rule) lines.push('', `rule: ${reference(e.rule)}`);
   const deciding = decidingStep(e);
-  if (deciding) lines.push('', `decided by: ${deciding.layer}${reference(deciding) ? `, ${reference(deciding)}` : ''}`);
+  if (deciding)
+    lines.push(
+      '',
+      `decided by: ${deciding.layer}${reference(deciding) ? `, ${reference(deciding)}` : ''}`,
+    );
   if (e.nearest) lines.push(`nearest entry: ${reference(e.nearest)}`, `  ${e.nearest.why}`);
   return `${lines.join('\n')}\n`;
 }
@@ -35,16 +55,24 @@ export function formatText(e: Explanation): string {
 /** The JSON report: `{allowed, verdict, host, port, from, mode, steps, rule, nearest}`; `rule` is the admitting entry or the refusing field. */
 export function formatJson(e: Explanation): string {
   const deciding = decidingStep(e);
-  const rule: Rule | null = e.rule ?? (deciding?.resource ? { resource: deciding.resource, field: deciding.field ?? '', value: deciding.value ?? '' } : null);
-  return `${JSON.stringify({
-    allowed: e.verdict === 'allowed',
-    verdict: e.verdict,
-    host: e.host,
-    port: e.port,
-    from: e.from ?? null,
-    mode: e.mode,
-    steps: e.steps,
-    rule,
-    nearest: e.nearest ?? null,
-  }, null, 2)}\n`;
+  const rule: Rule | null =
+    e.rule ??
+    (deciding?.resource
+      ? { resource: deciding.resource, field: deciding.field ?? '', value: deciding.value ?? '' }
+      : null);
+  return `${JSON.stringify(
+    {
+      allowed: e.verdict === 'allowed',
+      verdict: e.verdict,
+      host: e.host,
+      port: e.port,
+      from: e.from ?? null,
+      mode: e.mode,
+      steps: e.steps,
+      rule,
+      nearest: e.nearest ?? null,
+    },
+    null,
+    2,
+  )}\n`;
 }

@@ -5,7 +5,12 @@ export const DEFAULT_PORT = 443;
 
 /** The connection asked about, or why HOST[:PORT] cannot be read at all (a usage error). */
 export type HostArg =
-  | { ok: true; raw: string; port: number; name: { ok: true; host: string; warnings: string[] } | { ok: false; reason: string } }
+  | {
+      ok: true;
+      raw: string;
+      port: number;
+      name: { ok: true; host: string; warnings: string[] } | { ok: false; reason: string };
+    }
   | { ok: false; usage: string };
 
 /**
@@ -24,7 +29,10 @@ export function parseHostArg(arg: string): HostArg {
   const portText = bracket ? bracket[2]! : named ? named[2]! : undefined;
   if (portText !== undefined) {
     if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
-      return { ok: false, usage: `port ${JSON.stringify(portText)} of ${JSON.stringify(arg)} is not a number from 1 to 65535` };
+      return {
+        ok: false,
+        usage: `port ${JSON.stringify(portText)} of ${JSON.stringify(arg)} is not a number from 1 to 65535`,
+      };
     }
     port = Number(portText);
     raw = bracket ? `[${bracket[1]}]` : named![1]!;
@@ -33,7 +41,20 @@ export function parseHostArg(arg: string): HostArg {
   const check = normalizeDomain(raw);
   if (!check.ok) return { ok: true, raw, port, name: { ok: false, reason: check.reason } };
   if (check.domain.startsWith('*.')) {
-    return { ok: true, raw, port, name: { ok: false, reason: 'is a wildcard: a connection names one host (its SNI); ask about a name under it' } };
+    return {
+      ok: true,
+      raw,
+      port,
+      name: {
+        ok: false,
+        reason: 'is a wildcard: a connection names one host (its SNI); ask about a name under it',
+      },
+    };
   }
-  return { ok: true, raw, port, name: { ok: true, host: check.domain, warnings: check.warnings ?? [] } };
+  return {
+    ok: true,
+    raw,
+    port,
+    name: { ok: true, host: check.domain, warnings: check.warnings ?? [] },
+  };
 }

@@ -8,12 +8,29 @@ import type { Path, Step, Verdict } from './types.js';
  * egress on the port turns the verdict into `refused`, naming what Istio alone
  * would have done.
  */
-export function leaveFromPod(path: Path, verdict: Verdict, step: Omit<Step, 'outcome'>, np: NetworkVerdict): Verdict {
+export function leaveFromPod(
+  path: Path,
+  verdict: Verdict,
+  step: Omit<Step, 'outcome'>,
+  np: NetworkVerdict,
+): Verdict {
   if (np.kind === 'refuses') {
     path.note({ ...step, detail: `${step.detail} (${verdict} as far as Istio goes)` });
-    return path.end('refused', { layer: 'network', resource: np.resource, detail: `NetworkPolicy: ${np.detail}` });
+    return path.end('refused', {
+      layer: 'network',
+      resource: np.resource,
+      detail: `NetworkPolicy: ${np.detail}`,
+    });
   }
-  const npStep = np.kind === 'admits' ? { layer: 'network', resource: np.resource, field: np.field, detail: `NetworkPolicy ${np.detail}` } : { layer: 'network', detail: np.detail };
+  const npStep =
+    np.kind === 'admits'
+      ? {
+          layer: 'network',
+          resource: np.resource,
+          field: np.field,
+          detail: `NetworkPolicy ${np.detail}`,
+        }
+      : { layer: 'network', detail: np.detail };
   if (verdict === 'allowed') {
     path.pass(step);
     path.pass(npStep);

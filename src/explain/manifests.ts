@@ -43,13 +43,16 @@ function filesOf(paths: readonly string[], io: ManifestIo): string[] {
 /** Client-side config that is never applied to a cluster: kpt's Kptfile, items marked local-config. */
 function isLocalConfig(item: Item): boolean {
   const annotations = isObject(item.metadata.annotations) ? item.metadata.annotations : {};
-  return item.kind === 'Kptfile' || String(annotations['config.kubernetes.io/local-config']) === 'true';
+  return (
+    item.kind === 'Kptfile' || String(annotations['config.kubernetes.io/local-config']) === 'true'
+  );
 }
 
 /** The objects of one document: itself, or the items of a ResourceList or List. */
 function objectsOf(doc: unknown): Item[] {
   if (!isObject(doc)) return [];
-  if ((doc.kind === 'ResourceList' || doc.kind === 'List') && Array.isArray(doc.items)) return doc.items.flatMap(objectsOf);
+  if ((doc.kind === 'ResourceList' || doc.kind === 'List') && Array.isArray(doc.items))
+    return doc.items.flatMap(objectsOf);
   if (typeof doc.kind !== 'string') return [];
   return [{ ...doc, kind: doc.kind, metadata: isObject(doc.metadata) ? doc.metadata : {} }];
 }
@@ -61,7 +64,11 @@ function objectsOf(doc: unknown): Item[] {
  * out (kept with `keepLocalConfig`, to read a function config). Unreadable files and YAML errors throw a ManifestError naming the file
  * and line.
  */
-export function readManifests(paths: readonly string[], io: ManifestIo, keepLocalConfig = false): { items: Item[]; files: number } {
+export function readManifests(
+  paths: readonly string[],
+  io: ManifestIo,
+  keepLocalConfig = false,
+): { items: Item[]; files: number } {
   const files = filesOf(paths, io);
   const items: Item[] = [];
   for (const file of files) {
@@ -76,9 +83,15 @@ export function readManifests(paths: readonly string[], io: ManifestIo, keepLoca
       const problem = doc.errors[0];
       if (problem) {
         const { at, message } = locateYamlError(repaired, problem);
-        throw new ManifestError(`${file === '-' ? 'stdin' : file} is not valid YAML at ${at}: ${message}`);
+        throw new ManifestError(
+          `${file === '-' ? 'stdin' : file} is not valid YAML at ${at}: ${message}`,
+        );
       }
-      items.push(...objectsOf(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })).filter((i) => keepLocalConfig || !isLocalConfig(i)));
+      items.push(
+        ...objectsOf(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })).filter(
+          (i) => keepLocalConfig || !isLocalConfig(i),
+        ),
+      );
     }
   }
   return { items, files: files.length };
@@ -92,7 +105,9 @@ export function refOf(item: Item): string {
 
 /** The namespace of an object (`default` when it names none, as kubectl applies it). */
 export function namespaceOfItem(item: Item): string {
-  return typeof item.metadata.namespace === 'string' && item.metadata.namespace ? item.metadata.namespace : 'default';
+  return typeof item.metadata.namespace === 'string' && item.metadata.namespace
+    ? item.metadata.namespace
+    : 'default';
 }
 
 /** The object's `spec`, or an empty one. */
@@ -118,5 +133,9 @@ export function selects(selector: unknown, labels: Record<string, unknown>): boo
 
 /** The objects of a kind, in order. */
 export function ofKind(items: readonly Item[], kind: string, group?: string): Item[] {
-  return items.filter((i) => i.kind === kind && (group === undefined || String(i.apiVersion ?? '').startsWith(`${group}/`)));
+  return items.filter(
+    (i) =>
+      i.kind === kind &&
+      (group === undefined || String(i.apiVersion ?? '').startsWith(`${group}/`)),
+  );
 }

@@ -32,27 +32,59 @@ function sharedSuffix(a: string, b: string): number {
  * apex the host is; it is an exact parent of the host (the closest); it is a wildcard under
  * the host; else the name sharing most trailing labels (two at least).
  */
-export function nearestEntry(host: string, port: number, names: readonly ListedName[]): NearEntry | undefined {
-  const pick = (n: ListedName, why: string): NearEntry => ({ resource: n.resource, field: n.field, value: n.value, why });
+export function nearestEntry(
+  host: string,
+  port: number,
+  names: readonly ListedName[],
+): NearEntry | undefined {
+  const pick = (n: ListedName, why: string): NearEntry => ({
+    resource: n.resource,
+    field: n.field,
+    value: n.value,
+    why,
+  });
   const matching = names.filter((n) => covers(n.name, host));
   const otherPort = matching.find((n) => n.ports && !n.ports.includes(port));
-  if (otherPort) return pick(otherPort, `${otherPort.name} matches ${host} but is served on port ${otherPort.ports!.join(', ')}, not ${port}`);
+  if (otherPort)
+    return pick(
+      otherPort,
+      `${otherPort.name} matches ${host} but is served on port ${otherPort.ports!.join(', ')}, not ${port}`,
+    );
   const others = matching.find((n) => !n.forNamespace);
   if (others) return pick(others, `${others.name} matches ${host} but is for ${others.scope}`);
   const usable = matching.find((n) => n.forNamespace);
-  if (usable) return pick(usable, `${usable.name} admits ${host}, but the path to it is refused at the step above`);
+  if (usable)
+    return pick(
+      usable,
+      `${usable.name} admits ${host}, but the path to it is refused at the step above`,
+    );
   const apex = names.find((n) => n.name === `*.${host}`);
-  if (apex) return pick(apex, `${apex.name} matches names under ${host}, never the apex ${host} itself: list ${host} as well`);
-  const parent = names.filter((n) => !n.name.startsWith('*.') && host.endsWith(`.${n.name}`)).sort((a, b) => b.name.length - a.name.length)[0];
-  if (parent) return pick(parent, `${parent.name} is an exact name: it does not admit ${host} under it (a wildcard *.${parent.name} would)`);
+  if (apex)
+    return pick(
+      apex,
+      `${apex.name} matches names under ${host}, never the apex ${host} itself: list ${host} as well`,
+    );
+  const parent = names
+    .filter((n) => !n.name.startsWith('*.') && host.endsWith(`.${n.name}`))
+    .sort((a, b) => b.name.length - a.name.length)[0];
+  if (parent)
+    return pick(
+      parent,
+      `${parent.name} is an exact name: it does not admit ${host} under it (a wildcard *.${parent.name} would)`,
+    );
   const deeper = names.find((n) => n.name.startsWith('*.') && n.name.endsWith(`.${host}`));
-  if (deeper) return pick(deeper, `${deeper.name} matches only names under ${deeper.name.slice(2)}`);
+  if (deeper)
+    return pick(deeper, `${deeper.name} matches only names under ${deeper.name.slice(2)}`);
   let best: ListedName | undefined;
   let bestShared = 1;
   for (const n of names) {
     const s = sharedSuffix(n.name, host);
     if (s > bestShared) [best, bestShared] = [n, s];
   }
-  if (best) return pick(best, `${best.name} shares only ${labels(host).slice(-bestShared).join('.')} with ${host}`);
+  if (best)
+    return pick(
+      best,
+      `${best.name} shares only ${labels(host).slice(-bestShared).join('.')} with ${host}`,
+    );
   return undefined;
 }

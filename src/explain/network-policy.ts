@@ -1,5 +1,13 @@
 import { isObject, type JsonObject } from '../audit/json.js';
-import { namespaceOfItem, objects, ofKind, refOf, specOf, strings, type Item } from './manifests.js';
+import {
+  namespaceOfItem,
+  objects,
+  ofKind,
+  refOf,
+  specOf,
+  strings,
+  type Item,
+} from './manifests.js';
 
 /** What the NetworkPolicies of a pod say about a connection to an external address on a TCP port. */
 export type NetworkVerdict =
@@ -9,7 +17,12 @@ export type NetworkVerdict =
 
 /** Ranges that hold no public address: a block inside one never reaches an external host. */
 const NON_PUBLIC_V4: [number, number][] = [
-  ['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['169.254.0.0', 16], ['100.64.0.0', 10], ['127.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['169.254.0.0', 16],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
 ].map(([a, l]) => [toInt(a as string), l as number]);
 const NON_PUBLIC_V6 = [/^f[cd]/i, /^fe[89ab]/i, /^::1\//];
 
@@ -27,7 +40,7 @@ export function mayBePublic(cidr: string): boolean {
   return !NON_PUBLIC_V4.some(([net, l]) => {
     if (len < l) return false;
     const mask = l === 0 ? 0 : (~0 << (32 - l)) >>> 0;
-    return ((addr & mask) >>> 0) === ((net & mask) >>> 0);
+    return (addr & mask) >>> 0 === (net & mask) >>> 0;
   });
 }
 
@@ -62,27 +75,53 @@ function selectsPod(np: Item, labels: Record<string, unknown> | undefined): bool
  * an ipBlock that may hold a public address: explain does not resolve names),
  * `refuses` otherwise.
  */
-export function networkVerdict(items: readonly Item[], namespace: string, port: number, labels?: Record<string, unknown>): NetworkVerdict {
+export function networkVerdict(
+  items: readonly Item[],
+  namespace: string,
+  port: number,
+  labels?: Record<string, unknown>,
+): NetworkVerdict {
   const policies = ofKind(items, 'NetworkPolicy').filter((np) => {
     if (namespaceOfItem(np) !== namespace || !selectsPod(np, labels)) return false;
     const spec = specOf(np);
     const types = strings(spec.policyTypes);
     return types.length > 0 ? types.includes('Egress') : 'egress' in spec;
   });
-  if (policies.length === 0) return { kind: 'open', detail: `no NetworkPolicy isolates the pods of ${namespace} for egress` };
+  if (policies.length === 0)
+    return {
+      kind: 'open',
+      detail: `no NetworkPolicy isolates the pods of ${namespace} for egress`,
+    };
   for (const np of policies) {
     const rules = objects(specOf(np).egress);
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
       if (!portAdmits(rule, port)) continue;
       const to = objects(rule.to);
-      if (!('to' in rule) || to.length === 0) return { kind: 'admits', resource: refOf(np), field: `spec.egress[${i}]`, detail: `the rule has no "to": every address on port ${port}` };
-      const k = to.findIndex((peer) => isObject(peer.ipBlock) && mayBePublic(String(peer.ipBlock.cidr)));
+      if (!('to' in rule) || to.length === 0)
+        return {
+          kind: 'admits',
+          resource: refOf(np),
+          field: `spec.egress[${i}]`,
+          detail: `the rule has no "to": every address on port ${port}`,
+        };
+      const k = to.findIndex(
+        (peer) => isObject(peer.ipBlock) && mayBePublic(String(peer.ipBlock.cidr)),
+      );
       if (k >= 0) {
         const cidr = String((to[k]!.ipBlock as JsonObject).cidr);
-        return { kind: 'admits', resource: refOf(np), field: `spec.egress[${i}].to[${k}].ipBlock.cidr`, detail: `admits ${cidr} on port ${port} (explain does not resolve the host: it may lie there)` };
+        return {
+          kind: 'admits',
+          resource: refOf(np),
+          field: `spec.egress[${i}].to[${k}].ipBlock.cidr`,
+          detail: `admits ${cidr} on port ${port} (explain does not resolve the host: it may lie there)`,
+        };
       }
     }
   }
-  return { kind: 'refuses', resource: policies.map(refOf).join(', '), detail: `egress from ${namespace} on port ${port} is allowed only to cluster pods and blocks that hold no public address` };
+  return {
+    kind: 'refuses',
+    resource: policies.map(refOf).join(', '),
+    detail: `egress from ${namespace} on port ${port} is allowed only to cluster pods and blocks that hold no public address`,
+  };
 }

@@ -12,7 +12,10 @@
  * `*.example.com` never matches `example.com`), then a chain without server
  * names. Returns the index of the chosen chain, or -1.
  */
-export function chooseChain(chains: readonly { serverNames: readonly string[] }[], host: string): number {
+export function chooseChain(
+  chains: readonly { serverNames: readonly string[] }[],
+  host: string,
+): number {
   const byName = new Map<string, number>();
   let catchAll = -1;
   chains.forEach((c, i) => {
@@ -27,7 +30,11 @@ export function chooseChain(chains: readonly { serverNames: readonly string[] }[
   });
   const exact = byName.get(host);
   if (exact !== undefined) return exact;
-  for (let pos = host.indexOf('.', 1); pos >= 0 && pos < host.length - 1; pos = host.indexOf('.', pos + 1)) {
+  for (
+    let pos = host.indexOf('.', 1);
+    pos >= 0 && pos < host.length - 1;
+    pos = host.indexOf('.', pos + 1)
+  ) {
     const hit = byName.get(host.slice(pos));
     if (hit !== undefined) return hit;
   }
@@ -36,7 +43,10 @@ export function chooseChain(chains: readonly { serverNames: readonly string[] }[
 
 /** The server name of a chain that matches the host, as Envoy chose it (exact, then the longest wildcard). */
 export function matchingName(names: readonly string[], host: string): string | undefined {
-  const i = chooseChain(names.map((n) => ({ serverNames: [n] })), host);
+  const i = chooseChain(
+    names.map((n) => ({ serverNames: [n] })),
+    host,
+  );
   return i >= 0 ? names[i] : undefined;
 }
 
@@ -45,13 +55,16 @@ export function matchingName(names: readonly string[], host: string): string | u
  * and `*.X` are the same key): Envoy refuses such a listener ("multiple
  * filter chains with overlapping matching rules are defined").
  */
-export function sharedServerName(chains: readonly { serverNames: readonly string[] }[]): { name: string; first: number; second: number } | undefined {
+export function sharedServerName(
+  chains: readonly { serverNames: readonly string[] }[],
+): { name: string; first: number; second: number } | undefined {
   const owner = new Map<string, number>();
   for (let i = 0; i < chains.length; i++) {
     const names = chains[i]!.serverNames.length === 0 ? [''] : chains[i]!.serverNames;
     for (const n of new Set(names.map((x) => x.toLowerCase()))) {
       const first = owner.get(n);
-      if (first !== undefined && first !== i) return { name: n || '(no server name)', first, second: i };
+      if (first !== undefined && first !== i)
+        return { name: n || '(no server name)', first, second: i };
       owner.set(n, i);
     }
   }
@@ -68,4 +81,3 @@ export function covers(pattern: string, name: string): boolean {
   if (n.startsWith('*.')) return n.slice(1).endsWith(base) && n.length > base.length + 1;
   return n.endsWith(base) && n.length > base.length;
 }
-

@@ -48,7 +48,8 @@ export interface SidecarListener {
   rejected?: { name: string; first: Chain; second: Chain };
 }
 
-const setKey = (names: readonly string[]) => [...new Set(names.filter((n) => n !== '*'))].sort().join(',');
+const setKey = (names: readonly string[]) =>
+  [...new Set(names.filter((n) => n !== '*'))].sort().join(',');
 
 /**
  * istiod's outbound TLS listener of one port (pilot/pkg/networking/core
@@ -61,14 +62,22 @@ const setKey = (names: readonly string[]) => [...new Set(names.filter((n) => n !
  * dropped. Envoy then refuses the listener if two chains share a server name
  * (`filter_chain_manager_impl.cc`, "overlapping matching rules").
  */
-export function buildSidecarListener(services: readonly ServiceView[], matchesFor: (s: ServiceView) => readonly TlsMatchView[]): SidecarListener {
+export function buildSidecarListener(
+  services: readonly ServiceView[],
+  matchesFor: (s: ServiceView) => readonly TlsMatchView[],
+): SidecarListener {
   const chains: Chain[] = [];
   const keys = new Set<string>();
   let matchAll: Chain | undefined;
   // A long list puts thousands of names in one match, seen once per service: its keys are computed once.
   const hashes = new Map<TlsMatchView, { hash: string; key: string; all: boolean }>();
   const hashOf = (m: TlsMatchView) => {
-    if (!hashes.has(m)) hashes.set(m, { hash: m.sniHosts.join(','), key: setKey(m.sniHosts), all: m.sniHosts.length === 0 || m.sniHosts.includes('*') });
+    if (!hashes.has(m))
+      hashes.set(m, {
+        hash: m.sniHosts.join(','),
+        key: setKey(m.sniHosts),
+        all: m.sniHosts.length === 0 || m.sniHosts.includes('*'),
+      });
     return hashes.get(m)!;
   };
   const merge = (c: Chain, key: string, all: boolean) => {
@@ -89,11 +98,21 @@ export function buildSidecarListener(services: readonly ServiceView[], matchesFo
       handled.add(hash);
       merge({ serverNames: m.sniHosts, via: { kind: 'route', match: m } }, key, all);
     }
-    if (matches.length === 0) merge({ serverNames: [s.host], via: { kind: 'direct', service: s } }, setKey([s.host]), s.host === '*');
+    if (matches.length === 0)
+      merge(
+        { serverNames: [s.host], via: { kind: 'direct', service: s } },
+        setKey([s.host]),
+        s.host === '*',
+      );
   }
   const shared = sharedServerName(chains);
   const listener: SidecarListener = { chains, ...(matchAll ? { matchAll } : {}) };
-  if (shared) listener.rejected = { name: shared.name, first: chains[shared.first]!, second: chains[shared.second]! };
+  if (shared)
+    listener.rejected = {
+      name: shared.name,
+      first: chains[shared.first]!,
+      second: chains[shared.second]!,
+    };
   return listener;
 }
 
@@ -105,5 +124,7 @@ export function pickChain(listener: SidecarListener, host: string): Chain | unde
 
 /** How a chain reads in a step: the route match or the ServiceEntry host it came from. */
 export function chainOrigin(c: Chain): { resource: string; field: string } {
-  return c.via.kind === 'route' ? { resource: c.via.match.resource, field: `${c.via.match.field}.sniHosts` } : { resource: c.via.service.resource, field: c.via.service.field };
+  return c.via.kind === 'route'
+    ? { resource: c.via.match.resource, field: `${c.via.match.field}.sniHosts` }
+    : { resource: c.via.service.resource, field: c.via.service.field };
 }

@@ -16,7 +16,11 @@ export interface SidecarScope {
    * The egress host entry that imports `host` of a resource in `resourceNs` on `port`:
    * `{field, value}`, or undefined when none does. Without a Sidecar everything is imported.
    */
-  imports(resourceNs: string, host: string, port: number): { field: string; value: string } | undefined;
+  imports(
+    resourceNs: string,
+    host: string,
+    port: number,
+  ): { field: string; value: string } | undefined;
 }
 
 /** Whether `exportTo` (absent: everywhere) makes a resource in `resourceNs` visible in `ns`. */
@@ -29,7 +33,10 @@ export function exportedTo(exportTo: unknown, resourceNs: string, ns: string): b
 /** The Sidecar that applies to a namespace's pods: its own namespace-wide one, else the root namespace's. */
 function sidecarFor(items: readonly Item[], ns: string): Item | undefined {
   const wide = ofKind(items, 'Sidecar').filter((s) => !isObject(specOf(s).workloadSelector));
-  return wide.find((s) => s.metadata.namespace === ns) ?? wide.find((s) => s.metadata.namespace === ROOT_NAMESPACE);
+  return (
+    wide.find((s) => s.metadata.namespace === ns) ??
+    wide.find((s) => s.metadata.namespace === ROOT_NAMESPACE)
+  );
 }
 
 /**
@@ -40,12 +47,24 @@ function sidecarFor(items: readonly Item[], ns: string): Item | undefined {
  * that port; the one without applies to the others. `registryOnly` assumes meshConfig's REGISTRY_ONLY where no Sidecar
  * says otherwise.
  */
-export function sidecarScope(items: readonly Item[], ns: string, registryOnly: boolean): SidecarScope {
+export function sidecarScope(
+  items: readonly Item[],
+  ns: string,
+  registryOnly: boolean,
+): SidecarScope {
   const sidecar = sidecarFor(items, ns);
   const meshDefault = registryOnly
     ? { detail: 'meshConfig.outboundTrafficPolicy.mode REGISTRY_ONLY (assumed: --registry-only)' }
-    : { detail: "Istio's default outboundTrafficPolicy ALLOW_ANY (no Sidecar sets one; --registry-only assumes REGISTRY_ONLY mesh-wide)" };
-  if (!sidecar) return { registryOnly, policySource: meshDefault, imports: (_ns, h) => ({ field: '', value: `*/${h}` }) };
+    : {
+        detail:
+          "Istio's default outboundTrafficPolicy ALLOW_ANY (no Sidecar sets one; --registry-only assumes REGISTRY_ONLY mesh-wide)",
+      };
+  if (!sidecar)
+    return {
+      registryOnly,
+      policySource: meshDefault,
+      imports: (_ns, h) => ({ field: '', value: `*/${h}` }),
+    };
   const spec = specOf(sidecar);
   const mode = isObject(spec.outboundTrafficPolicy) ? spec.outboundTrafficPolicy.mode : undefined;
   const ref = refOf(sidecar);
@@ -62,11 +81,13 @@ export function sidecarScope(items: readonly Item[], ns: string, registryOnly: b
       byNs.get(entryNs)!.positions.push(k);
     });
     for (const [entryNs, v] of byNs) {
-      v.index = new HostIndex(v.positions.map((k) => {
-        const entry = hosts[k]!;
-        const slash = entry.indexOf('/');
-        return slash < 0 ? entry : entry.slice(slash + 1);
-      }));
+      v.index = new HostIndex(
+        v.positions.map((k) => {
+          const entry = hosts[k]!;
+          const slash = entry.indexOf('/');
+          return slash < 0 ? entry : entry.slice(slash + 1);
+        }),
+      );
       byNs.set(entryNs, v);
     }
     return { i, port: isObject(e.port) ? Number(e.port.number) : undefined, hosts, byNs };
@@ -74,7 +95,10 @@ export function sidecarScope(items: readonly Item[], ns: string, registryOnly: b
   return {
     resource: ref,
     registryOnly: mode === 'REGISTRY_ONLY' || (mode === undefined && registryOnly),
-    policySource: mode === undefined ? meshDefault : { resource: ref, field: 'spec.outboundTrafficPolicy.mode', detail: String(mode) },
+    policySource:
+      mode === undefined
+        ? meshDefault
+        : { resource: ref, field: 'spec.outboundTrafficPolicy.mode', detail: String(mode) },
     imports(resourceNs, h, port) {
       const forPort = listeners.filter((l) => l.port === port);
       const applying = forPort.length > 0 ? forPort : listeners.filter((l) => l.port === undefined);

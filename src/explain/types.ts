@@ -100,7 +100,11 @@ export class Path {
   }
 
   /** Ends the path with a verdict other than allowed; returns the verdict for `return path.end(…)`. */
-  end(outcome: Exclude<Verdict, 'allowed'>, step: Omit<Step, 'outcome'>, nearest?: NearEntry): Exclude<Verdict, 'allowed'> {
+  end(
+    outcome: Exclude<Verdict, 'allowed'>,
+    step: Omit<Step, 'outcome'>,
+    nearest?: NearEntry,
+  ): Exclude<Verdict, 'allowed'> {
     this.steps.push({ outcome, ...step });
     if (nearest) this.nearest = nearest;
     return outcome;

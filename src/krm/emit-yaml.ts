@@ -20,7 +20,11 @@ type Json = Record<string, unknown>;
  * comparisons.
  */
 export class RawText {
-  constructor(readonly text: string, readonly value: string, readonly node?: unknown) {}
+  constructor(
+    readonly text: string,
+    readonly value: string,
+    readonly node?: unknown,
+  ) {}
 }
 
 /**

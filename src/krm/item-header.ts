@@ -46,7 +46,8 @@ export function readInlineScalar(raw: string): string | undefined {
   if (c === '"') {
     const close = text.indexOf('"', 1);
     const body = text.slice(1, close);
-    if (close < 0 || body.includes('\\') || !isCommentOrEnd(text.slice(close + 1))) return undefined;
+    if (close < 0 || body.includes('\\') || !isCommentOrEnd(text.slice(close + 1)))
+      return undefined;
     return body;
   }
   if ('&*!|>{}[]%@`,?:-#'.includes(c)) return undefined;

@@ -26,7 +26,8 @@ export function parseItem(source: string): ParsedItem {
   }
   const seq = doc.contents;
   const root = isSeq(seq) ? (seq.items[0] as Node | undefined) : undefined;
-  if (!isMap(root)) throw new ItemError('is not an object: every item must be a Kubernetes resource mapping');
+  if (!isMap(root))
+    throw new ItemError('is not an object: every item must be a Kubernetes resource mapping');
   return { doc, root };
 }
 
@@ -39,14 +40,19 @@ export function headerOf(item: ParsedItem): ItemHeader {
     throw new ItemError(`expands too many aliases: ${(e as Error).message}`);
   }
   const obj = data as Record<string, unknown>;
-  const meta = (typeof obj.metadata === 'object' && obj.metadata !== null ? obj.metadata : {}) as Record<string, unknown>;
-  const ann = (typeof meta.annotations === 'object' && meta.annotations !== null ? meta.annotations : {}) as Record<string, unknown>;
+  const meta = (
+    typeof obj.metadata === 'object' && obj.metadata !== null ? obj.metadata : {}
+  ) as Record<string, unknown>;
+  const ann = (
+    typeof meta.annotations === 'object' && meta.annotations !== null ? meta.annotations : {}
+  ) as Record<string, unknown>;
   const header: ItemHeader = { annotations: {} };
   if (typeof obj.apiVersion === 'string') header.apiVersion = obj.apiVersion;
   if (typeof obj.kind === 'string') header.kind = obj.kind;
   if (typeof meta.name === 'string') header.name = meta.name;
   if (typeof meta.namespace === 'string') header.namespace = meta.namespace;
-  for (const [k, v] of Object.entries(ann)) if (READ_ANNOTATIONS.has(k) && typeof v === 'string') header.annotations[k] = v;
+  for (const [k, v] of Object.entries(ann))
+    if (READ_ANNOTATIONS.has(k) && typeof v === 'string') header.annotations[k] = v;
   return header;
 }
 
@@ -54,7 +60,8 @@ export function headerOf(item: ParsedItem): ItemHeader {
 export function annotationsOf(item: ParsedItem): Record<string, string> {
   const ann = item.root.toJS(item.doc, { maxAliasCount: MAX_ALIAS_COUNT })?.metadata?.annotations;
   const out: Record<string, string> = {};
-  if (typeof ann === 'object' && ann !== null) for (const [k, v] of Object.entries(ann)) out[k] = String(v);
+  if (typeof ann === 'object' && ann !== null)
+    for (const [k, v] of Object.entries(ann)) out[k] = String(v);
   return out;
 }
 
@@ -69,7 +76,9 @@ export class ItemSource {
   constructor(readonly source: string) {
     // An anchor could start an alias bomb: such items are expanded once, with a bound (or refused),
     // and that expansion gives the header.
-    this.header = ANCHOR.test(source) ? headerOf(this.parse()) : (readItemHeader(source) ?? headerOf(this.parse()));
+    this.header = ANCHOR.test(source)
+      ? headerOf(this.parse())
+      : (readItemHeader(source) ?? headerOf(this.parse()));
   }
 
   /** Parses the item on first use; throws ItemError when it is not a resource. */

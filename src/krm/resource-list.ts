@@ -1,4 +1,13 @@
-import { Document, isMap, isScalar, isSeq, parseDocument, visit, type Node, type YAMLMap } from 'yaml';
+import {
+  Document,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Node,
+  type YAMLMap,
+} from 'yaml';
 import { emitYaml } from './emit-yaml.js';
 import { repairKptQuotes } from './repair-kpt-quotes.js';
 import { scanItems } from './scan-items.js';
@@ -28,9 +37,12 @@ export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
  */
 export function readResourceList(raw: string): ResourceListInput {
   if (raw.length > MAX_INPUT_BYTES) {
-    throw new ResourceListError(`input is ${raw.length} bytes, over the limit of ${MAX_INPUT_BYTES}`);
+    throw new ResourceListError(
+      `input is ${raw.length} bytes, over the limit of ${MAX_INPUT_BYTES}`,
+    );
   }
-  if (raw.trim() === '') throw new ResourceListError('input is empty: expected a ResourceList on stdin');
+  if (raw.trim() === '')
+    throw new ResourceListError('input is empty: expected a ResourceList on stdin');
   const text = repairKptQuotes(raw);
   const scanned = scanItems(text);
   if (scanned) {
@@ -63,7 +75,9 @@ function parseRoot(text: string): { functionConfig: unknown; doc: Document.Parse
   const kindNode = root.get('kind', true);
   const kind: unknown = isScalar(kindNode) ? kindNode.value : undefined;
   if (kind !== 'ResourceList') {
-    throw new ResourceListError(`input is not a ResourceList: kind is ${isScalar(kindNode) ? JSON.stringify(kind) : 'missing or not a scalar'}`);
+    throw new ResourceListError(
+      `input is not a ResourceList: kind is ${isScalar(kindNode) ? JSON.stringify(kind) : 'missing or not a scalar'}`,
+    );
   }
   const fc = root.get('functionConfig', true);
   const functionConfig = fc === undefined ? undefined : expand(fc as Node, doc);
@@ -92,7 +106,8 @@ function readWithFullParser(text: string): ResourceListInput {
   if (itemsNode === undefined || (isScalar(itemsNode) && itemsNode.value === null)) {
     return { items: [], indent: 0, functionConfig };
   }
-  if (!isSeq(itemsNode)) throw new ResourceListError('input is not a ResourceList: items is not a sequence');
+  if (!isSeq(itemsNode))
+    throw new ResourceListError('input is not a ResourceList: items is not a sequence');
   let hasAlias = false;
   visit(itemsNode, {
     Alias: () => {
@@ -112,17 +127,23 @@ function readWithFullParser(text: string): ResourceListInput {
 export function toEntry(docText: string, indent: number): string {
   const pad = ' '.repeat(indent);
   const body = docText.endsWith('\n') ? docText.slice(0, -1) : docText;
-  return body
-    .split('\n')
-    .map((line, i) => (i === 0 ? `${pad}- ${line}` : line === '' ? line : `${pad}  ${line}`))
-    .join('\n') + '\n';
+  return (
+    body
+      .split('\n')
+      .map((line, i) => (i === 0 ? `${pad}- ${line}` : line === '' ? line : `${pad}  ${line}`))
+      .join('\n') + '\n'
+  );
 }
 
 /**
  * Writes the output ResourceList: item sources as they are, the function config
  * echoed back (so the output can be fed to the function again), then results.
  */
-export function writeResourceList(items: readonly string[], functionConfig: unknown, resultsYaml: string): string {
+export function writeResourceList(
+  items: readonly string[],
+  functionConfig: unknown,
+  resultsYaml: string,
+): string {
   const head = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n';
   const body = items.length === 0 ? 'items: []\n' : 'items:\n' + items.join('');
   const fc = functionConfig === undefined ? '' : emitYaml({ functionConfig });

@@ -92,7 +92,10 @@ export function scanItems(text: string): ScannedList | undefined {
   return { items, indent, rest: restLines.join('\n') };
 }
 
-function readItemsBlock(lines: string[], start: number): { items: string[]; end: number; indent: number } | undefined {
+function readItemsBlock(
+  lines: string[],
+  start: number,
+): { items: string[]; end: number; indent: number } | undefined {
   let first = start;
   while (first < lines.length) {
     const l = lines[first]!;

@@ -14,7 +14,14 @@ export function lineColumn(text: string, offset: number): { line: number; column
  * (`firstLine` is the line number of `text`'s first line in what the user
  * sees), `message` the error's first line.
  */
-export function locateYamlError(text: string, err: YAMLError, firstLine = 1): { at: string; message: string } {
+export function locateYamlError(
+  text: string,
+  err: YAMLError,
+  firstLine = 1,
+): { at: string; message: string } {
   const { line, column } = lineColumn(text, err.pos[0]);
-  return { at: `line ${line + firstLine - 1}, column ${column}`, message: err.message.split('\n')[0]! };
+  return {
+    at: `line ${line + firstLine - 1}, column ${column}`,
+    message: err.message.split('\n')[0]!,
+  };
 }

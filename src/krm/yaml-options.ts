@@ -1,4 +1,10 @@
-import type { CreateNodeOptions, DocumentOptions, ParseOptions, SchemaOptions, ToStringOptions } from 'yaml';
+import type {
+  CreateNodeOptions,
+  DocumentOptions,
+  ParseOptions,
+  SchemaOptions,
+  ToStringOptions,
+} from 'yaml';
 
 /** Aliases expanded per document before the input is refused (alias bombs). */
 export const MAX_ALIAS_COUNT = 100;
@@ -20,9 +26,10 @@ export const ITEM_PARSE_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions 
 };
 
 /** Options for printing YAML the function writes: no anchors, no folding, compact sequences. */
-export const PRINT_OPTIONS: CreateNodeOptions & DocumentOptions & SchemaOptions & ToStringOptions = {
-  aliasDuplicateObjects: false,
-  lineWidth: 0,
-  indentSeq: false,
-  flowCollectionPadding: false,
-};
+export const PRINT_OPTIONS: CreateNodeOptions & DocumentOptions & SchemaOptions & ToStringOptions =
+  {
+    aliasDuplicateObjects: false,
+    lineWidth: 0,
+    indentSeq: false,
+    flowCollectionPadding: false,
+  };

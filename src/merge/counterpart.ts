@@ -1,6 +1,7 @@
 import { effectiveRule, keyOf, type MergeScope } from './merge-values.js';
 
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** `spec.tls[0].match[1].sniHosts` → `['spec', 'tls', 0, 'match', 1, 'sniHosts']`. */
 export function pathSegments(path: string): (string | number)[] {
@@ -21,7 +22,12 @@ export function pathSegments(path: string): (string | number)[] {
  * another order still maps each element to its own. Undefined when the
  * rendered resource has no such element (the user's own route, say).
  */
-export function renderedCounterpart(scope: MergeScope, rendered: unknown, itemRaw: unknown, path: string): unknown {
+export function renderedCounterpart(
+  scope: MergeScope,
+  rendered: unknown,
+  itemRaw: unknown,
+  path: string,
+): unknown {
   const segs = pathSegments(path);
   let r: unknown = rendered;
   let x: unknown = itemRaw;

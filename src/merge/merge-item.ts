@@ -1,7 +1,24 @@
 import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { ABSENT, RawText } from '../krm/emit-yaml.js';
-import { effectiveRule, mergeValue, pathOf, plainOf, planKeyedList, type MergeScope } from './merge-values.js';
-import { applySplices, blockAt, columnOf, flowOf, lineStart, linesAt, rawOf, stringListSplice, type Splice } from './text-edits.js';
+import {
+  effectiveRule,
+  mergeValue,
+  pathOf,
+  plainOf,
+  planKeyedList,
+  type MergeScope,
+} from './merge-values.js';
+import {
+  applySplices,
+  blockAt,
+  columnOf,
+  flowOf,
+  lineStart,
+  linesAt,
+  rawOf,
+  stringListSplice,
+  type Splice,
+} from './text-edits.js';
 
 /** One field the merge changed: where, what it held, what it holds now (undefined: absent). */
 export interface FieldChange {
@@ -19,8 +36,11 @@ export interface ItemMerge {
 /** Where a node sits: the value of a key (whose column new block lines follow) or an element of a list. */
 type Place = { kind: 'value'; keyCol: number } | { kind: 'item' };
 
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof RawText);
-const isEmptyCollection = (x: unknown) => (Array.isArray(x) && x.length === 0) || (isObject(x) && Object.values(x).every((v) => v === undefined || v === ABSENT));
+const isObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof RawText);
+const isEmptyCollection = (x: unknown) =>
+  (Array.isArray(x) && x.length === 0) ||
+  (isObject(x) && Object.values(x).every((v) => v === undefined || v === ABSENT));
 
 /**
  * Merges a rendered resource into one item's source: every field the
@@ -29,7 +49,12 @@ const isEmptyCollection = (x: unknown) => (Array.isArray(x) && x.length === 0) |
  * changes, so comments, quoting and layout elsewhere stay byte for byte.
  * `rendered` holds the fields to merge (identity fields left out).
  */
-export function mergeItem(source: string, root: YAMLMap, rendered: Record<string, unknown>, scope: MergeScope): ItemMerge {
+export function mergeItem(
+  source: string,
+  root: YAMLMap,
+  rendered: Record<string, unknown>,
+  scope: MergeScope,
+): ItemMerge {
   const splices: Splice[] = [];
   const changes: FieldChange[] = [];
   const raw = rawOf(root, source);
@@ -47,32 +72,76 @@ export function mergeItem(source: string, root: YAMLMap, rendered: Record<string
    * lists by their plan, others by position when the length stays), lists of
    * strings in their own style; anything else is written over whole.
    */
-  function writeNode(node: Node | null, rawValue: unknown, mergedValue: unknown, renderedValue: unknown, segs: (string | number)[], place: Place): void {
+  function writeNode(
+    node: Node | null,
+    rawValue: unknown,
+    mergedValue: unknown,
+    renderedValue: unknown,
+    segs: (string | number)[],
+    place: Place,
+  ): void {
     if (flowOf(rawValue) === flowOf(mergedValue)) return;
     const rule = effectiveRule(scope, segs, renderedValue);
-    if (isMap(node) && !node.flow && isObject(mergedValue) && isObject(rawValue)) return writeMap(node, rawValue, mergedValue, renderedValue, segs);
-    if (isSeq(node) && !node.flow && Array.isArray(rawValue) && Array.isArray(mergedValue) && mergedValue.length > 0 && node.items.every((x) => isMap(x))) {
+    if (isMap(node) && !node.flow && isObject(mergedValue) && isObject(rawValue))
+      return writeMap(node, rawValue, mergedValue, renderedValue, segs);
+    if (
+      isSeq(node) &&
+      !node.flow &&
+      Array.isArray(rawValue) &&
+      Array.isArray(mergedValue) &&
+      mergedValue.length > 0 &&
+      node.items.every((x) => isMap(x))
+    ) {
       if (rule?.type === 'map' && Array.isArray(renderedValue)) {
         const plan = planKeyedList(rawValue, renderedValue, rule.key, rule.owned);
-        if (plan.inOrder) return writeKeyedList(node, rawValue, mergedValue, renderedValue, plan, segs);
+        if (plan.inOrder)
+          return writeKeyedList(node, rawValue, mergedValue, renderedValue, plan, segs);
       } else if (rawValue.length === mergedValue.length && mergedValue.every((x) => isObject(x))) {
         const items = node.items as Node[];
-        mergedValue.forEach((m, i) => writeNode(items[i]!, rawValue[i], m, Array.isArray(renderedValue) ? renderedValue[i] : undefined, [...segs, i], { kind: 'item' }));
+        mergedValue.forEach((m, i) =>
+          writeNode(
+            items[i]!,
+            rawValue[i],
+            m,
+            Array.isArray(renderedValue) ? renderedValue[i] : undefined,
+            [...segs, i],
+            { kind: 'item' },
+          ),
+        );
         return;
       }
     }
-    if (isSeq(node) && Array.isArray(mergedValue) && mergedValue.every((x) => typeof x === 'string' || x instanceof RawText)) {
+    if (
+      isSeq(node) &&
+      Array.isArray(mergedValue) &&
+      mergedValue.every((x) => typeof x === 'string' || x instanceof RawText)
+    ) {
       change(segs, rawValue, mergedValue);
-      splices.push(stringListSplice(source, node, mergedValue.map((x) => (x instanceof RawText ? x.value : String(x))), segs.length));
+      splices.push(
+        stringListSplice(
+          source,
+          node,
+          mergedValue.map((x) => (x instanceof RawText ? x.value : String(x))),
+          segs.length,
+        ),
+      );
       return;
     }
     change(segs, rawValue, mergedValue);
     replaceNode(node, mergedValue, segs.length, place);
   }
 
-  function writeMap(node: YAMLMap, rawValue: Record<string, unknown>, mergedValue: Record<string, unknown>, renderedValue: unknown, segs: (string | number)[]): void {
+  function writeMap(
+    node: YAMLMap,
+    rawValue: Record<string, unknown>,
+    mergedValue: Record<string, unknown>,
+    renderedValue: unknown,
+    segs: (string | number)[],
+  ): void {
     const col = columnOf(source, node.range![0]);
-    const pairOf = (k: string) => node.items.find((p) => isScalar(p.key) && String(p.key.value) === k) as Pair<Node, Node | null> | undefined;
+    const pairOf = (k: string) =>
+      node.items.find((p) => isScalar(p.key) && String(p.key.value) === k) as
+        Pair<Node, Node | null> | undefined;
     for (const k of Object.keys(rawValue)) {
       const pair = pairOf(k);
       if (pair && !(k in mergedValue)) {
@@ -84,28 +153,61 @@ export function mergeItem(source: string, root: YAMLMap, rendered: Record<string
       const pair = pairOf(k);
       const renderedChild = isObject(renderedValue) ? renderedValue[k] : undefined;
       if (pair) {
-        writeNode(pair.value, rawValue[k], v, renderedChild, [...segs, k], { kind: 'value', keyCol: columnOf(source, pair.key.range![0]) });
+        writeNode(pair.value, rawValue[k], v, renderedChild, [...segs, k], {
+          kind: 'value',
+          keyCol: columnOf(source, pair.key.range![0]),
+        });
       } else {
         change([...segs, k], undefined, v);
-        splices.push({ start: node.range![1], end: node.range![1], text: prefixNewline(node) + linesAt({ [k]: v }, col), depth: segs.length });
+        splices.push({
+          start: node.range![1],
+          end: node.range![1],
+          text: prefixNewline(node) + linesAt({ [k]: v }, col),
+          depth: segs.length,
+        });
       }
     }
   }
 
-  function writeKeyedList(node: YAMLSeq, rawValue: unknown[], mergedValue: unknown[], renderedValue: unknown[], plan: ReturnType<typeof planKeyedList>, segs: (string | number)[]): void {
+  function writeKeyedList(
+    node: YAMLSeq,
+    rawValue: unknown[],
+    mergedValue: unknown[],
+    renderedValue: unknown[],
+    plan: ReturnType<typeof planKeyedList>,
+    segs: (string | number)[],
+  ): void {
     const items = node.items as (Node | null)[];
     const dashCol = columnOf(source, dashOf(items[0]!));
     for (const i of plan.removed) {
       change([...segs, i], rawValue[i], undefined);
-      splices.push({ start: lineStart(source, dashOf(items[i]!)), end: elementEnd(node, i), text: '', depth: segs.length });
+      splices.push({
+        start: lineStart(source, dashOf(items[i]!)),
+        end: elementEnd(node, i),
+        text: '',
+        depth: segs.length,
+      });
     }
     plan.slots.forEach((slot, at) => {
       if (slot.from === 'both') {
-        writeNode(items[slot.item]!, rawValue[slot.item], mergedValue[at], renderedValue[slot.rendered], [...segs, slot.item], { kind: 'item' });
+        writeNode(
+          items[slot.item]!,
+          rawValue[slot.item],
+          mergedValue[at],
+          renderedValue[slot.rendered],
+          [...segs, slot.item],
+          { kind: 'item' },
+        );
       } else if (slot.from === 'rendered') {
-        const pos = slot.after < 0 ? lineStart(source, dashOf(items[0]!)) : elementEnd(node, slot.after);
+        const pos =
+          slot.after < 0 ? lineStart(source, dashOf(items[0]!)) : elementEnd(node, slot.after);
         change([...segs, at], undefined, mergedValue[at]);
-        splices.push({ start: pos, end: pos, text: linesAt([mergedValue[at]], dashCol), depth: segs.length + 1 });
+        splices.push({
+          start: pos,
+          end: pos,
+          text: linesAt([mergedValue[at]], dashCol),
+          depth: segs.length + 1,
+        });
       }
     });
   }
@@ -119,18 +221,30 @@ export function mergeItem(source: string, root: YAMLMap, rendered: Record<string
     if (value === ABSENT) throw new Error('a removed field reached replaceNode');
     if (collection) {
       const col = columnOf(source, start);
-      const text = isEmptyCollection(value) || !(isObject(value) || Array.isArray(value)) ? `${flowOf(value)}\n` : blockAt(value, col);
+      const text =
+        isEmptyCollection(value) || !(isObject(value) || Array.isArray(value))
+          ? `${flowOf(value)}\n`
+          : blockAt(value, col);
       splices.push({ start, end, text, depth });
       return;
     }
     const inline = start === end ? ` ${flowOf(value)}` : flowOf(value);
-    if (isEmptyCollection(value) || !(isObject(value) || Array.isArray(value)) || insideFlow(start)) {
+    if (
+      isEmptyCollection(value) ||
+      !(isObject(value) || Array.isArray(value)) ||
+      insideFlow(start)
+    ) {
       splices.push({ start, end, text: inline, depth });
       return;
     }
     if (place.kind === 'item') {
       // `- x` becomes `- a: b` with the rest under it.
-      splices.push({ start, end, text: blockAt(value, columnOf(source, start)).replace(/\n$/, ''), depth });
+      splices.push({
+        start,
+        end,
+        text: blockAt(value, columnOf(source, start)).replace(/\n$/, ''),
+        depth,
+      });
       return;
     }
     const col = place.keyCol + (Array.isArray(value) ? 0 : 2);

@@ -48,44 +48,111 @@ const ATOMIC: MergeRule = { type: 'atomic' };
 /** The rows of every kind the function renders. */
 export const MERGE_ROWS: readonly MergeRow[] = [
   { group: '', kind: 'Service', path: 'spec.selector', rule: ATOMIC },
-  { group: '', kind: 'Service', path: 'spec.ports', rule: { type: 'map', key: ['port'], owned: { path: 'name', prefix: 'tls-egress' } } },
+  {
+    group: '',
+    kind: 'Service',
+    path: 'spec.ports',
+    rule: { type: 'map', key: ['port'], owned: { path: 'name', prefix: 'tls-egress' } },
+  },
   // Immutable on an existing install.
   { group: 'apps', kind: 'Deployment', path: 'spec.selector', rule: { type: 'create' } },
-  { group: 'apps', kind: 'Deployment', path: 'spec.template.spec.containers', rule: { type: 'map', key: ['name'] } },
   {
-    group: 'apps', kind: 'Deployment', path: 'spec.template.spec.topologySpreadConstraints',
-    rule: { type: 'map', key: ['topologyKey'], owned: { path: 'labelSelector.matchLabels.wildcard-egress\\.dev/gateway', prefix: '' } },
+    group: 'apps',
+    kind: 'Deployment',
+    path: 'spec.template.spec.containers',
+    rule: { type: 'map', key: ['name'] },
   },
-  { group: 'apps', kind: 'Deployment', path: 'spec.template.spec.topologySpreadConstraints.*.labelSelector', rule: ATOMIC },
+  {
+    group: 'apps',
+    kind: 'Deployment',
+    path: 'spec.template.spec.topologySpreadConstraints',
+    rule: {
+      type: 'map',
+      key: ['topologyKey'],
+      owned: { path: 'labelSelector.matchLabels.wildcard-egress\\.dev/gateway', prefix: '' },
+    },
+  },
+  {
+    group: 'apps',
+    kind: 'Deployment',
+    path: 'spec.template.spec.topologySpreadConstraints.*.labelSelector',
+    rule: ATOMIC,
+  },
   { group: 'rbac.authorization.k8s.io', kind: 'Role', path: 'rules', rule: ATOMIC },
   { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding', path: 'subjects', rule: ATOMIC },
   { group: NET, kind: 'Gateway', path: 'spec.selector', rule: ATOMIC },
-  { group: NET, kind: 'Gateway', path: 'spec.servers', rule: { type: 'map', key: ['port.number'], owned: { path: 'port.name', prefix: 'tls-egress' } } },
+  {
+    group: NET,
+    kind: 'Gateway',
+    path: 'spec.servers',
+    rule: { type: 'map', key: ['port.number'], owned: { path: 'port.name', prefix: 'tls-egress' } },
+  },
   { group: NET, kind: 'Gateway', path: 'spec.servers.*.hosts', rule: ATOMIC },
   { group: NET, kind: 'VirtualService', path: 'spec.hosts', rule: ATOMIC },
   { group: NET, kind: 'VirtualService', path: 'spec.gateways', rule: ATOMIC },
   // A route is its destination (host and port), the port it matches, and whether it is scoped to namespaces.
   {
-    group: NET, kind: 'VirtualService', path: 'spec.tls',
-    rule: { type: 'map', key: ['route.0.destination.host', 'route.0.destination.port.number', 'match.0.port', 'match.0.sourceNamespace?'], owned: { path: 'route.0.destination.subset', equals: 'wildcard' } },
+    group: NET,
+    kind: 'VirtualService',
+    path: 'spec.tls',
+    rule: {
+      type: 'map',
+      key: [
+        'route.0.destination.host',
+        'route.0.destination.port.number',
+        'match.0.port',
+        'match.0.sourceNamespace?',
+      ],
+      owned: { path: 'route.0.destination.subset', equals: 'wildcard' },
+    },
   },
   { group: NET, kind: 'VirtualService', path: 'spec.tls.*.match', rule: ATOMIC },
   { group: NET, kind: 'VirtualService', path: 'spec.tls.*.route', rule: ATOMIC },
-  { group: NET, kind: 'VirtualService', path: 'spec.tcp', rule: { type: 'map', key: ['route.0.destination.host'], owned: { path: 'route.0.destination.host', equals: 'dummy.local' } } },
+  {
+    group: NET,
+    kind: 'VirtualService',
+    path: 'spec.tcp',
+    rule: {
+      type: 'map',
+      key: ['route.0.destination.host'],
+      owned: { path: 'route.0.destination.host', equals: 'dummy.local' },
+    },
+  },
   { group: NET, kind: 'VirtualService', path: 'spec.tcp.*.match', rule: ATOMIC },
   { group: NET, kind: 'VirtualService', path: 'spec.tcp.*.route', rule: ATOMIC },
-  { group: NET, kind: 'DestinationRule', path: 'spec.subsets', rule: { type: 'map', key: ['name'] } },
+  {
+    group: NET,
+    kind: 'DestinationRule',
+    path: 'spec.subsets',
+    rule: { type: 'map', key: ['name'] },
+  },
   { group: NET, kind: 'ServiceEntry', path: 'spec.hosts', rule: ATOMIC },
-  { group: NET, kind: 'ServiceEntry', path: 'spec.ports', rule: { type: 'map', key: ['number'], owned: { path: 'name', prefix: 'tls' } } },
+  {
+    group: NET,
+    kind: 'ServiceEntry',
+    path: 'spec.ports',
+    rule: { type: 'map', key: ['number'], owned: { path: 'name', prefix: 'tls' } },
+  },
   { group: NET, kind: 'EnvoyFilter', path: 'spec.workloadSelector', rule: ATOMIC },
   // A patch is what it adds (its name) or what it matches (the listener port).
   {
-    group: NET, kind: 'EnvoyFilter', path: 'spec.configPatches',
-    rule: { type: 'map', key: ['applyTo', 'patch.operation', 'patch.value.name', 'match.listener.portNumber'], owned: { path: 'match.context', equals: 'GATEWAY' } },
+    group: NET,
+    kind: 'EnvoyFilter',
+    path: 'spec.configPatches',
+    rule: {
+      type: 'map',
+      key: ['applyTo', 'patch.operation', 'patch.value.name', 'match.listener.portNumber'],
+      owned: { path: 'match.context', equals: 'GATEWAY' },
+    },
   },
   { group: NET, kind: 'EnvoyFilter', path: 'spec.configPatches.*.match', rule: ATOMIC },
   { group: NET, kind: 'EnvoyFilter', path: 'spec.configPatches.*.patch', rule: ATOMIC },
-  { group: NET, kind: 'Sidecar', path: 'spec.egress', rule: { type: 'map', key: ['port.number?'] } },
+  {
+    group: NET,
+    kind: 'Sidecar',
+    path: 'spec.egress',
+    rule: { type: 'map', key: ['port.number?'] },
+  },
   { group: NET, kind: 'Sidecar', path: 'spec.egress.*.hosts', rule: { type: 'set' } },
   { group: 'telemetry.istio.io', kind: 'Telemetry', path: 'spec.selector', rule: ATOMIC },
   { group: 'telemetry.istio.io', kind: 'Telemetry', path: 'spec.accessLogging', rule: ATOMIC },
@@ -96,16 +163,46 @@ export const MERGE_ROWS: readonly MergeRow[] = [
   { group: SEC, kind: 'AuthorizationPolicy', path: 'spec.rules', rule: ATOMIC },
   { group: 'policy', kind: 'PodDisruptionBudget', path: 'spec.selector', rule: ATOMIC },
   { group: 'autoscaling', kind: 'HorizontalPodAutoscaler', path: 'spec.metrics', rule: ATOMIC },
-  { group: 'autoscaling', kind: 'HorizontalPodAutoscaler', path: 'spec.scaleTargetRef', rule: ATOMIC },
-  { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy', path: 'spec.matchConstraints', rule: ATOMIC },
-  { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy', path: 'spec.validations', rule: ATOMIC },
-  { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding', path: 'spec.matchResources', rule: ATOMIC },
-  { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding', path: 'spec.validationActions', rule: ATOMIC },
+  {
+    group: 'autoscaling',
+    kind: 'HorizontalPodAutoscaler',
+    path: 'spec.scaleTargetRef',
+    rule: ATOMIC,
+  },
+  {
+    group: 'admissionregistration.k8s.io',
+    kind: 'ValidatingAdmissionPolicy',
+    path: 'spec.matchConstraints',
+    rule: ATOMIC,
+  },
+  {
+    group: 'admissionregistration.k8s.io',
+    kind: 'ValidatingAdmissionPolicy',
+    path: 'spec.validations',
+    rule: ATOMIC,
+  },
+  {
+    group: 'admissionregistration.k8s.io',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    path: 'spec.matchResources',
+    rule: ATOMIC,
+  },
+  {
+    group: 'admissionregistration.k8s.io',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    path: 'spec.validationActions',
+    rule: ATOMIC,
+  },
 ];
 
 /** The rule for a field of a kind (`path` with `*` for list indexes), or undefined for the default. */
 export function ruleFor(group: string, kind: string, path: string): MergeRule | undefined {
-  return MERGE_ROWS.find((r) => (r.kind === kind || r.kind === '*') && (r.group === group || r.kind === '*') && r.path === path)?.rule;
+  return MERGE_ROWS.find(
+    (r) =>
+      (r.kind === kind || r.kind === '*') &&
+      (r.group === group || r.kind === '*') &&
+      r.path === path,
+  )?.rule;
 }
 
 /**

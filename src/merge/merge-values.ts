@@ -25,7 +25,10 @@ export function patternOf(segs: readonly (string | number)[]): string {
 
 /** `spec.tls[0].match` for `['spec', 'tls', 0, 'match']`. */
 export function pathOf(segs: readonly (string | number)[]): string {
-  return segs.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
+  return segs.reduce<string>(
+    (acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s),
+    '',
+  );
 }
 
 /** The string a raw or rendered scalar reads as. */
@@ -35,7 +38,8 @@ export function valueOf(x: unknown): string | undefined {
   return undefined;
 }
 
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof RawText);
+const isObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof RawText);
 
 /** The value at a dotted path inside a raw or rendered element, as a string. */
 export function fieldOf(x: unknown, path: string): string | undefined {
@@ -65,10 +69,16 @@ export function ownedBy(o: Ownership | undefined, x: unknown): boolean {
 }
 
 /** The rule that applies: the table's row, or the default for a list (by `name` when every element has one, else atomic). */
-export function effectiveRule(scope: MergeScope, segs: readonly (string | number)[], rendered: unknown): MergeRule | undefined {
+export function effectiveRule(
+  scope: MergeScope,
+  segs: readonly (string | number)[],
+  rendered: unknown,
+): MergeRule | undefined {
   const row = ruleFor(scope.group, scope.kind, patternOf(segs));
   if (row || !Array.isArray(rendered)) return row;
-  return rendered.length > 0 && rendered.every((e) => isObject(e) && typeof e.name === 'string') ? { type: 'map', key: ['name'] } : { type: 'atomic' };
+  return rendered.length > 0 && rendered.every((e) => isObject(e) && typeof e.name === 'string')
+    ? { type: 'map', key: ['name'] }
+    : { type: 'atomic' };
 }
 
 /** One element of a merged keyed list: where it came from. */
@@ -85,7 +95,12 @@ export type ListSlot =
  * `inOrder` is false when the matched elements are not in the rendered order:
  * the list is then written anew, rendered elements first.
  */
-export function planKeyedList(items: readonly unknown[], rendered: readonly unknown[], key: readonly string[], owned?: Ownership): { slots: ListSlot[]; removed: number[]; inOrder: boolean } {
+export function planKeyedList(
+  items: readonly unknown[],
+  rendered: readonly unknown[],
+  key: readonly string[],
+  owned?: Ownership,
+): { slots: ListSlot[]; removed: number[]; inOrder: boolean } {
   const itemKeys = items.map((x) => keyOf(x, key));
   const taken = new Set<number>();
   const matchOf = rendered.map((r) => {
@@ -99,8 +114,16 @@ export function planKeyedList(items: readonly unknown[], rendered: readonly unkn
   const inOrder = matched.every((v, i) => i === 0 || v > matched[i - 1]!);
   const slots: ListSlot[] = [];
   if (!inOrder) {
-    rendered.forEach((_, r) => slots.push(matchOf[r]! >= 0 ? { from: 'both', item: matchOf[r]!, rendered: r } : { from: 'rendered', rendered: r, after: -1 }));
-    items.forEach((_, i) => { if (!taken.has(i) && !removed.includes(i)) slots.push({ from: 'item', item: i }); });
+    rendered.forEach((_, r) =>
+      slots.push(
+        matchOf[r]! >= 0
+          ? { from: 'both', item: matchOf[r]!, rendered: r }
+          : { from: 'rendered', rendered: r, after: -1 },
+      ),
+    );
+    items.forEach((_, i) => {
+      if (!taken.has(i) && !removed.includes(i)) slots.push({ from: 'item', item: i });
+    });
     return { slots, removed, inOrder };
   }
   // New rendered elements go after the item element matched to the last rendered element before them.
@@ -113,7 +136,10 @@ export function planKeyedList(items: readonly unknown[], rendered: readonly unkn
       insertAfter.get(lastMatched)!.push(r);
     }
   });
-  const pushInserts = (after: number) => (insertAfter.get(after) ?? []).forEach((r) => slots.push({ from: 'rendered', rendered: r, after }));
+  const pushInserts = (after: number) =>
+    (insertAfter.get(after) ?? []).forEach((r) =>
+      slots.push({ from: 'rendered', rendered: r, after }),
+    );
   pushInserts(-1);
   items.forEach((_, i) => {
     if (!removed.includes(i)) {
@@ -127,8 +153,10 @@ export function planKeyedList(items: readonly unknown[], rendered: readonly unkn
 
 /** Every part of the value is the rendered one, but a raw scalar that already says the same stays as written. */
 export function atomicMerge(raw: unknown, rendered: unknown): unknown {
-  if (isRenderedScalar(rendered)) return raw instanceof RawText && sameScalar(rendered, raw.node as Node) ? raw : rendered;
-  if (Array.isArray(rendered)) return rendered.map((r, i) => atomicMerge(Array.isArray(raw) ? raw[i] : undefined, r));
+  if (isRenderedScalar(rendered))
+    return raw instanceof RawText && sameScalar(rendered, raw.node as Node) ? raw : rendered;
+  if (Array.isArray(rendered))
+    return rendered.map((r, i) => atomicMerge(Array.isArray(raw) ? raw[i] : undefined, r));
   if (isObject(rendered)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(rendered)) {
@@ -141,11 +169,17 @@ export function atomicMerge(raw: unknown, rendered: unknown): unknown {
 }
 
 /** What the item's field becomes; ABSENT when the field must go. */
-export function mergeValue(scope: MergeScope, raw: unknown, rendered: unknown, segs: readonly (string | number)[]): unknown {
+export function mergeValue(
+  scope: MergeScope,
+  raw: unknown,
+  rendered: unknown,
+  segs: readonly (string | number)[],
+): unknown {
   if (rendered === ABSENT) return ABSENT;
   const rule = effectiveRule(scope, segs, rendered);
   if (rule?.type === 'create' && raw !== undefined) return raw;
-  if (isRenderedScalar(rendered) || rule?.type === 'atomic' || rule?.type === 'create') return atomicMerge(raw, rendered);
+  if (isRenderedScalar(rendered) || rule?.type === 'atomic' || rule?.type === 'create')
+    return atomicMerge(raw, rendered);
   if (Array.isArray(rendered)) {
     const items = Array.isArray(raw) ? raw : [];
     if (rule?.type === 'set') {
@@ -163,7 +197,13 @@ export function mergeValue(scope: MergeScope, raw: unknown, rendered: unknown, s
     if (rule?.type === 'map' && Array.isArray(raw)) {
       const { slots } = planKeyedList(items, rendered, rule.key, rule.owned);
       return slots.map((s) =>
-        s.from === 'item' ? items[s.item] : mergeValue(scope, s.from === 'both' ? items[s.item] : undefined, rendered[s.rendered], [...segs, s.from === 'both' ? s.item : s.rendered]));
+        s.from === 'item'
+          ? items[s.item]
+          : mergeValue(scope, s.from === 'both' ? items[s.item] : undefined, rendered[s.rendered], [
+              ...segs,
+              s.from === 'both' ? s.item : s.rendered,
+            ]),
+      );
     }
     return atomicMerge(raw, rendered);
   }

@@ -8,8 +8,10 @@ export function isRenderedScalar(v: unknown): v is RenderedScalar {
 }
 
 // Plain scalars YAML 1.1 or 1.2 readers could take for something other than a string.
-const NULL_OR_BOOL = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N)$/;
-const NUMBER = /^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^[-+]?0(x[0-9a-fA-F_]+|o[0-7_]+|b[01_]+)$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$|^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$/;
+const NULL_OR_BOOL =
+  /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N)$/;
+const NUMBER =
+  /^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^[-+]?0(x[0-9a-fA-F_]+|o[0-7_]+|b[01_]+)$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$|^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$/;
 // Characters that start or end a plain scalar badly, or that make it something else (comments, mappings, flow).
 const UNSAFE = /^[\s\-?:,[\]{}#&*!|>'"%@`]|[\s:]$|: | #|[\r\n\t]|[[\]{},]/;
 
@@ -23,7 +25,8 @@ export function formatScalar(value: RenderedScalar, like?: Node | null): string 
   if (value === null) return 'null';
   if (typeof value !== 'string') return String(value);
   const style = isScalar(like) ? like.type : undefined;
-  if (style === Scalar.QUOTE_SINGLE && !/[\n\r]/.test(value)) return `'${value.replaceAll("'", "''")}'`;
+  if (style === Scalar.QUOTE_SINGLE && !/[\n\r]/.test(value))
+    return `'${value.replaceAll("'", "''")}'`;
   if (style !== Scalar.QUOTE_DOUBLE && plainReadsAsString(value)) return value;
   return JSON.stringify(value);
 }

@@ -15,7 +15,9 @@ export interface Splice {
  * deepest first, then in the order they were made.
  */
 export function applySplices(source: string, splices: readonly Splice[]): string {
-  const ordered = splices.map((s, seq) => ({ ...s, seq })).sort((a, b) => b.start - a.start || b.end - a.end || a.depth - b.depth || b.seq - a.seq);
+  const ordered = splices
+    .map((s, seq) => ({ ...s, seq }))
+    .sort((a, b) => b.start - a.start || b.end - a.end || a.depth - b.depth || b.seq - a.seq);
   let text = source;
   for (const s of ordered) text = text.slice(0, s.start) + s.text + text.slice(s.end);
   return text;
@@ -34,13 +36,19 @@ export function lineStart(source: string, pos: number): number {
 /** Block YAML of a value whose first line goes at the current position and the rest at column `col`. */
 export function blockAt(value: unknown, col: number): string {
   const pad = ' '.repeat(col);
-  return emitYaml(value).split('\n').map((l, i) => (i === 0 || l === '' ? l : pad + l)).join('\n');
+  return emitYaml(value)
+    .split('\n')
+    .map((l, i) => (i === 0 || l === '' ? l : pad + l))
+    .join('\n');
 }
 
 /** Block YAML lines, each at column `col` (for lines inserted whole). */
 export function linesAt(value: unknown, col: number): string {
   const pad = ' '.repeat(col);
-  return emitYaml(value).split('\n').map((l) => (l === '' ? l : pad + l)).join('\n');
+  return emitYaml(value)
+    .split('\n')
+    .map((l) => (l === '' ? l : pad + l))
+    .join('\n');
 }
 
 /** A map key as it may be written in flow or block style. */
@@ -54,12 +62,16 @@ const flowCache = new WeakMap<object, string>();
 /** Flow YAML of a value (`{a: 1, b: [x]}`); strings quoted when a reader could take them for anything else. */
 export function flowOf(value: unknown): string {
   if (value instanceof RawText) return value.text;
-  if (value === null || typeof value !== 'object') return isRenderedScalar(value) ? formatScalar(value) : JSON.stringify(value);
+  if (value === null || typeof value !== 'object')
+    return isRenderedScalar(value) ? formatScalar(value) : JSON.stringify(value);
   const cached = flowCache.get(value);
   if (cached !== undefined) return cached;
   const text = Array.isArray(value)
     ? `[${value.map(flowOf).join(', ')}]`
-    : `{${Object.entries(value).filter(([, v]) => v !== undefined && v !== ABSENT).map(([k, v]) => `${flowKey(k)}: ${flowOf(v)}`).join(', ')}}`;
+    : `{${Object.entries(value)
+        .filter(([, v]) => v !== undefined && v !== ABSENT)
+        .map(([k, v]) => `${flowKey(k)}: ${flowOf(v)}`)
+        .join(', ')}}`;
   flowCache.set(value, text);
   return text;
 }
@@ -71,7 +83,11 @@ export function flowOf(value: unknown): string {
 export function rawOf(node: Node | null | undefined, source: string): unknown {
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
-    for (const pair of node.items) out[String(isScalar(pair.key) ? pair.key.value : pair.key)] = rawOf(pair.value as Node | null, source);
+    for (const pair of node.items)
+      out[String(isScalar(pair.key) ? pair.key.value : pair.key)] = rawOf(
+        pair.value as Node | null,
+        source,
+      );
     return out;
   }
   if (isSeq(node)) return node.items.map((x) => rawOf(x as Node | null, source));
@@ -107,7 +123,12 @@ function quoteIn(style: ListStyle, v: string): string {
  * (same indent, same quoting), flow lists stay flow, an emptied block list
  * becomes `[]`; a field with no value (`hosts:`) gets a flow list.
  */
-export function stringListSplice(source: string, value: Node | null, items: readonly string[], depth: number): Splice {
+export function stringListSplice(
+  source: string,
+  value: Node | null,
+  items: readonly string[],
+  depth: number,
+): Splice {
   const style = listStyle(value);
   const range = value?.range;
   if (!range) throw new Error('list has no source range');

@@ -22,9 +22,15 @@ export interface ItemEdit {
 }
 
 /** Hosts as a place writes them: `{host}` and `{routingNamespace}` replaced. */
-export function formatHosts(place: HostPlace, hosts: readonly string[], routingNamespace: string): string[] {
+export function formatHosts(
+  place: HostPlace,
+  hosts: readonly string[],
+  routingNamespace: string,
+): string[] {
   if (!place.format) return [...hosts];
-  return hosts.map((h) => place.format!.replaceAll('{routingNamespace}', routingNamespace).replaceAll('{host}', h));
+  return hosts.map((h) =>
+    place.format!.replaceAll('{routingNamespace}', routingNamespace).replaceAll('{host}', h),
+  );
 }
 
 /**
@@ -38,7 +44,9 @@ export function isOwnedEntry(entry: string, routingNamespace: string): boolean {
 
 /** A Gateway server's hosts as the list: with the `namespace/` prefix its entries share, if any. */
 function gatewayHosts(current: readonly string[], hosts: readonly string[]): string[] {
-  const prefixes = new Set(current.map((h) => (h.includes('/') ? h.slice(0, h.indexOf('/') + 1) : '')));
+  const prefixes = new Set(
+    current.map((h) => (h.includes('/') ? h.slice(0, h.indexOf('/') + 1) : '')),
+  );
   const prefix = prefixes.size === 1 ? [...prefixes][0]! : '';
   return hosts.map((h) => prefix + h);
 }
@@ -62,15 +70,28 @@ export function editHostPlaces(
     for (const hit of resolveFieldPath(root, parseFieldPath(place.path))) {
       const value = hit.value;
       if (isMap(value)) {
-        outcomes.push({ path: hit.path, current: [], proposed: [], changed: false, problem: 'is a mapping, not a list' });
+        outcomes.push({
+          path: hit.path,
+          current: [],
+          proposed: [],
+          changed: false,
+          problem: 'is a mapping, not a list',
+        });
         continue;
       }
-      const current = isSeq(value) ? value.items.map((x) => (isScalar(x) ? String(x.value) : JSON.stringify(x))) : [];
+      const current = isSeq(value)
+        ? value.items.map((x) => (isScalar(x) ? String(x.value) : JSON.stringify(x)))
+        : [];
       if (place.gatewayHosts && current.some((h) => h === '*' || h.endsWith('/*'))) continue;
-      const own = place.gatewayHosts ? gatewayHosts(current, hostsAt(hit.path)) : formatHosts(place, hostsAt(hit.path), routingNamespace);
+      const own = place.gatewayHosts
+        ? gatewayHosts(current, hostsAt(hit.path))
+        : formatHosts(place, hostsAt(hit.path), routingNamespace);
       const foreign = current.filter((h) => !isOwnedEntry(h, routingNamespace));
       const proposed = place.keepForeign ? [...foreign, ...own] : own;
-      const changed = !isSeq(value) || current.length !== proposed.length || current.some((h, i) => h !== proposed[i]);
+      const changed =
+        !isSeq(value) ||
+        current.length !== proposed.length ||
+        current.some((h, i) => h !== proposed[i]);
       if (place.maxItems !== undefined && proposed.length > place.maxItems) {
         const refused = `would hold ${proposed.length} hosts, over the limit of ${place.maxItems}`;
         outcomes.push({ path: hit.path, current, proposed, changed: false, refused });

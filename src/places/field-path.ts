@@ -22,20 +22,26 @@ export function parseFieldPath(path: string): Segment[] {
   for (const c of path) {
     if (c === '[') depth++;
     if (c === ']') depth--;
-    if (depth < 0) throw new FieldPathError(`field path ${JSON.stringify(path)} has an unmatched "]"`);
+    if (depth < 0)
+      throw new FieldPathError(`field path ${JSON.stringify(path)} has an unmatched "]"`);
     if (c === '.' && depth === 0) {
       parts.push(current);
       current = '';
     } else current += c;
   }
-  if (depth !== 0) throw new FieldPathError(`field path ${JSON.stringify(path)} has an unmatched "["`);
+  if (depth !== 0)
+    throw new FieldPathError(`field path ${JSON.stringify(path)} has an unmatched "["`);
   parts.push(current);
   const segments = parts.map((part): Segment => {
-    if (part === '') throw new FieldPathError(`field path ${JSON.stringify(path)} has an empty segment`);
+    if (part === '')
+      throw new FieldPathError(`field path ${JSON.stringify(path)} has an empty segment`);
     if (part === '*') return { type: 'each' };
     if (part.startsWith('[') && part.endsWith(']')) {
       const m = /^\[([^=~]+)([=~])(.*)\]$/.exec(part);
-      if (!m) throw new FieldPathError(`field path ${JSON.stringify(path)} has a selector ${JSON.stringify(part)} that is not [key=value]`);
+      if (!m)
+        throw new FieldPathError(
+          `field path ${JSON.stringify(path)} has a selector ${JSON.stringify(part)} that is not [key=value]`,
+        );
       return { type: 'select', path: parseFieldPath(m[1]!), value: m[3]!, orAbsent: m[2] === '~' };
     }
     return { type: 'key', key: part };
@@ -61,7 +67,13 @@ export function resolveFieldPath(root: Node, segments: readonly Segment[]): Fiel
   return hits;
 }
 
-function walk(node: unknown, segments: readonly Segment[], i: number, at: string, hits: FieldHit[]): void {
+function walk(
+  node: unknown,
+  segments: readonly Segment[],
+  i: number,
+  at: string,
+  hits: FieldHit[],
+): void {
   const seg = segments[i]!;
   if (seg.type === 'key') {
     if (!isMap(node) || !node.has(seg.key)) return;
@@ -89,7 +101,11 @@ function matches(item: unknown, seg: Extract<Segment, { type: 'select' }>): bool
 }
 
 /** Scalar values at a path, lists flattened; `undefined` when the path is absent. */
-function collectValues(node: unknown, segments: readonly Segment[], i: number): string[] | undefined {
+function collectValues(
+  node: unknown,
+  segments: readonly Segment[],
+  i: number,
+): string[] | undefined {
   if (i === segments.length) {
     if (isScalar(node)) return [String(node.value)];
     if (isSeq(node)) return node.items.flatMap((x) => (isScalar(x) ? [String(x.value)] : []));
@@ -120,11 +136,13 @@ function collectValues(node: unknown, segments: readonly Segment[], i: number): 
  */
 export function listPathsInData(data: unknown, segments: readonly Segment[]): string[] {
   const out: string[] = [];
-  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  const isObj = (x: unknown): x is Record<string, unknown> =>
+    typeof x === 'object' && x !== null && !Array.isArray(x);
   const values = (x: unknown, segs: readonly Segment[]): unknown[] | undefined => {
     if (segs.length === 0) return Array.isArray(x) ? x : [x];
     const [seg, ...rest] = segs;
-    if (seg!.type === 'key') return isObj(x) && seg!.key in x ? values(x[seg!.key], rest) : undefined;
+    if (seg!.type === 'key')
+      return isObj(x) && seg!.key in x ? values(x[seg!.key], rest) : undefined;
     if (!Array.isArray(x)) return undefined;
     let any = false;
     const all: unknown[] = [];

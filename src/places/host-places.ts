@@ -40,10 +40,20 @@ export const HOST_PLACES: readonly HostPlace[] = [
     kind: 'EnvoyFilter',
     path: 'spec.configPatches.*.patch.value.filter_chains.[filters.*.name=envoy.filters.network.sni_dynamic_forward_proxy].filter_chain_match.server_names',
   },
-  { group: NETWORKING, kind: 'Sidecar', path: 'spec.egress.*.hosts', format: '{routingNamespace}/{host}', keepForeign: true },
+  {
+    group: NETWORKING,
+    kind: 'Sidecar',
+    path: 'spec.egress.*.hosts',
+    format: '{routingNamespace}/{host}',
+    keepForeign: true,
+  },
   { group: NETWORKING, kind: 'Gateway', path: 'spec.servers.*.hosts', gatewayHosts: true },
   { group: SECURITY, kind: 'AuthorizationPolicy', path: 'spec.rules.*.to.*.operation.hosts' },
-  { group: SECURITY, kind: 'AuthorizationPolicy', path: 'spec.rules.*.when.[key=connection.sni].values' },
+  {
+    group: SECURITY,
+    kind: 'AuthorizationPolicy',
+    path: 'spec.rules.*.when.[key=connection.sni].values',
+  },
 ];
 
 /** The annotation an item carries to receive the list named by its value; rendered items carry it too. */

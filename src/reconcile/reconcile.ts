@@ -12,11 +12,27 @@ import type { MergeScope } from '../merge/merge-values.js';
 import { rawOf } from '../merge/text-edits.js';
 import { editHostPlaces, isOwnedEntry } from '../places/edit-host-places.js';
 import { listPathsInData, parseFieldPath } from '../places/field-path.js';
-import { hostPlacesFor, MANAGE_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, OPT_IN_ANNOTATION, type HostPlace } from '../places/host-places.js';
+import {
+  hostPlacesFor,
+  MANAGE_ANNOTATION,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  OPT_IN_ANNOTATION,
+  type HostPlace,
+} from '../places/host-places.js';
 import { groupOf, identityKey, type Resource } from '../stack/resource.js';
 import { renderStack } from '../stack/render-stack.js';
 import { MAX_OBJECT_BYTES, WARN_OBJECT_BYTES } from '../stack/limits.js';
-import { about, label, labelOf, reportField, reportPlace, resourceRefOf, summary, type Tally } from './report.js';
+import {
+  about,
+  label,
+  labelOf,
+  reportField,
+  reportPlace,
+  resourceRefOf,
+  summary,
+  type Tally,
+} from './report.js';
 import { adoptSidecars, suppressedRoles } from './roles.js';
 
 /** Items to write and results to report. */
@@ -79,7 +95,12 @@ function mergeable(r: Resource, adopted: boolean): Record<string, unknown> {
  *   input already has its own of that role.
  * In check mode nothing changes and each difference is an error.
  */
-export function reconcile(sources: readonly string[], indent: number, o: Options, plan: DomainPlan): Reconciled {
+export function reconcile(
+  sources: readonly string[],
+  indent: number,
+  o: Options,
+  plan: DomainPlan,
+): Reconciled {
   const results: Result[] = [];
   const rendered = renderStack(o, plan);
   const byIdentity = new Map<string, Resource>();
@@ -96,7 +117,11 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
   const entries = slots.filter((x): x is Entry => typeof x !== 'string');
   const adopted = adoptSidecars(entries, rendered, o, results);
   const suppressed = suppressedRoles(entries, rendered, o);
-  const present = new Set(entries.flatMap((e) => (e.rendered && !(e.ours && suppressed.has(e.rendered)) ? [e.rendered] : [])));
+  const present = new Set(
+    entries.flatMap((e) =>
+      e.rendered && !(e.ours && suppressed.has(e.rendered)) ? [e.rendered] : [],
+    ),
+  );
   const boundGateways = gatewaysBoundByList(entries);
   const tally: Tally = { reached: 0, changedPlaces: 0, changedFields: 0, added: 0, removed: 0 };
   // Only a long list can push an object near the API server's limits: shorter ones skip the measuring.
@@ -107,7 +132,9 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
   const scopeOf = (h: ItemHeader, e?: Entry): MergeScope => ({
     group: groupOf(h.apiVersion ?? ''),
     kind: h.kind ?? '',
-    ownsEntry: (pattern, entry) => pattern === 'spec.egress.*.hosts' && (!(e && adopted.has(e)) || isOwnedEntry(entry, o.routingNamespace)),
+    ownsEntry: (pattern, entry) =>
+      pattern === 'spec.egress.*.hosts' &&
+      (!(e && adopted.has(e)) || isOwnedEntry(entry, o.routingNamespace)),
   });
 
   for (const slot of slots) {
@@ -123,7 +150,13 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
     }
     if (e.ours && (!e.rendered || suppressed.has(e.rendered)) && o.generate) {
       // Rendered by an earlier run; this config no longer needs it.
-      if (o.check) results.push(error(`${label(h)} would be removed: the function rendered it and the config no longer needs it`, about(h)));
+      if (o.check)
+        results.push(
+          error(
+            `${label(h)} would be removed: the function rendered it and the config no longer needs it`,
+            about(h),
+          ),
+        );
       else {
         results.push(info(`removed ${label(h)}: the config no longer needs it`, about(h)));
         tally.removed++;
@@ -131,13 +164,23 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
       }
     }
     if (!e.rendered && !e.ours && isStaleChunk(h, o)) {
-      results.push(warning(`${label(h)} looks like a ServiceEntry this list split off earlier; the list no longer needs it: delete it`, about(h)));
+      results.push(
+        warning(
+          `${label(h)} looks like a ServiceEntry this list split off earlier; the list no longer needs it: delete it`,
+          about(h),
+        ),
+      );
     }
     const group = groupOf(h.apiVersion ?? '');
     const places: HostPlace[] = [];
     const owned = e.rendered !== undefined && !e.hostsOnly;
-    if ((e.rendered && e.hostsOnly) || e.optedIn) places.push(...hostPlacesFor(group, h.kind ?? '').filter((p) => !p.gatewayHosts));
-    if (h.kind === 'Gateway' && !owned && (e.optedIn || boundGateways.has(`${h.namespace ?? ''}/${h.name}`))) {
+    if ((e.rendered && e.hostsOnly) || e.optedIn)
+      places.push(...hostPlacesFor(group, h.kind ?? '').filter((p) => !p.gatewayHosts));
+    if (
+      h.kind === 'Gateway' &&
+      !owned &&
+      (e.optedIn || boundGateways.has(`${h.namespace ?? ''}/${h.name}`))
+    ) {
       places.push(...hostPlacesFor(group, 'Gateway').filter((p) => p.gatewayHosts));
     }
     let targeted = false;
@@ -145,22 +188,43 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
       try {
         if (targetMatches(t, h, e.item)) {
           targeted = true;
-          places.push({ group, kind: h.kind ?? '', path: t.path, ...(t.format ? { format: t.format } : {}) });
+          places.push({
+            group,
+            kind: h.kind ?? '',
+            path: t.path,
+            ...(t.format ? { format: t.format } : {}),
+          });
         }
       } catch (err) {
         if (!(err instanceof ItemError)) throw err;
-        results.push(error(`item ${e.index} ${err.message}`, { field: { path: `items[${e.index}]` }, ...about(h) }));
+        results.push(
+          error(`item ${e.index} ${err.message}`, {
+            field: { path: `items[${e.index}]` },
+            ...about(h),
+          }),
+        );
       }
     }
     if (!owned && places.length === 0) {
-      if (e.optedIn) results.push(warning(`${label(h)} asks for domain list ${JSON.stringify(o.listName)} but its kind has no host places; add a spec.targets entry for it`, about(h)));
+      if (e.optedIn)
+        results.push(
+          warning(
+            `${label(h)} asks for domain list ${JSON.stringify(o.listName)} but its kind has no host places; add a spec.targets entry for it`,
+            about(h),
+          ),
+        );
       out.push(e.source);
       continue;
     }
     let text = e.source;
     try {
       if (owned) {
-        const merge = mergeItem(text, e.item.parse().root as YAMLMap, mergeable(e.rendered!, adopted.has(e)), scopeOf(h, e));
+        const merge = mergeItem(
+          text,
+          e.item.parse().root as YAMLMap,
+          mergeable(e.rendered!, adopted.has(e)),
+          scopeOf(h, e),
+        );
         const placePaths = hostPlacePaths(e.rendered!);
         for (const c of merge.changes) {
           results.push(reportField(c, h, o.check));
@@ -176,7 +240,12 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
         const hostsAt = hostsFor(e, places, parsed.root, text, o, plan, scopeOf(h));
         const edit = editHostPlaces(text, parsed.root, places, hostsAt.at, o.routingNamespace);
         if (edit.outcomes.length === 0 && (e.optedIn || targeted || hostsAt.expected)) {
-          results.push(warning(`${label(h)} has no place for the list: none of ${places.map((p) => p.path).join(', ')} exists`, about(h)));
+          results.push(
+            warning(
+              `${label(h)} has no place for the list: none of ${places.map((p) => p.path).join(', ')} exists`,
+              about(h),
+            ),
+          );
         }
         for (const oc of edit.outcomes) {
           tally.reached++;
@@ -187,7 +256,12 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
       }
     } catch (err) {
       if (!(err instanceof ItemError)) throw err;
-      results.push(error(`item ${e.index} ${err.message}`, { field: { path: `items[${e.index}]` }, ...about(h) }));
+      results.push(
+        error(`item ${e.index} ${err.message}`, {
+          field: { path: `items[${e.index}]` },
+          ...about(h),
+        }),
+      );
       text = e.source;
     }
     if (owned) tally.reached += countPlaces(e.rendered!);
@@ -200,41 +274,78 @@ export function reconcile(sources: readonly string[], indent: number, o: Options
       if (present.has(r)) continue;
       const why = suppressed.get(r);
       if (why) {
-        results.push(warning(`did not add ${labelOf(r)}: ${why}`, { resourceRef: resourceRefOf(r) }));
+        results.push(
+          warning(`did not add ${labelOf(r)}: ${why}`, { resourceRef: resourceRefOf(r) }),
+        );
         continue;
       }
       if (o.check) {
-        results.push(error(`${labelOf(r)} is missing from the input`, { resourceRef: resourceRefOf(r) }));
+        results.push(
+          error(`${labelOf(r)} is missing from the input`, { resourceRef: resourceRefOf(r) }),
+        );
         continue;
       }
       out.push(toEntry(emitYaml(r), indent));
-      if (large) results.push(...sizeProblems(r, { kind: r.kind, name: r.metadata.name, ...(r.metadata.namespace ? { namespace: r.metadata.namespace } : {}), annotations: {} }, false));
+      if (large)
+        results.push(
+          ...sizeProblems(
+            r,
+            {
+              kind: r.kind,
+              name: r.metadata.name,
+              ...(r.metadata.namespace ? { namespace: r.metadata.namespace } : {}),
+              annotations: {},
+            },
+            false,
+          ),
+        );
       results.push(info(`added ${labelOf(r)}`, { resourceRef: resourceRefOf(r) }));
       tally.added++;
       tally.reached += countPlaces(r);
     }
   }
   if (tally.reached === 0 && !(o.generate && !o.check)) {
-    results.push(warning(`domain list ${JSON.stringify(o.listName)} reached nothing: no item has a host place for it (annotate items with ${OPT_IN_ANNOTATION}: ${o.listName}, or set generate: true)`));
+    results.push(
+      warning(
+        `domain list ${JSON.stringify(o.listName)} reached nothing: no item has a host place for it (annotate items with ${OPT_IN_ANNOTATION}: ${o.listName}, or set generate: true)`,
+      ),
+    );
   }
   results.push(summary(o, plan.all.length, tally, results));
   return { items: out, results };
 }
 
-function classify(source: string, index: number, o: Options, byIdentity: Map<string, Resource>, byName: Map<string, Resource>, results: Result[]): Entry {
+function classify(
+  source: string,
+  index: number,
+  o: Options,
+  byIdentity: Map<string, Resource>,
+  byName: Map<string, Resource>,
+  results: Result[],
+): Entry {
   let item: ItemSource;
   try {
     item = new ItemSource(source);
   } catch (e) {
     if (!(e instanceof ItemError)) throw e;
     results.push(error(`item ${index} ${e.message}`, { field: { path: `items[${index}]` } }));
-    return { index, source, header: { annotations: {} }, hostsOnly: false, optedIn: false, ours: false };
+    return {
+      index,
+      source,
+      header: { annotations: {} },
+      hostsOnly: false,
+      optedIn: false,
+      ours: false,
+    };
   }
   const h = item.header;
-  const rendered = h.kind && h.name
-    ? byIdentity.get(identityKey(h.apiVersion ?? '', h.kind, h.namespace, h.name)) ??
-      (h.namespace === undefined ? byName.get(identityKey(h.apiVersion ?? '', h.kind, undefined, h.name)) : undefined)
-    : undefined;
+  const rendered =
+    h.kind && h.name
+      ? (byIdentity.get(identityKey(h.apiVersion ?? '', h.kind, h.namespace, h.name)) ??
+        (h.namespace === undefined
+          ? byName.get(identityKey(h.apiVersion ?? '', h.kind, undefined, h.name))
+          : undefined))
+      : undefined;
   const listed = h.annotations[OPT_IN_ANNOTATION] === o.listName;
   let ours = false;
   if (listed) {
@@ -282,9 +393,20 @@ function sizeProblems(object: string | Resource, h: ItemHeader, userOwned: boole
   const bytes = JSON.stringify(data).length;
   const kib = (bytes / 1024).toFixed(1);
   if (userOwned && bytes > MAX_OBJECT_BYTES) {
-    return [error(`${label(h)} would be ${kib} KiB as JSON with the list, over the ${MAX_OBJECT_BYTES / 1024} KiB kubectl apply can store: the function splits only what it renders; let it render this object, or shorten the list`, about(h))];
+    return [
+      error(
+        `${label(h)} would be ${kib} KiB as JSON with the list, over the ${MAX_OBJECT_BYTES / 1024} KiB kubectl apply can store: the function splits only what it renders; let it render this object, or shorten the list`,
+        about(h),
+      ),
+    ];
   }
-  if (bytes > WARN_OBJECT_BYTES) return [warning(`${label(h)} is ${kib} KiB as JSON, near the ${MAX_OBJECT_BYTES / 1024} KiB kubectl apply (client-side) can store`, about(h))];
+  if (bytes > WARN_OBJECT_BYTES)
+    return [
+      warning(
+        `${label(h)} is ${kib} KiB as JSON, near the ${MAX_OBJECT_BYTES / 1024} KiB kubectl apply (client-side) can store`,
+        about(h),
+      ),
+    ];
   return [];
 }
 
@@ -293,12 +415,25 @@ const READ_KINDS = new Set(['Sidecar', 'VirtualService', 'Gateway', 'EnvoyFilter
 
 /** An item no step of the reconcile concerns: not the stack's, not opted in or the function's, of no kind read later, and no target could select it. */
 function isBystander(e: Entry, o: Options): boolean {
-  return e.item !== undefined && !e.rendered && !e.optedIn && !e.ours && !e.hostsOnly && o.targets.length === 0 && !READ_KINDS.has(e.header.kind ?? '');
+  return (
+    e.item !== undefined &&
+    !e.rendered &&
+    !e.optedIn &&
+    !e.ours &&
+    !e.hostsOnly &&
+    o.targets.length === 0 &&
+    !READ_KINDS.has(e.header.kind ?? '')
+  );
 }
 
 /** A ServiceEntry named like one of the list's (`wildcard-3`, `wildcard-ports-443-8443`) from a run before the function labelled what it renders. */
 function isStaleChunk(h: ItemHeader, o: Options): boolean {
-  return h.kind === 'ServiceEntry' && h.namespace === o.routingNamespace && /^wildcard(-ports(-\d+)+)?(-\d+)?$/.test(h.name ?? '') && h.name !== 'wildcard';
+  return (
+    h.kind === 'ServiceEntry' &&
+    h.namespace === o.routingNamespace &&
+    /^wildcard(-ports(-\d+)+)?(-\d+)?$/.test(h.name ?? '') &&
+    h.name !== 'wildcard'
+  );
 }
 
 // Rendered resources do not change during a run: their host places are found once each.
@@ -314,7 +449,11 @@ function hostPlacePaths(r: Resource): Set<string> {
 }
 
 function findHostPlacePaths(r: Resource): Set<string> {
-  return new Set(hostPlacesFor(groupOf(r.apiVersion), r.kind).filter((p) => !p.gatewayHosts).flatMap((p) => listPathsInData(r, parseFieldPath(p.path))));
+  return new Set(
+    hostPlacesFor(groupOf(r.apiVersion), r.kind)
+      .filter((p) => !p.gatewayHosts)
+      .flatMap((p) => listPathsInData(r, parseFieldPath(p.path))),
+  );
 }
 
 /** Number of host places a rendered resource holds (for the summary). */
@@ -328,7 +467,15 @@ function countPlaces(r: Resource): number {
  * elements matched by key, never by position); anything else takes the
  * whole list. Formatted places (`istio-system/<host>`) give back their names.
  */
-function hostsFor(e: Entry, places: readonly HostPlace[], root: unknown, text: string, o: Options, plan: DomainPlan, scope: MergeScope) {
+function hostsFor(
+  e: Entry,
+  places: readonly HostPlace[],
+  root: unknown,
+  text: string,
+  o: Options,
+  plan: DomainPlan,
+  scope: MergeScope,
+) {
   if (!e.rendered) return { at: (): readonly string[] => plan.all, expected: false };
   const raw = rawOf(root as never, text);
   const prefix = `${o.routingNamespace}/`;
@@ -338,10 +485,13 @@ function hostsFor(e: Entry, places: readonly HostPlace[], root: unknown, text: s
     if (!Array.isArray(value)) return plan.all;
     const place = places.find((p) => p.format);
     const names = value.map(String);
-    return place && path.startsWith('spec.egress') ? names.filter((v) => isOwnedEntry(v, o.routingNamespace)).map((v) => v.slice(prefix.length)) : names;
+    return place && path.startsWith('spec.egress')
+      ? names.filter((v) => isOwnedEntry(v, o.routingNamespace)).map((v) => v.slice(prefix.length))
+      : names;
   };
   // A stack resource whose rendered form holds no list (the gateway's AuthorizationPolicy) is not expected to have one.
-  for (const p of places) if (listPathsInData(e.rendered, parseFieldPath(p.path)).length > 0) expected = true;
+  for (const p of places)
+    if (listPathsInData(e.rendered, parseFieldPath(p.path)).length > 0) expected = true;
   return { at, expected };
 }
 
@@ -371,7 +521,17 @@ function gatewaysBoundByList(entries: readonly Entry[]): Set<string> {
 }
 
 /** An item of the stack kept to its host places still says whose list it holds. */
-function ensureListAnnotation(text: string, item: ItemSource, o: Options, scope: MergeScope): string {
+function ensureListAnnotation(
+  text: string,
+  item: ItemSource,
+  o: Options,
+  scope: MergeScope,
+): string {
   if (item.header.annotations[OPT_IN_ANNOTATION] === o.listName) return text;
-  return mergeItem(text, item.parse().root as YAMLMap, { metadata: { annotations: { [OPT_IN_ANNOTATION]: o.listName } } }, scope).text;
+  return mergeItem(
+    text,
+    item.parse().root as YAMLMap,
+    { metadata: { annotations: { [OPT_IN_ANNOTATION]: o.listName } } },
+    scope,
+  ).text;
 }

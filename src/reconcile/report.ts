@@ -11,22 +11,41 @@ export function label(h: Pick<ItemHeader, 'kind' | 'namespace' | 'name'>): strin
 }
 
 export function labelOf(r: Resource): string {
-  return label({ kind: r.kind, name: r.metadata.name, ...(r.metadata.namespace ? { namespace: r.metadata.namespace } : {}) });
+  return label({
+    kind: r.kind,
+    name: r.metadata.name,
+    ...(r.metadata.namespace ? { namespace: r.metadata.namespace } : {}),
+  });
 }
 
 export function refOf(h: ItemHeader): ResourceRef | undefined {
   if (!h.kind || !h.name) return undefined;
-  return { apiVersion: h.apiVersion ?? '', kind: h.kind, name: h.name, ...(h.namespace ? { namespace: h.namespace } : {}) };
+  return {
+    apiVersion: h.apiVersion ?? '',
+    kind: h.kind,
+    name: h.name,
+    ...(h.namespace ? { namespace: h.namespace } : {}),
+  };
 }
 
 export function resourceRefOf(r: Resource): ResourceRef {
-  return { apiVersion: r.apiVersion, kind: r.kind, name: r.metadata.name, ...(r.metadata.namespace ? { namespace: r.metadata.namespace } : {}) };
+  return {
+    apiVersion: r.apiVersion,
+    kind: r.kind,
+    name: r.metadata.name,
+    ...(r.metadata.namespace ? { namespace: r.metadata.namespace } : {}),
+  };
 }
 
 function fileOf(h: ItemHeader): Result['file'] | undefined {
-  const path = h.annotations['config.kubernetes.io/path'] ?? h.annotations['internal.config.kubernetes.io/path'];
+  const path =
+    h.annotations['config.kubernetes.io/path'] ??
+    h.annotations['internal.config.kubernetes.io/path'];
   if (path === undefined) return undefined;
-  const index = Number(h.annotations['config.kubernetes.io/index'] ?? h.annotations['internal.config.kubernetes.io/index']);
+  const index = Number(
+    h.annotations['config.kubernetes.io/index'] ??
+      h.annotations['internal.config.kubernetes.io/index'],
+  );
   return Number.isInteger(index) ? { path, index } : { path };
 }
 
@@ -46,11 +65,23 @@ function shown(v: unknown): string {
 
 /** One result per field an owned merge changed: info naming old → new, or, in check mode, an error. */
 export function reportField(c: FieldChange, h: ItemHeader, check: boolean): Result {
-  const field = { path: c.path, ...(c.current === undefined ? {} : { currentValue: c.current }), ...(c.proposed === undefined ? {} : { proposedValue: c.proposed }) };
-  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  const field = {
+    path: c.path,
+    ...(c.current === undefined ? {} : { currentValue: c.current }),
+    ...(c.proposed === undefined ? {} : { proposedValue: c.proposed }),
+  };
+  const strings = (v: unknown): v is string[] =>
+    Array.isArray(v) && v.every((x) => typeof x === 'string');
   // A list of names says which names it lacks and which it should not hold.
-  const what = strings(c.current) && strings(c.proposed) ? hostDrift(c.current, c.proposed) : `${shown(c.current)} → ${shown(c.proposed)}`;
-  if (check) return error(`${label(h)} ${c.path} differs from what the function renders: ${what}`, { ...about(h), field });
+  const what =
+    strings(c.current) && strings(c.proposed)
+      ? hostDrift(c.current, c.proposed)
+      : `${shown(c.current)} → ${shown(c.proposed)}`;
+  if (check)
+    return error(`${label(h)} ${c.path} differs from what the function renders: ${what}`, {
+      ...about(h),
+      field,
+    });
   return info(`${c.path}: ${what}`, { ...about(h), field: { path: c.path } });
 }
 
@@ -58,7 +89,10 @@ export function reportField(c: FieldChange, h: ItemHeader, check: boolean): Resu
 export function hostDrift(current: readonly string[], proposed: readonly string[]): string {
   const missing = proposed.filter((h) => !current.includes(h));
   const extra = current.filter((h) => !proposed.includes(h));
-  const parts = [missing.length > 0 ? `missing ${missing.join(', ')}` : '', extra.length > 0 ? `extra ${extra.join(', ')}` : ''].filter(Boolean);
+  const parts = [
+    missing.length > 0 ? `missing ${missing.join(', ')}` : '',
+    extra.length > 0 ? `extra ${extra.join(', ')}` : '',
+  ].filter(Boolean);
   return parts.length > 0 ? parts.join('; ') : 'same names, other order';
 }
 
@@ -66,14 +100,30 @@ export function hostDrift(current: readonly string[], proposed: readonly string[
 export function reportPlace(oc: PlaceOutcome, h: ItemHeader, check: boolean): Result[] {
   const where = about(h);
   if (oc.refused) {
-    return [error(`field ${oc.refused}; let the function render the stack's ServiceEntries, which split the list`, { ...where, field: { path: oc.path } })];
+    return [
+      error(
+        `field ${oc.refused}; let the function render the stack's ServiceEntries, which split the list`,
+        { ...where, field: { path: oc.path } },
+      ),
+    ];
   }
-  if (oc.problem) return [warning(`field ${oc.problem}; left as is`, { ...where, field: { path: oc.path } })];
+  if (oc.problem)
+    return [warning(`field ${oc.problem}; left as is`, { ...where, field: { path: oc.path } })];
   if (!oc.changed) return [];
   if (check) {
-    return [error(`hosts differ from domain list: ${hostDrift(oc.current, oc.proposed)}`, { ...where, field: { path: oc.path, currentValue: oc.current, proposedValue: oc.proposed } })];
+    return [
+      error(`hosts differ from domain list: ${hostDrift(oc.current, oc.proposed)}`, {
+        ...where,
+        field: { path: oc.path, currentValue: oc.current, proposedValue: oc.proposed },
+      }),
+    ];
   }
-  return [info(`hosts updated (${hostDrift(oc.current, oc.proposed)}): ${oc.current.length} before, ${oc.proposed.length} after`, { ...where, field: { path: oc.path } })];
+  return [
+    info(
+      `hosts updated (${hostDrift(oc.current, oc.proposed)}): ${oc.current.length} before, ${oc.proposed.length} after`,
+      { ...where, field: { path: oc.path } },
+    ),
+  ];
 }
 
 /** What one run did, in numbers. */
@@ -86,15 +136,26 @@ export interface Tally {
 }
 
 /** The run's one summary result. */
-export function summary(o: Options, domainCount: number, t: Tally, results: readonly Result[]): Result {
+export function summary(
+  o: Options,
+  domainCount: number,
+  t: Tally,
+  results: readonly Result[],
+): Result {
   if (o.check) {
     const drift = results.filter((r) => r.severity === 'error').length;
     return drift === 0
-      ? info(`check: all ${t.reached} host place(s) and every owned field match the ${domainCount} domain(s) and options; nothing changed`)
-      : info(`check: ${drift} difference(s) from the ${domainCount} domain(s) and options; nothing changed`);
+      ? info(
+          `check: all ${t.reached} host place(s) and every owned field match the ${domainCount} domain(s) and options; nothing changed`,
+        )
+      : info(
+          `check: ${drift} difference(s) from the ${domainCount} domain(s) and options; nothing changed`,
+        );
   }
   if (t.changedPlaces === 0 && t.changedFields === 0 && t.added === 0 && t.removed === 0) {
-    return info(`already up to date: ${t.reached} host place(s) hold the ${domainCount} domain(s); nothing changed`);
+    return info(
+      `already up to date: ${t.reached} host place(s) hold the ${domainCount} domain(s); nothing changed`,
+    );
   }
   const parts = [
     t.added > 0 ? `${t.added} resource(s) added` : '',

@@ -25,7 +25,12 @@ function isNamespaceWideSidecar(e: Entry): boolean {
  * Returns the entries that adopt a rendered Sidecar. Two of the user's own in
  * one namespace are an error naming them.
  */
-export function adoptSidecars(entries: Entry[], rendered: readonly Resource[], _o: Options, results: Result[]): Set<Entry> {
+export function adoptSidecars(
+  entries: Entry[],
+  rendered: readonly Resource[],
+  _o: Options,
+  results: Result[],
+): Set<Entry> {
   const adopted = new Set<Entry>();
   for (const r of rendered.filter((x) => x.kind === 'Sidecar')) {
     const ns = r.metadata.namespace;
@@ -33,14 +38,25 @@ export function adoptSidecars(entries: Entry[], rendered: readonly Resource[], _
     const users = wide.filter((e) => e.rendered !== r && !e.ours);
     if (users.length === 0) continue;
     if (users.length > 1) {
-      results.push(error(`namespace ${ns} has ${users.length} Sidecars without workloadSelector (${users.map((e) => e.header.name).join(', ')}): Istio leaves that undefined; keep one and the list goes into it`, about(users[1]!.header)));
+      results.push(
+        error(
+          `namespace ${ns} has ${users.length} Sidecars without workloadSelector (${users.map((e) => e.header.name).join(', ')}): Istio leaves that undefined; keep one and the list goes into it`,
+          about(users[1]!.header),
+        ),
+      );
       continue;
     }
     const user = users[0]!;
     for (const e of wide) {
       if (e === user || e.rendered !== r) continue;
       delete e.rendered;
-      if (!e.ours) results.push(warning(`${label(e.header)} is a second namespace-wide Sidecar beside ${label(user.header)}, which now holds the list: delete ${label(e.header)}`, about(e.header)));
+      if (!e.ours)
+        results.push(
+          warning(
+            `${label(e.header)} is a second namespace-wide Sidecar beside ${label(user.header)}, which now holds the list: delete ${label(e.header)}`,
+            about(e.header),
+          ),
+        );
     }
     user.rendered = r;
     user.optedIn = false;
@@ -60,7 +76,11 @@ const GATEWAY_ROLE = new Set(['Gateway', 'DestinationRule', 'EnvoyFilter', 'Tele
  * forwarder for the same pods would clash in Envoy (duplicate listener and
  * cluster names) and a second VirtualService in Istio.
  */
-export function suppressedRoles(entries: readonly Entry[], rendered: readonly Resource[], o: Options): Map<Resource, string> {
+export function suppressedRoles(
+  entries: readonly Entry[],
+  rendered: readonly Resource[],
+  o: Options,
+): Map<Resource, string> {
   const opted = entries.filter((e) => e.optedIn);
   const byKind = new Map<string, Entry[]>();
   for (const e of opted) {
@@ -68,14 +88,26 @@ export function suppressedRoles(entries: readonly Entry[], rendered: readonly Re
     if (!byKind.has(kind)) byKind.set(kind, []);
     byKind.get(kind)!.push(e);
   }
-  const forwarder = opted.find((e) => e.header.kind === 'EnvoyFilter' && e.source.includes('sni_dynamic_forward_proxy'));
+  const forwarder = opted.find(
+    (e) => e.header.kind === 'EnvoyFilter' && e.source.includes('sni_dynamic_forward_proxy'),
+  );
   const out = new Map<Resource, string>();
   for (const r of rendered) {
     if (r.kind === 'Sidecar') continue;
     const own = byKind.get(r.kind);
-    if (own) out.set(r, `the input has its own ${r.kind} for this list (${own.map((e) => label(e.header)).join(', ')})`);
-    else if (forwarder && (GATEWAY_ROLE.has(r.kind) || r.metadata.namespace === o.gateway.namespace)) {
-      out.set(r, `${label(forwarder.header)} already forwards the list's names; ${labelOf(r)} would belong to a second gateway`);
+    if (own)
+      out.set(
+        r,
+        `the input has its own ${r.kind} for this list (${own.map((e) => label(e.header)).join(', ')})`,
+      );
+    else if (
+      forwarder &&
+      (GATEWAY_ROLE.has(r.kind) || r.metadata.namespace === o.gateway.namespace)
+    ) {
+      out.set(
+        r,
+        `${label(forwarder.header)} already forwards the list's names; ${labelOf(r)} would belong to a second gateway`,
+      );
     }
   }
   return out;

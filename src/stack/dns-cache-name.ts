@@ -17,5 +17,7 @@ export interface DnsCacheSettings {
  */
 export function dnsCacheName(scope: string, settings: DnsCacheSettings): string {
   const hash = fnv1a(JSON.stringify(settings));
-  return scope ? `dynamic_forward_proxy_cache_${scope.replaceAll('-', '_')}_${hash}` : `dynamic_forward_proxy_cache_${hash}`;
+  return scope
+    ? `dynamic_forward_proxy_cache_${scope.replaceAll('-', '_')}_${hash}`
+    : `dynamic_forward_proxy_cache_${hash}`;
 }

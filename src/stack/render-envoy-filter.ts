@@ -60,9 +60,18 @@ export function renderEnvoyFilter(o: Options, plan: DomainPlan): Resource[] {
     max_hosts: f.dnsCache.maxHosts,
     dns_cache_circuit_breaker: { max_pending_requests: f.dnsCache.maxPendingRequests },
   };
-  const dnsCache = (scope: string) => ({ name: dnsCacheName(scope, settings), ...structuredClone(settings) });
+  const dnsCache = (scope: string) => ({
+    name: dnsCacheName(scope, settings),
+    ...structuredClone(settings),
+  });
   const circuitBreakers = () => ({
-    thresholds: [{ max_connections: f.maxConnections, max_pending_requests: f.maxPendingRequests, max_requests: f.maxRequests }],
+    thresholds: [
+      {
+        max_connections: f.maxConnections,
+        max_pending_requests: f.maxPendingRequests,
+        max_requests: f.maxRequests,
+      },
+    ],
   });
   const fileLog = () => ({
     name: 'envoy.access_loggers.file',
@@ -88,7 +97,17 @@ export function renderEnvoyFilter(o: Options, plan: DomainPlan): Resource[] {
         name: link.cluster,
         load_assignment: {
           cluster_name: link.cluster,
-          endpoints: [{ lb_endpoints: [{ endpoint: { address: { envoy_internal_address: { server_listener_name: link.listener } } } }] }],
+          endpoints: [
+            {
+              lb_endpoints: [
+                {
+                  endpoint: {
+                    address: { envoy_internal_address: { server_listener_name: link.listener } },
+                  },
+                },
+              ],
+            },
+          ],
         },
         circuit_breakers: circuitBreakers(),
       },
@@ -145,10 +164,27 @@ export function renderEnvoyFilter(o: Options, plan: DomainPlan): Resource[] {
         ],
         // A long list is a chain of listeners: a name this one does not list goes on, untouched, to
         // the next, whose tls_inspector reads the same ClientHello again.
-        ...(next ? { default_filter_chain: { filters: [{ name: 'envoy.tcp_proxy', typed_config: { '@type': `${TYPE}.filters.network.tcp_proxy.v3.TcpProxy`, stat_prefix: 'tcp', cluster: next.cluster } }] } } : {}),
+        ...(next
+          ? {
+              default_filter_chain: {
+                filters: [
+                  {
+                    name: 'envoy.tcp_proxy',
+                    typed_config: {
+                      '@type': `${TYPE}.filters.network.tcp_proxy.v3.TcpProxy`,
+                      stat_prefix: 'tcp',
+                      cluster: next.cluster,
+                    },
+                  },
+                ],
+              },
+            }
+          : {}),
         // The last listener closes a connection whose SNI no chain lists without a tcp_proxy line: this log,
         // kept to such connections (response flag NR), names the refused SNI.
-        ...(o.accessLogging && !next ? { access_log: [{ ...fileLog(), filter: { response_flag_filter: { flags: ['NR'] } } }] } : {}),
+        ...(o.accessLogging && !next
+          ? { access_log: [{ ...fileLog(), filter: { response_flag_filter: { flags: ['NR'] } } }] }
+          : {}),
       },
     },
   });
@@ -209,7 +245,10 @@ export function renderEnvoyFilter(o: Options, plan: DomainPlan): Resource[] {
 
 /** How many buckets the EnvoyFilters split the lanes' names into. */
 function chainBuckets(plan: DomainPlan): number {
-  return bucketCount(plan.lanes.flatMap((l) => l.domains), NAME_BYTES_PER_OBJECT);
+  return bucketCount(
+    plan.lanes.flatMap((l) => l.domains),
+    NAME_BYTES_PER_OBJECT,
+  );
 }
 
 /** Each lane's internal listeners, first to last: what its access logs are written under. */

@@ -24,7 +24,11 @@ export function renderGateway(o: Options, plan: DomainPlan): Resource[] {
       spec: {
         type: 'ClusterIP',
         selector: { ...n.selector },
-        ports: plan.lanes.map((l) => ({ port: l.servicePort, name: l.portName, targetPort: l.gatewayPort })),
+        ports: plan.lanes.map((l) => ({
+          port: l.servicePort,
+          name: l.portName,
+          targetPort: l.gatewayPort,
+        })),
       },
     },
     {
@@ -47,19 +51,27 @@ export function renderGateway(o: Options, plan: DomainPlan): Resource[] {
                 name: 'istio-proxy',
                 // Istio's injector replaces "auto" with the proxy image at pod start.
                 image: 'auto',
-                securityContext: { capabilities: { drop: ['ALL'] }, runAsUser: 1337, runAsGroup: 1337 },
-                ...(ha ? { resources: { requests: { cpu: ha.cpuRequest, memory: ha.memoryRequest } } } : {}),
+                securityContext: {
+                  capabilities: { drop: ['ALL'] },
+                  runAsUser: 1337,
+                  runAsGroup: 1337,
+                },
+                ...(ha
+                  ? { resources: { requests: { cpu: ha.cpuRequest, memory: ha.memoryRequest } } }
+                  : {}),
               },
             ],
             ...(ha
               ? {
                   // Spread over zones (and hosts) so one zone or node going down leaves gateways running.
-                  topologySpreadConstraints: [ha.zoneKey, 'kubernetes.io/hostname'].map((topologyKey) => ({
-                    maxSkew: 1,
-                    topologyKey,
-                    whenUnsatisfiable: 'ScheduleAnyway',
-                    labelSelector: { matchLabels: { ...n.selector } },
-                  })),
+                  topologySpreadConstraints: [ha.zoneKey, 'kubernetes.io/hostname'].map(
+                    (topologyKey) => ({
+                      maxSkew: 1,
+                      topologyKey,
+                      whenUnsatisfiable: 'ScheduleAnyway',
+                      labelSelector: { matchLabels: { ...n.selector } },
+                    }),
+                  ),
                 }
               : {}),
           },

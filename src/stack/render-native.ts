@@ -35,7 +35,10 @@ interface NativeGroup {
  */
 function nativeGroups(o: Options, plan: DomainPlan): NativeGroup[] {
   const order = [...new Set(plan.lanes.map((l) => l.scope))];
-  const namespacesOf = (scope: string) => (scope ? (o.production.teams?.find((t) => t.name === scope)?.namespaces ?? []) : o.production.namespaces);
+  const namespacesOf = (scope: string) =>
+    scope
+      ? (o.production.teams?.find((t) => t.name === scope)?.namespaces ?? [])
+      : o.production.namespaces;
   const portsOf = new Map<string, Map<number, 'TLS' | 'HTTP'>>();
   const scopesOf = new Map<string, Set<string>>();
   for (const lane of plan.lanes) {
@@ -49,11 +52,16 @@ function nativeGroups(o: Options, plan: DomainPlan): NativeGroup[] {
   for (const [name, ports] of portsOf) {
     const scopes = order.filter((sc) => scopesOf.get(name)!.has(sc));
     const wildcard = name.startsWith('*.');
-    const list = [...ports].map(([number, protocol]) => ({ number, protocol })).sort((a, b) => a.number - b.number);
+    const list = [...ports]
+      .map(([number, protocol]) => ({ number, protocol }))
+      .sort((a, b) => a.number - b.number);
     const key = `${scopes.join('|')}/${wildcard}|${list.map((p) => `${p.number}/${p.protocol}`).join(',')}`;
     if (!groups.has(key)) {
       const scope: NativeScope = {
-        scope: scopes.length === 1 && scopes[0] === '' ? '' : scopes.map((sc) => sc || 'shared').join('-'),
+        scope:
+          scopes.length === 1 && scopes[0] === ''
+            ? ''
+            : scopes.map((sc) => sc || 'shared').join('-'),
         scopes,
         namespaces: [...new Set(scopes.flatMap(namespacesOf))],
       };
@@ -63,21 +71,31 @@ function nativeGroups(o: Options, plan: DomainPlan): NativeGroup[] {
   }
   // By scopes (the shared list first), wildcards first, the main port's group first, then by ports.
   const main = (g: NativeGroup) => g.ports.length === 1 && g.ports[0]!.number === o.upstreamPort;
-  const rank = (g: NativeGroup) => `${g.scope.scopes.map((sc) => order.indexOf(sc)).join(',')}|${g.wildcard ? 0 : 1}|${main(g) ? 0 : 1}|${g.ports.map((p) => String(p.number).padStart(5, '0')).join(',')}`;
-  return [...groups.values()].map((g) => ({ ...g, hosts: sortDomains(g.hosts) })).sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
+  const rank = (g: NativeGroup) =>
+    `${g.scope.scopes.map((sc) => order.indexOf(sc)).join(',')}|${g.wildcard ? 0 : 1}|${main(g) ? 0 : 1}|${g.ports.map((p) => String(p.number).padStart(5, '0')).join(',')}`;
+  return [...groups.values()]
+    .map((g) => ({ ...g, hosts: sortDomains(g.hosts) }))
+    .sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
 }
 
 /** `wildcard`, `wildcard-payments`, `wildcard-shared-payments`; `-exact` for names resolved by DNS; `-ports-80-443` off the main port; `-2` for a further bucket. */
 function nativeName(o: Options, g: NativeGroup, bucket: number): string {
   const base = `${stackNames(o).serviceEntry}${g.scope.scope ? `-${g.scope.scope}` : ''}${g.wildcard ? '' : '-exact'}`;
   const main = g.ports.length === 1 && g.ports[0]!.number === o.upstreamPort;
-  return bucketName(main ? base : `${base}-ports-${g.ports.map((p) => p.number).join('-')}`, bucket);
+  return bucketName(
+    main ? base : `${base}-ports-${g.ports.map((p) => p.number).join('-')}`,
+    bucket,
+  );
 }
 
 /** A ServiceEntry port: `tls` or `http` on the main upstream port, `tls-8443` elsewhere. */
 function nativePort(o: Options, p: { number: number; protocol: 'TLS' | 'HTTP' }) {
   const kind = p.protocol.toLowerCase();
-  return { number: p.number, name: p.number === o.upstreamPort ? kind : `${kind}-${p.number}`, protocol: p.protocol };
+  return {
+    number: p.number,
+    name: p.number === o.upstreamPort ? kind : `${kind}-${p.number}`,
+    protocol: p.protocol,
+  };
 }
 
 /**
@@ -85,13 +103,23 @@ function nativePort(o: Options, p: { number: number; protocol: 'TLS' | 'HTTP' })
  * DYNAMIC_DNS (the forwarder resolves the name the client asked for), exact
  * names with DNS; MESH_EXTERNAL; no addresses or endpoints; at most 256 hosts each.
  */
-export function nativeServiceEntries(o: Options, plan: DomainPlan, namespace: string, extra: (scope: NativeScope) => Record<string, unknown>, labels?: Record<string, string>): { scope: NativeScope; entries: Resource[] }[] {
+export function nativeServiceEntries(
+  o: Options,
+  plan: DomainPlan,
+  namespace: string,
+  extra: (scope: NativeScope) => Record<string, unknown>,
+  labels?: Record<string, string>,
+): { scope: NativeScope; entries: Resource[] }[] {
   const byScope = new Map<string, { scope: NativeScope; entries: Resource[] }>();
   for (const g of nativeGroups(o, plan)) {
     const entries = serviceEntryBuckets(g.hosts).map(([bucket, hosts]): Resource => ({
       apiVersion: apiVersions(o).networking,
       kind: 'ServiceEntry',
-      metadata: { name: nativeName(o, g, bucket), namespace, ...(labels ? { labels: { ...labels } } : {}) },
+      metadata: {
+        name: nativeName(o, g, bucket),
+        namespace,
+        ...(labels ? { labels: { ...labels } } : {}),
+      },
       spec: {
         hosts,
         location: 'MESH_EXTERNAL',
@@ -111,12 +139,14 @@ export function nativeServiceEntries(o: Options, plan: DomainPlan, namespace: st
 export function meshTelemetry(o: Options): Resource[] {
   if (!o.accessLogging) return [];
   const n = stackNames(o);
-  return [{
-    apiVersion: apiVersions(o).meshTelemetry,
-    kind: 'Telemetry',
-    metadata: { name: n.telemetry, namespace: n.telemetryNamespace },
-    spec: { accessLogging: [{ providers: [{ name: 'envoy' }] }] },
-  }];
+  return [
+    {
+      apiVersion: apiVersions(o).meshTelemetry,
+      kind: 'Telemetry',
+      metadata: { name: n.telemetry, namespace: n.telemetryNamespace },
+      spec: { accessLogging: [{ providers: [{ name: 'envoy' }] }] },
+    },
+  ];
 }
 
 /**
@@ -126,8 +156,12 @@ export function meshTelemetry(o: Options): Resource[] {
  */
 export function renderSidecarMode(o: Options, plan: DomainPlan): Resource[] {
   const teams = (o.production.teams ?? []).length > 0;
-  const exportTo = (scope: NativeScope) => (teams && scope.namespaces.length > 0 ? { exportTo: [...scope.namespaces] } : {});
-  return [...nativeServiceEntries(o, plan, o.routingNamespace, exportTo).flatMap((s) => s.entries), ...meshTelemetry(o)];
+  const exportTo = (scope: NativeScope) =>
+    teams && scope.namespaces.length > 0 ? { exportTo: [...scope.namespaces] } : {};
+  return [
+    ...nativeServiceEntries(o, plan, o.routingNamespace, exportTo).flatMap((s) => s.entries),
+    ...meshTelemetry(o),
+  ];
 }
 
 /**
@@ -142,19 +176,51 @@ export function renderWaypointMode(o: Options, plan: DomainPlan): Resource[] {
   const waypoint: Resource = {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'Gateway',
-    metadata: { name: WAYPOINT_NAME, namespace: ns, labels: { 'istio.io/waypoint-for': 'service' } },
-    spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] },
-  };
-  const byScope = nativeServiceEntries(o, plan, ns, () => ({}), { 'istio.io/use-waypoint': WAYPOINT_NAME });
-  const policies: Resource[] = !o.production.authorization ? [] : byScope.filter(({ scope }) => scope.namespaces.length > 0).map(({ scope, entries }) => ({
-    apiVersion: 'security.istio.io/v1',
-    kind: 'AuthorizationPolicy',
-    metadata: { name: scope.scope ? `wildcard-egress-${scope.scope}` : 'wildcard-egress', namespace: ns },
-    spec: {
-      targetRefs: entries.map((e) => ({ group: 'networking.istio.io', kind: 'ServiceEntry', name: e.metadata.name })),
-      action: 'ALLOW',
-      rules: [{ from: [{ source: { principals: scope.namespaces.map((n) => `${o.production.trustDomain}/ns/${n}/sa/*`) } }] }],
+    metadata: {
+      name: WAYPOINT_NAME,
+      namespace: ns,
+      labels: { 'istio.io/waypoint-for': 'service' },
     },
-  }));
+    spec: {
+      gatewayClassName: 'istio-waypoint',
+      listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }],
+    },
+  };
+  const byScope = nativeServiceEntries(o, plan, ns, () => ({}), {
+    'istio.io/use-waypoint': WAYPOINT_NAME,
+  });
+  const policies: Resource[] = !o.production.authorization
+    ? []
+    : byScope
+        .filter(({ scope }) => scope.namespaces.length > 0)
+        .map(({ scope, entries }) => ({
+          apiVersion: 'security.istio.io/v1',
+          kind: 'AuthorizationPolicy',
+          metadata: {
+            name: scope.scope ? `wildcard-egress-${scope.scope}` : 'wildcard-egress',
+            namespace: ns,
+          },
+          spec: {
+            targetRefs: entries.map((e) => ({
+              group: 'networking.istio.io',
+              kind: 'ServiceEntry',
+              name: e.metadata.name,
+            })),
+            action: 'ALLOW',
+            rules: [
+              {
+                from: [
+                  {
+                    source: {
+                      principals: scope.namespaces.map(
+                        (n) => `${o.production.trustDomain}/ns/${n}/sa/*`,
+                      ),
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        }));
   return [waypoint, ...byScope.flatMap((s) => s.entries), ...policies, ...meshTelemetry(o)];
 }

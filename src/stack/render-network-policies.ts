@@ -9,7 +9,11 @@ const NAMESPACE_NAME = 'kubernetes.io/metadata.name';
 
 const isV6 = (cidr: string) => cidr.includes(':');
 const hostCidr = (ip: string) => `${ip}/${isV6(ip) ? 128 : 32}`;
-const tcpUdp = (ports: readonly number[]) => ports.flatMap((port) => [{ protocol: 'UDP', port }, { protocol: 'TCP', port }]);
+const tcpUdp = (ports: readonly number[]) =>
+  ports.flatMap((port) => [
+    { protocol: 'UDP', port },
+    { protocol: 'TCP', port },
+  ]);
 
 /**
  * DNS to the cluster's resolver only: its pods by selector, and, as ipBlock
@@ -21,12 +25,21 @@ function dnsRules(o: Options): Record<string, unknown>[] {
   const dns = o.production.dns;
   const rules: Record<string, unknown>[] = [
     {
-      to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME]: dns.namespace } }, podSelector: { matchLabels: { ...dns.podSelector } } }],
+      to: [
+        {
+          namespaceSelector: { matchLabels: { [NAMESPACE_NAME]: dns.namespace } },
+          podSelector: { matchLabels: { ...dns.podSelector } },
+        },
+      ],
       ports: tcpUdp(dns.ports),
     },
   ];
   const addresses = [...dns.nodeLocalAddresses, ...dns.serviceIPs];
-  if (addresses.length > 0) rules.push({ to: addresses.map((ip) => ({ ipBlock: { cidr: hostCidr(ip) } })), ports: tcpUdp([53]) });
+  if (addresses.length > 0)
+    rules.push({
+      to: addresses.map((ip) => ({ ipBlock: { cidr: hostCidr(ip) } })),
+      ports: tcpUdp([53]),
+    });
   return rules;
 }
 
@@ -52,7 +65,10 @@ export function renderNetworkPolicies(o: Options, plan: DomainPlan): Resource[] 
   // Public addresses on the listed upstream ports: from the forwarder's pods, or in sidecar mode from every app pod.
   const external = {
     to: [block('0.0.0.0/0', false), block('::/0', true)],
-    ports: [...new Set(plan.lanes.map((l) => l.upstreamPort))].map((port) => ({ protocol: 'TCP', port })),
+    ports: [...new Set(plan.lanes.map((l) => l.upstreamPort))].map((port) => ({
+      protocol: 'TCP',
+      port,
+    })),
   };
   const apps: Resource[] = appNamespaces(o.production).map((ns) => ({
     apiVersion: 'networking.k8s.io/v1',
@@ -61,13 +77,19 @@ export function renderNetworkPolicies(o: Options, plan: DomainPlan): Resource[] 
     spec: {
       podSelector: {},
       policyTypes: ['Egress'],
-      egress: [{ to: [ANY_POD] }, ...dnsRules(o), ...extra, ...(o.mode === 'sidecar' ? [external] : [])],
+      egress: [
+        { to: [ANY_POD] },
+        ...dnsRules(o),
+        ...extra,
+        ...(o.mode === 'sidecar' ? [external] : []),
+      ],
     },
   }));
   if (o.mode === 'sidecar') return apps;
-  const forwarder = o.mode === 'waypoint'
-    ? { name: `${WAYPOINT_NAME}-egress`, selector: { [WAYPOINT_POD_LABEL]: WAYPOINT_NAME } }
-    : { name: `${n.deployment}-egress`, selector: { ...n.selector } };
+  const forwarder =
+    o.mode === 'waypoint'
+      ? { name: `${WAYPOINT_NAME}-egress`, selector: { [WAYPOINT_POD_LABEL]: WAYPOINT_NAME } }
+      : { name: `${n.deployment}-egress`, selector: { ...n.selector } };
   const gateway: Resource = {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -79,7 +101,12 @@ export function renderNetworkPolicies(o: Options, plan: DomainPlan): Resource[] 
         external,
         // istiod: configuration (xDS) and certificates.
         {
-          to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME]: o.rootNamespace } }, podSelector: { matchLabels: { app: 'istiod' } } }],
+          to: [
+            {
+              namespaceSelector: { matchLabels: { [NAMESPACE_NAME]: o.rootNamespace } },
+              podSelector: { matchLabels: { app: 'istiod' } },
+            },
+          ],
           ports: [{ protocol: 'TCP', port: 15012 }],
         },
         ...dnsRules(o),

@@ -21,28 +21,35 @@ export function serves(o: Options, lane: Lane, ns: string): boolean {
 function renderSidecars(o: Options, plan: DomainPlan): Resource[] {
   const n = stackNames(o);
   return appNamespaces(o.production).map((ns) => {
-    const names = sortDomains(new Set(plan.lanes.filter((l) => serves(o, l, ns)).flatMap((l) => l.domains)));
+    const names = sortDomains(
+      new Set(plan.lanes.filter((l) => serves(o, l, ns)).flatMap((l) => l.domains)),
+    );
     // A long list would make the Sidecar too large (one namespace may have only one namespace-wide
     // Sidecar, so it cannot be split): it imports the routing namespace whole instead, where the
     // list's ServiceEntries and VirtualServices live. Teams stay apart at the gateway (sidecar mode:
     // by the ServiceEntries' exportTo).
     const bytes = names.reduce((n, d) => n + o.routingNamespace.length + d.length + 4, 0);
-    const imports = bytes > SIDECAR_HOST_BYTES ? [`${o.routingNamespace}/*`] : names.map((d) => `${o.routingNamespace}/${d}`);
+    const imports =
+      bytes > SIDECAR_HOST_BYTES
+        ? [`${o.routingNamespace}/*`]
+        : names.map((d) => `${o.routingNamespace}/${d}`);
     return {
       apiVersion: 'networking.istio.io/v1',
       kind: 'Sidecar',
       metadata: { name: APP_RESOURCE_NAME, namespace: ns },
       spec: {
         outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
-        egress: [{
-          hosts: [
-            './*',
-            // The gateway Service, where the egress-gateway mode sends the list; the native modes have none.
-            ...(o.mode === 'egress-gateway' ? [`${o.gateway.namespace}/${n.serviceHost}`] : []),
-            ...o.production.sidecarHosts,
-            ...imports,
-          ],
-        }],
+        egress: [
+          {
+            hosts: [
+              './*',
+              // The gateway Service, where the egress-gateway mode sends the list; the native modes have none.
+              ...(o.mode === 'egress-gateway' ? [`${o.gateway.namespace}/${n.serviceHost}`] : []),
+              ...o.production.sidecarHosts,
+              ...imports,
+            ],
+          },
+        ],
       },
     };
   });
@@ -66,11 +73,19 @@ function renderAuthorization(o: Options, plan: DomainPlan): Resource {
     spec: {
       selector: { matchLabels: { ...n.selector } },
       action: 'ALLOW',
-      rules: plan.lanes.filter((l) => l.namespaces.length > 0).map((l) => ({
-        // Mesh identities (SPIFFE principals) of every service account in the lane's namespaces.
-        from: [{ source: { principals: l.namespaces.map((ns) => `${o.production.trustDomain}/ns/${ns}/sa/*`) } }],
-        to: [{ operation: { ports: [String(l.gatewayPort)] } }],
-      })),
+      rules: plan.lanes
+        .filter((l) => l.namespaces.length > 0)
+        .map((l) => ({
+          // Mesh identities (SPIFFE principals) of every service account in the lane's namespaces.
+          from: [
+            {
+              source: {
+                principals: l.namespaces.map((ns) => `${o.production.trustDomain}/ns/${ns}/sa/*`),
+              },
+            },
+          ],
+          to: [{ operation: { ports: [String(l.gatewayPort)] } }],
+        })),
     },
   };
 }
@@ -95,7 +110,15 @@ function renderAvailability(o: Options): Resource[] {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: n.deployment },
         minReplicas: ha.replicas,
         maxReplicas: ha.maxReplicas,
-        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: ha.targetCPUUtilization } } }],
+        metrics: [
+          {
+            type: 'Resource',
+            resource: {
+              name: 'cpu',
+              target: { type: 'Utilization', averageUtilization: ha.targetCPUUtilization },
+            },
+          },
+        ],
       },
     },
   ];

@@ -14,7 +14,10 @@ export const SERVICE_ENTRY_MAX_HOSTS = 256;
  * `[bucket index, names]` for the buckets that hold names; a short list is one bucket, 0.
  */
 export function serviceEntryBuckets<T extends string>(names: readonly T[]): [number, T[]][] {
-  const buckets = splitInto(names, bucketCount(names, NAME_BYTES_PER_OBJECT, SERVICE_ENTRY_MAX_HOSTS));
+  const buckets = splitInto(
+    names,
+    bucketCount(names, NAME_BYTES_PER_OBJECT, SERVICE_ENTRY_MAX_HOSTS),
+  );
   return buckets.map((b, i) => [i, b] as [number, T[]]).filter(([, b]) => b.length > 0);
 }
 
@@ -27,10 +30,18 @@ export function bucketName(base: string, bucket: number): string {
  * Name of a ServiceEntry of a port group: the post's `wildcard` (then `wildcard-2`, …, one per
  * bucket) for names on the main upstream port only; `wildcard-ports-443-8443`, … for other port sets.
  */
-export function serviceEntryName(base: string, group: PortGroup, mainPort: number, bucket: number): string {
+export function serviceEntryName(
+  base: string,
+  group: PortGroup,
+  mainPort: number,
+  bucket: number,
+): string {
   const isMain = group.ports.length === 1 && group.ports[0] === mainPort;
   // With teams, the scopes that list the names: `wildcard-payments`, `wildcard-shared-payments`.
-  const scopes = group.scopes.length === 1 && group.scopes[0] === '' ? '' : `-${group.scopes.map((s) => s || 'shared').join('-')}`;
+  const scopes =
+    group.scopes.length === 1 && group.scopes[0] === ''
+      ? ''
+      : `-${group.scopes.map((s) => s || 'shared').join('-')}`;
   return bucketName(`${base}${scopes}${isMain ? '' : `-ports-${group.ports.join('-')}`}`, bucket);
 }
 
@@ -53,7 +64,9 @@ function coverIn(all: ReadonlySet<string>, name: string): string {
  * each bucket's routes carrying only the sniHosts its hosts cover. A name
  * weighs its bytes in `hosts` and in every match that carries it.
  */
-function virtualServiceBuckets(plan: DomainPlan): { bucket: number; hosts: string[]; routes: Route[] }[] {
+function virtualServiceBuckets(
+  plan: DomainPlan,
+): { bucket: number; hosts: string[]; routes: Route[] }[] {
   const all = new Set<string>(plan.all);
   const cover = new Map<string, string>();
   const bytes = new Map<string, number>(plan.all.map((h) => [h, h.length + 3]));
@@ -65,13 +78,21 @@ function virtualServiceBuckets(plan: DomainPlan): { bucket: number; hosts: strin
       bytes.set(c, (bytes.get(c) ?? 0) + (s.length + 3) * matches);
     }
   }
-  const count = bucketCount(plan.all, NAME_BYTES_PER_OBJECT, Infinity, (h) => bytes.get(h)! / (h.length + 3));
+  const count = bucketCount(
+    plan.all,
+    NAME_BYTES_PER_OBJECT,
+    Infinity,
+    (h) => bytes.get(h)! / (h.length + 3),
+  );
   return splitInto(plan.all, count)
     .map((hosts, bucket) => ({
       bucket,
       hosts,
       routes: plan.routes
-        .map((r) => ({ ...r, sniHosts: r.sniHosts.filter((s) => bucketOf(cover.get(s)!, count) === bucket) }))
+        .map((r) => ({
+          ...r,
+          sniHosts: r.sniHosts.filter((s) => bucketOf(cover.get(s)!, count) === bucket),
+        }))
         .filter((r) => r.sniHosts.length > 0),
     }))
     .filter((b) => b.hosts.length > 0);
@@ -127,7 +148,15 @@ export function renderRouting(o: Options, plan: DomainPlan): Resource[] {
         gateways: i === 0 ? ['mesh', n.gatewayRef] : ['mesh'],
         tls: vs.routes.map((r) => ({
           match: routeMatches(r),
-          route: [{ destination: { host: n.serviceHost, subset: n.subset, ...(multi ? { port: { number: r.lane.servicePort } } : {}) } }],
+          route: [
+            {
+              destination: {
+                host: n.serviceHost,
+                subset: n.subset,
+                ...(multi ? { port: { number: r.lane.servicePort } } : {}),
+              },
+            },
+          ],
         })),
         // istiod drops a Gateway listener nothing routes to; this dummy route keeps each one.
         ...(i === 0
@@ -156,10 +185,17 @@ export function renderRouting(o: Options, plan: DomainPlan): Resource[] {
       serviceEntryBuckets(group.hosts).map(([bucket, hosts]): Resource => ({
         apiVersion: api.networking,
         kind: 'ServiceEntry',
-        metadata: { name: serviceEntryName(n.serviceEntry, group, o.upstreamPort, bucket), namespace: ns },
+        metadata: {
+          name: serviceEntryName(n.serviceEntry, group, o.upstreamPort, bucket),
+          namespace: ns,
+        },
         spec: {
           hosts,
-          ports: group.ports.map((port) => ({ number: port, name: sePortName(port, o.upstreamPort), protocol: 'TLS' })),
+          ports: group.ports.map((port) => ({
+            number: port,
+            name: sePortName(port, o.upstreamPort),
+            protocol: 'TLS',
+          })),
           ...(group.exportTo ? { exportTo: [...group.exportTo] } : {}),
         },
       })),
@@ -171,7 +207,10 @@ export function renderRouting(o: Options, plan: DomainPlan): Resource[] {
       apiVersion: 'telemetry.istio.io/v1',
       kind: 'Telemetry',
       metadata: { name: n.deployment, namespace: o.gateway.namespace },
-      spec: { selector: { matchLabels: { ...n.selector } }, accessLogging: [{ providers: [{ name: 'envoy' }] }] },
+      spec: {
+        selector: { matchLabels: { ...n.selector } },
+        accessLogging: [{ providers: [{ name: 'envoy' }] }],
+      },
     });
   } else if (o.accessLogging) {
     resources.push({

@@ -20,7 +20,10 @@ export function stamp(r: Resource, listName: string): Resource {
       name,
       ...(namespace === undefined ? {} : { namespace }),
       labels: { ...(labels as Record<string, string> | undefined), [MANAGED_BY_LABEL]: MANAGED_BY },
-      annotations: { ...(annotations as Record<string, string> | undefined), [OPT_IN_ANNOTATION]: listName },
+      annotations: {
+        ...(annotations as Record<string, string> | undefined),
+        [OPT_IN_ANNOTATION]: listName,
+      },
       ...rest,
     },
   };
@@ -28,7 +31,10 @@ export function stamp(r: Resource, listName: string): Resource {
 
 /** The forwarder of the mode: the post's egress gateway stack (in the post's order), or a native one. */
 function renderForwarder(o: Options, plan: DomainPlan): Resource[] {
-  const namespace: Resource[] = o.gateway.createNamespace && o.mode !== 'sidecar' ? [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.gateway.namespace } }] : [];
+  const namespace: Resource[] =
+    o.gateway.createNamespace && o.mode !== 'sidecar'
+      ? [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.gateway.namespace } }]
+      : [];
   switch (o.mode) {
     case 'egress-gateway':
       return [...renderGateway(o, plan), ...renderRouting(o, plan), ...renderEnvoyFilter(o, plan)];
@@ -41,5 +47,7 @@ function renderForwarder(o: Options, plan: DomainPlan): Resource[] {
 
 /** The whole egress stack for one list and mode, then the production parts that are on; each stamped as the function's. */
 export function renderStack(o: Options, plan: DomainPlan): Resource[] {
-  return [...renderForwarder(o, plan), ...renderProduction(o, plan)].map((r) => stamp(r, o.listName));
+  return [...renderForwarder(o, plan), ...renderProduction(o, plan)].map((r) =>
+    stamp(r, o.listName),
+  );
 }

@@ -13,6 +13,11 @@ export function groupOf(apiVersion: string): string {
 }
 
 /** Identity key used to match rendered resources with input items: group, kind, namespace, name. */
-export function identityKey(apiVersion: string, kind: string, namespace: string | undefined, name: string): string {
+export function identityKey(
+  apiVersion: string,
+  kind: string,
+  namespace: string | undefined,
+  name: string,
+): string {
   return `${groupOf(apiVersion)}|${kind}|${namespace ?? ''}|${name}`;
 }

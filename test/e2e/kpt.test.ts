@@ -5,12 +5,27 @@ import { expect, it } from 'vitest';
 import { fourPlaces, ROOT } from '../helpers.js';
 import { allProblems, wiringProblems } from '../support/istio-rules.js';
 import { lockdownProblems } from '../support/lockdown-rules.js';
-import { copyExample, describeWithTool, kptExamples, localCommand, parseStream, sh, SHIM_DIR, snapshot } from './tools.js';
+import {
+  copyExample,
+  describeWithTool,
+  kptExamples,
+  localCommand,
+  parseStream,
+  sh,
+  SHIM_DIR,
+  snapshot,
+} from './tools.js';
 
 function setDomains(dir: string, domains: string[]): void {
   const file = join(dir, 'domains.yaml');
   const text = readFileSync(file, 'utf8');
-  writeFileSync(file, text.replace(/  domains:\n(  - .*\n)+/, `  domains:\n${domains.map((d) => `  - ${JSON.stringify(d)}\n`).join('')}`));
+  writeFileSync(
+    file,
+    text.replace(
+      /  domains:\n(  - .*\n)+/,
+      `  domains:\n${domains.map((d) => `  - ${JSON.stringify(d)}\n`).join('')}`,
+    ),
+  );
 }
 
 const NEW = ['*.wikipedia.org', 'API.GitHub.com', '*.wikimedia.org'];
@@ -18,7 +33,10 @@ const NORMALISED = ['api.github.com', '*.wikimedia.org', '*.wikipedia.org'];
 
 /** `kpt fn render` with `wildcard-egress` on PATH, as the README installs it. */
 function render(dir: string, cwd?: string) {
-  return sh('kpt', ['fn', 'render', dir, '--allow-exec', '--truncate-output=false'], { path: localCommand(), ...(cwd ? { cwd } : {}) });
+  return sh('kpt', ['fn', 'render', dir, '--allow-exec', '--truncate-output=false'], {
+    path: localCommand(),
+    ...(cwd ? { cwd } : {}),
+  });
 }
 
 describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
@@ -34,7 +52,10 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
   }
 
   it('every kpt example runs this function by name (exec: wildcard-egress), not by a path', () => {
-    for (const name of kptExamples()) expect(readFileSync(join(ROOT, 'examples', name, 'Kptfile'), 'utf8')).toMatch(/^  - exec: wildcard-egress$/m);
+    for (const name of kptExamples())
+      expect(readFileSync(join(ROOT, 'examples', name, 'Kptfile'), 'utf8')).toMatch(
+        /^  - exec: wildcard-egress$/m,
+      );
   });
 
   it("kpt's closing-quote bug: the post's single-quoted access-log format renders, twice, with nothing changed the second time", () => {
@@ -63,8 +84,11 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
     const items = parseStream(after);
     expect(items).toHaveLength(10);
     expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(NORMALISED));
-    for (const comment of before.split('\n').filter((l) => l.trimStart().startsWith('#'))) expect(after).toContain(comment.trim());
-    expect(readFileSync(join(dir, 'domains.yaml'), 'utf8')).toContain('# The one place the egress allowlist lives.');
+    for (const comment of before.split('\n').filter((l) => l.trimStart().startsWith('#')))
+      expect(after).toContain(comment.trim());
+    expect(readFileSync(join(dir, 'domains.yaml'), 'utf8')).toContain(
+      '# The one place the egress allowlist lives.',
+    );
 
     const first = snapshot(dir);
     const again = render(dir);
@@ -75,7 +99,13 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
   it('render with the published image in the Kptfile runs the container function (docker shim)', () => {
     const dir = copyExample('kpt-package');
     const kptfile = join(dir, 'Kptfile');
-    writeFileSync(kptfile, readFileSync(kptfile, 'utf8').replace('- exec: wildcard-egress', '- image: ghcr.io/wildcard-egress/wildcard-egress:v0.1.0'));
+    writeFileSync(
+      kptfile,
+      readFileSync(kptfile, 'utf8').replace(
+        '- exec: wildcard-egress',
+        '- image: ghcr.io/wildcard-egress/wildcard-egress:v0.1.0',
+      ),
+    );
     setDomains(dir, NEW);
     const r = sh('kpt', ['fn', 'render', dir], { path: SHIM_DIR });
     expect(r.status, r.stderr + r.stdout).toBe(0);
@@ -85,19 +115,77 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
 
   const productionCases: Record<string, string[]> = {
     'production-recommended': [
-      'AuthorizationPolicy', 'Deployment', 'DestinationRule', 'EnvoyFilter', 'Gateway', 'HorizontalPodAutoscaler',
-      'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service',
-      'ServiceEntry', 'Sidecar', 'Sidecar', 'Telemetry', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicy',
-      'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicyBinding', 'VirtualService',
+      'AuthorizationPolicy',
+      'Deployment',
+      'DestinationRule',
+      'EnvoyFilter',
+      'Gateway',
+      'HorizontalPodAutoscaler',
+      'NetworkPolicy',
+      'NetworkPolicy',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+      'Role',
+      'RoleBinding',
+      'Service',
+      'ServiceEntry',
+      'Sidecar',
+      'Sidecar',
+      'Telemetry',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+      'ValidatingAdmissionPolicyBinding',
+      'ValidatingAdmissionPolicyBinding',
+      'VirtualService',
     ],
     teams: [
-      'AuthorizationPolicy', 'Deployment', 'DestinationRule', 'EnvoyFilter', 'Gateway', 'HorizontalPodAutoscaler',
-      'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Role',
-      'RoleBinding', 'Service', 'ServiceEntry', 'ServiceEntry', 'ServiceEntry', 'ServiceEntry', 'Sidecar', 'Sidecar', 'Sidecar', 'Sidecar', 'Telemetry',
-      'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicy',
-      'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicyBinding', 'VirtualService',
+      'AuthorizationPolicy',
+      'Deployment',
+      'DestinationRule',
+      'EnvoyFilter',
+      'Gateway',
+      'HorizontalPodAutoscaler',
+      'NetworkPolicy',
+      'NetworkPolicy',
+      'NetworkPolicy',
+      'NetworkPolicy',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+      'Role',
+      'RoleBinding',
+      'Service',
+      'ServiceEntry',
+      'ServiceEntry',
+      'ServiceEntry',
+      'ServiceEntry',
+      'Sidecar',
+      'Sidecar',
+      'Sidecar',
+      'Sidecar',
+      'Telemetry',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+      'ValidatingAdmissionPolicyBinding',
+      'ValidatingAdmissionPolicyBinding',
+      'VirtualService',
     ],
-    'port-8443': ['Deployment', 'DestinationRule', 'EnvoyFilter', 'Gateway', 'Role', 'RoleBinding', 'Service', 'ServiceEntry', 'ServiceEntry', 'Telemetry', 'VirtualService'],
+    'port-8443': [
+      'Deployment',
+      'DestinationRule',
+      'EnvoyFilter',
+      'Gateway',
+      'Role',
+      'RoleBinding',
+      'Service',
+      'ServiceEntry',
+      'ServiceEntry',
+      'Telemetry',
+      'VirtualService',
+    ],
   };
   for (const [name, kinds] of Object.entries(productionCases)) {
     it(`eval renders testdata/${name} into an empty package; every check passes; a second eval changes nothing`, () => {
@@ -106,7 +194,9 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
       mkdirSync(pkg);
       const config = join(dir, 'config.yaml');
       writeFileSync(config, readFileSync(join(ROOT, 'testdata', name, 'config.yaml'), 'utf8'));
-      const r = sh('kpt', ['fn', 'eval', pkg, '--exec', 'wildcard-egress', '--fn-config', config], { path: localCommand() });
+      const r = sh('kpt', ['fn', 'eval', pkg, '--exec', 'wildcard-egress', '--fn-config', config], {
+        path: localCommand(),
+      });
       expect(r.status, r.stderr + r.stdout).toBe(0);
       const files = snapshot(pkg);
       const items = Object.values(files).flatMap((text) => parseStream(text));
@@ -114,7 +204,11 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
       expect(allProblems(items)).toEqual([]);
       expect(wiringProblems(items)).toEqual([]);
       expect(lockdownProblems(items)).toEqual([]);
-      const again = sh('kpt', ['fn', 'eval', pkg, '--exec', 'wildcard-egress', '--fn-config', config], { path: localCommand() });
+      const again = sh(
+        'kpt',
+        ['fn', 'eval', pkg, '--exec', 'wildcard-egress', '--fn-config', config],
+        { path: localCommand() },
+      );
       expect(again.status, again.stderr).toBe(0);
       expect(snapshot(pkg)).toEqual(files);
     });
@@ -122,10 +216,24 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
 
   it('eval with the ConfigMap form (-- domains=…) writes the list', () => {
     const dir = copyExample('kpt-package');
-    const r = sh('kpt', ['fn', 'eval', dir, '--exec', 'wildcard-egress', '--', 'domains=*.Example.com,api.example.org'], { path: localCommand() });
+    const r = sh(
+      'kpt',
+      [
+        'fn',
+        'eval',
+        dir,
+        '--exec',
+        'wildcard-egress',
+        '--',
+        'domains=*.Example.com,api.example.org',
+      ],
+      { path: localCommand() },
+    );
     expect(r.status, r.stderr + r.stdout).toBe(0);
     const items = parseStream(readFileSync(join(dir, 'egress-stack.yaml'), 'utf8'));
-    expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(['*.example.com', 'api.example.org']));
+    expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(
+      Array(4).fill(['*.example.com', 'api.example.org']),
+    );
     expect(readFileSync(join(dir, 'domains.yaml'), 'utf8')).toContain('kind: DomainList');
   });
 
@@ -135,7 +243,9 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
     const before = snapshot(dir);
     const r = render(dir);
     expect(r.status).not.toBe(0);
-    expect(r.stdout + r.stderr).toContain('domain "foo.*.com" has a wildcard that is not the leftmost label');
+    expect(r.stdout + r.stderr).toContain(
+      'domain "foo.*.com" has a wildcard that is not the leftmost label',
+    );
     expect(snapshot(dir)).toEqual(before);
   });
 
@@ -144,12 +254,16 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
     const before = snapshot(dir);
     const ok = render(dir);
     expect(ok.status, ok.stderr + ok.stdout).toBe(0);
-    expect(ok.stdout + ok.stderr).toContain('check: all 4 host place(s) and every owned field match the 1 domain(s) and options; nothing changed');
+    expect(ok.stdout + ok.stderr).toContain(
+      'check: all 4 host place(s) and every owned field match the 1 domain(s) and options; nothing changed',
+    );
     expect(snapshot(dir)).toEqual(before);
 
     setDomains(dir, ['*.wikipedia.org', 'api.github.com']);
     const drift = render(dir);
     expect(drift.status).not.toBe(0);
-    expect(drift.stdout + drift.stderr).toContain('spec.hosts differs from what the function renders: missing api.github.com');
+    expect(drift.stdout + drift.stderr).toContain(
+      'spec.hosts differs from what the function renders: missing api.github.com',
+    );
   });
 });

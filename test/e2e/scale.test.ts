@@ -15,7 +15,20 @@ describeWithTool('kpt', 'a long list in a kpt package', () => {
     const names = manyNames(10_000, 7);
     const evalWith = (list: string[]) => {
       writeFileSync(config, domainList(list));
-      const r = sh('kpt', ['fn', 'eval', pkg, '--exec', 'wildcard-egress', '--fn-config', config, '--truncate-output=false'], { path: localCommand() });
+      const r = sh(
+        'kpt',
+        [
+          'fn',
+          'eval',
+          pkg,
+          '--exec',
+          'wildcard-egress',
+          '--fn-config',
+          config,
+          '--truncate-output=false',
+        ],
+        { path: localCommand() },
+      );
       expect(r.status, r.stderr).toBe(0);
       return snapshot(pkg);
     };
@@ -24,8 +37,13 @@ describeWithTool('kpt', 'a long list in a kpt package', () => {
     expect(items.filter((i) => i.kind === 'VirtualService').length).toBeGreaterThan(1);
     expect(items.filter((i) => i.kind === 'EnvoyFilter').length).toBeGreaterThan(1);
     const second = evalWith([...names, 'api.one-more-name.example.com']);
-    const changed = Object.keys(second).filter((f) => second[f] !== first[f]).sort();
-    const kinds = changed.map((f) => parseStream(second[f]!).map((i) => i.kind)).flat().sort();
+    const changed = Object.keys(second)
+      .filter((f) => second[f] !== first[f])
+      .sort();
+    const kinds = changed
+      .map((f) => parseStream(second[f]!).map((i) => i.kind))
+      .flat()
+      .sort();
     expect(kinds).toEqual(['EnvoyFilter', 'ServiceEntry', 'VirtualService']);
     expect(Object.keys(second).sort()).toEqual(Object.keys(first).sort());
   });

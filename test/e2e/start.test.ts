@@ -19,7 +19,9 @@ describeWithTool('kubectl', '`npm start > file` as the README shows it', () => {
     expect(built.status, built.stderr).toBe(0);
     const items = parseStream(built.stdout);
     expect(items).toHaveLength(10);
-    expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(Array(4).fill(['*.wikipedia.org']));
+    expect(Object.values(fourPlaces({ items, results: [] }))).toEqual(
+      Array(4).fill(['*.wikipedia.org']),
+    );
   });
 
   it('prints a warning once', () => {

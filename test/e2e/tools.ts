@@ -44,14 +44,30 @@ export function describeWithTool(tool: 'kpt' | 'kubectl', title: string, body: (
     });
     return;
   }
-  console.warn(`\n!!! ${tool} not found: SKIPPING end-to-end tests "${title}". Install ${tool} to run them. !!!\n`);
+  console.warn(
+    `\n!!! ${tool} not found: SKIPPING end-to-end tests "${title}". Install ${tool} to run them. !!!\n`,
+  );
   describe.skip(title, body);
 }
 
 /** Runs a command with a timeout; never throws. `path` goes first on PATH, `env` is added to the environment. */
-export function sh(cmd: string, args: string[], opts: { cwd?: string; path?: string; env?: Record<string, string>; input?: string } = {}): SpawnSyncReturns<string> {
-  const env = { ...process.env, ...(opts.path ? { PATH: `${opts.path}:${process.env.PATH}` } : {}), ...opts.env };
-  return spawnSync(cmd, args, { cwd: opts.cwd, env, encoding: 'utf8', timeout: 120_000, input: opts.input });
+export function sh(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; path?: string; env?: Record<string, string>; input?: string } = {},
+): SpawnSyncReturns<string> {
+  const env = {
+    ...process.env,
+    ...(opts.path ? { PATH: `${opts.path}:${process.env.PATH}` } : {}),
+    ...opts.env,
+  };
+  return spawnSync(cmd, args, {
+    cwd: opts.cwd,
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+    input: opts.input,
+  });
 }
 
 /** Copies an example to a fresh temporary directory and returns its path. */
@@ -63,7 +79,9 @@ export function copyExample(name: string): string {
 
 /** The examples that are kpt packages (a Kptfile at their top). */
 export function kptExamples(): string[] {
-  return readdirSync(join(ROOT, 'examples')).filter((d) => existsSync(join(ROOT, 'examples', d, 'Kptfile'))).sort();
+  return readdirSync(join(ROOT, 'examples'))
+    .filter((d) => existsSync(join(ROOT, 'examples', d, 'Kptfile')))
+    .sort();
 }
 
 /** Every file under a directory with its content, for "nothing changed" checks. */
@@ -86,8 +104,10 @@ export function snapshot(dir: string): Record<string, string> {
  * repair-kpt-quotes.ts), so that one defect is repaired first.
  */
 export function parseStream(text: string): Record<string, any>[] {
-  return parseAllDocuments(repairKptQuotes(text)).map((d) => {
-    if (d.errors.length > 0) throw new Error(`invalid YAML: ${d.errors[0]!.message}`);
-    return d.toJS();
-  }).filter((x) => x !== null);
+  return parseAllDocuments(repairKptQuotes(text))
+    .map((d) => {
+      if (d.errors.length > 0) throw new Error(`invalid YAML: ${d.errors[0]!.message}`);
+      return d.toJS();
+    })
+    .filter((x) => x !== null);
 }

@@ -58,7 +58,13 @@ export function refusedLine(format: string, listener: string, sni: string): stri
 }
 
 /** The line the internal listener's tcp_proxy logs for a connection it forwarded to the real host. */
-export function forwardedLine(format: string, listener: string, sni: string, upstreamHost = '185.15.59.224:443', cluster = 'dynamic_forward_proxy_cluster'): string {
+export function forwardedLine(
+  format: string,
+  listener: string,
+  sni: string,
+  upstreamHost = '185.15.59.224:443',
+  cluster = 'dynamic_forward_proxy_cluster',
+): string {
   return formatTextLine(format, {
     '%START_TIME%': START,
     '%RESPONSE_CODE%': '0',
@@ -76,7 +82,12 @@ export function forwardedLine(format: string, listener: string, sni: string, ups
 }
 
 /** Values of a sidecar's outbound TCP line: cluster (both operators), destination and SNI. */
-function sidecarValues(cluster: string, destination: string, sni: string | undefined, flags = '-'): Record<string, string> {
+function sidecarValues(
+  cluster: string,
+  destination: string,
+  sni: string | undefined,
+  flags = '-',
+): Record<string, string> {
   return {
     '%START_TIME%': START,
     '%RESPONSE_CODE%': '0',
@@ -84,7 +95,9 @@ function sidecarValues(cluster: string, destination: string, sni: string | undef
     '%BYTES_RECEIVED%': '805',
     '%BYTES_SENT%': '15199',
     '%DURATION%': '158',
-    ...(cluster === 'BlackHoleCluster' ? {} : { '%UPSTREAM_HOST%': destination, '%UPSTREAM_LOCAL_ADDRESS%': '172.17.34.35:45584' }),
+    ...(cluster === 'BlackHoleCluster'
+      ? {}
+      : { '%UPSTREAM_HOST%': destination, '%UPSTREAM_LOCAL_ADDRESS%': '172.17.34.35:45584' }),
     '%UPSTREAM_CLUSTER%': cluster,
     '%UPSTREAM_CLUSTER_RAW%': cluster,
     '%DOWNSTREAM_LOCAL_ADDRESS%': destination,
@@ -94,11 +107,22 @@ function sidecarValues(cluster: string, destination: string, sni: string | undef
 }
 
 /** A sidecar's line in a text format (Istio's default or the post's). */
-export function sidecarLine(format: string, cluster: string, destination: string, sni?: string, flags?: string): string {
+export function sidecarLine(
+  format: string,
+  cluster: string,
+  destination: string,
+  sni?: string,
+  flags?: string,
+): string {
   return formatTextLine(format, sidecarValues(cluster, destination, sni, flags));
 }
 
 /** A sidecar's line in Istio's default JSON format. */
-export function sidecarJsonLine(cluster: string, destination: string, sni?: string, flags?: string): string {
+export function sidecarJsonLine(
+  cluster: string,
+  destination: string,
+  sni?: string,
+  flags?: string,
+): string {
   return formatJsonLine(sidecarValues(cluster, destination, sni, flags));
 }

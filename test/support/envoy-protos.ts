@@ -56,11 +56,28 @@ export const PATCH_TYPES: Record<string, string> = {
   FILTER_CHAIN: 'envoy.config.listener.v3.FilterChain',
 };
 
-const INTS = new Set(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32', 'int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+const INTS = new Set([
+  'int32',
+  'uint32',
+  'sint32',
+  'fixed32',
+  'sfixed32',
+  'int64',
+  'uint64',
+  'sint64',
+  'fixed64',
+  'sfixed64',
+]);
 const WRAPPERS: Record<string, string> = {
-  'google.protobuf.UInt32Value': 'uint32', 'google.protobuf.Int32Value': 'int32', 'google.protobuf.UInt64Value': 'uint64',
-  'google.protobuf.Int64Value': 'int64', 'google.protobuf.BoolValue': 'bool', 'google.protobuf.StringValue': 'string',
-  'google.protobuf.DoubleValue': 'double', 'google.protobuf.FloatValue': 'float', 'google.protobuf.BytesValue': 'bytes',
+  'google.protobuf.UInt32Value': 'uint32',
+  'google.protobuf.Int32Value': 'int32',
+  'google.protobuf.UInt64Value': 'uint64',
+  'google.protobuf.Int64Value': 'int64',
+  'google.protobuf.BoolValue': 'bool',
+  'google.protobuf.StringValue': 'string',
+  'google.protobuf.DoubleValue': 'double',
+  'google.protobuf.FloatValue': 'float',
+  'google.protobuf.BytesValue': 'bytes',
 };
 
 /** Every problem of `value` read as the JSON form of message `typeName`; empty when it is valid. */
@@ -73,9 +90,13 @@ function checkType(type: protobuf.Type, value: unknown, path: string): string[] 
   const full = type.fullName.replace(/^\./, '');
   if (full === 'google.protobuf.Any') return checkAny(value, path);
   if (full === 'google.protobuf.Struct' || full === 'google.protobuf.Value') return [];
-  if (full === 'google.protobuf.Duration') return typeof value === 'string' && /^-?\d+(\.\d+)?s$/.test(value) ? [] : [`${path}: ${JSON.stringify(value)} is not a Duration`];
+  if (full === 'google.protobuf.Duration')
+    return typeof value === 'string' && /^-?\d+(\.\d+)?s$/.test(value)
+      ? []
+      : [`${path}: ${JSON.stringify(value)} is not a Duration`];
   if (WRAPPERS[full]) return checkScalar(WRAPPERS[full]!, value, path);
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${path}: expected a ${full} object, got ${JSON.stringify(value)}`];
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return [`${path}: expected a ${full} object, got ${JSON.stringify(value)}`];
   const problems: string[] = [];
   const obj = value as Record<string, unknown>;
   for (const [key, v] of Object.entries(obj)) {
@@ -89,7 +110,10 @@ function checkType(type: protobuf.Type, value: unknown, path: string): string[] 
   }
   for (const oneof of type.oneofsArray) {
     const set = oneof.fieldsArray.filter((f) => f.name in obj);
-    if (set.length > 1) problems.push(`${path}: fields ${set.map((f) => f.name).join(', ')} of oneof ${oneof.name} are all set`);
+    if (set.length > 1)
+      problems.push(
+        `${path}: fields ${set.map((f) => f.name).join(', ')} of oneof ${oneof.name} are all set`,
+      );
   }
   return problems;
 }
@@ -111,7 +135,9 @@ function checkValue(field: protobuf.Field, value: unknown, path: string): string
   if (resolved instanceof protobuf.Enum) {
     if (typeof value === 'string' && value in resolved.values) return [];
     if (typeof value === 'number' && Object.values(resolved.values).includes(value)) return [];
-    return [`${path}: ${JSON.stringify(value)} is not a value of enum ${resolved.fullName.replace(/^\./, '')}`];
+    return [
+      `${path}: ${JSON.stringify(value)} is not a value of enum ${resolved.fullName.replace(/^\./, '')}`,
+    ];
   }
   if (resolved instanceof protobuf.Type) return checkType(resolved, value, path);
   return checkScalar(field.type, value, path);
@@ -119,18 +145,26 @@ function checkValue(field: protobuf.Field, value: unknown, path: string): string
 
 function checkScalar(type: string, value: unknown, path: string): string[] {
   const ok =
-    type === 'string' || type === 'bytes' ? typeof value === 'string'
-    : type === 'bool' ? typeof value === 'boolean'
-    : INTS.has(type) ? (typeof value === 'number' && Number.isInteger(value) && (!type.startsWith('u') || value >= 0)) || (typeof value === 'string' && /^-?\d+$/.test(value))
-    : type === 'double' || type === 'float' ? typeof value === 'number'
-    : false;
+    type === 'string' || type === 'bytes'
+      ? typeof value === 'string'
+      : type === 'bool'
+        ? typeof value === 'boolean'
+        : INTS.has(type)
+          ? (typeof value === 'number' &&
+              Number.isInteger(value) &&
+              (!type.startsWith('u') || value >= 0)) ||
+            (typeof value === 'string' && /^-?\d+$/.test(value))
+          : type === 'double' || type === 'float'
+            ? typeof value === 'number'
+            : false;
   return ok ? [] : [`${path}: ${JSON.stringify(value)} is not a valid ${type}`];
 }
 
 function checkAny(value: unknown, path: string): string[] {
   if (typeof value !== 'object' || value === null) return [`${path}: expected an Any object`];
   const { '@type': url, ...rest } = value as Record<string, unknown>;
-  if (typeof url !== 'string' || !url.startsWith('type.googleapis.com/')) return [`${path}: Any without a type.googleapis.com/ @type`];
+  if (typeof url !== 'string' || !url.startsWith('type.googleapis.com/'))
+    return [`${path}: Any without a type.googleapis.com/ @type`];
   let type: protobuf.Type;
   try {
     type = envoyRoot().lookupType(url.slice('type.googleapis.com/'.length));
@@ -141,7 +175,9 @@ function checkAny(value: unknown, path: string): string[] {
 }
 
 /** Checks every configPatch value of an EnvoyFilter resource. */
-export function checkEnvoyFilter(ef: { spec: { configPatches: { applyTo: string; patch: { value: unknown } }[] } }): string[] {
+export function checkEnvoyFilter(ef: {
+  spec: { configPatches: { applyTo: string; patch: { value: unknown } }[] };
+}): string[] {
   return ef.spec.configPatches.flatMap((p, i) => {
     const typeName = PATCH_TYPES[p.applyTo];
     if (!typeName) return [`configPatches[${i}]: applyTo ${p.applyTo} has no known message`];

@@ -24,13 +24,22 @@ export function goldenCases(): GoldenCase[] {
   return readdirSync(TESTDATA)
     .filter((d) => existsSync(join(TESTDATA, d, 'case.json')))
     .sort()
-    .map((name) => ({ name, dir: join(TESTDATA, name), ...(JSON.parse(readFileSync(join(TESTDATA, name, 'case.json'), 'utf8')) as Omit<GoldenCase, 'name' | 'dir'>) }));
+    .map((name) => ({
+      name,
+      dir: join(TESTDATA, name),
+      ...(JSON.parse(readFileSync(join(TESTDATA, name, 'case.json'), 'utf8')) as Omit<
+        GoldenCase,
+        'name' | 'dir'
+      >),
+    }));
 }
 
 /** The ResourceList a case feeds the function; `extraItems` are fixture files added after the case's own. */
 export function inputOf(c: GoldenCase, extraItems: readonly string[] = []): string {
   if (c.input) return readFileSync(join(c.dir, c.input), 'utf8');
-  const items = [...(c.items ?? []), ...extraItems].flatMap((f) => documentSources(readFileSync(join(TESTDATA, f), 'utf8')));
+  const items = [...(c.items ?? []), ...extraItems].flatMap((f) =>
+    documentSources(readFileSync(join(TESTDATA, f), 'utf8')),
+  );
   return resourceList(items, readFileSync(join(c.dir, 'config.yaml'), 'utf8'));
 }
 

@@ -75,11 +75,14 @@ export function celAndEnvoyProblems(items: readonly Item[]): string[] {
     if (item.kind === 'ServiceEntry') {
       const hosts: string[] = item.spec.hosts ?? [];
       if (hosts.length === 0) out.push(`${id(item)}: hosts is empty`);
-      for (const h of hosts) if (h === '*' || !VALID_NAME.test(h)) out.push(`${id(item)}: host ${JSON.stringify(h)} is refused`);
+      for (const h of hosts)
+        if (h === '*' || !VALID_NAME.test(h))
+          out.push(`${id(item)}: host ${JSON.stringify(h)} is refused`);
     }
     if (item.kind === 'VirtualService') {
       const meshBound = !item.spec.gateways || item.spec.gateways.includes('mesh');
-      if (meshBound && item.spec.hosts.includes('*')) out.push(`${id(item)}: a mesh VirtualService may not hold "*"`);
+      if (meshBound && item.spec.hosts.includes('*'))
+        out.push(`${id(item)}: a mesh VirtualService may not hold "*"`);
       const hosts: string[] = item.spec.hosts;
       const set = new Set<string>();
       for (const h of hosts) {
@@ -96,8 +99,10 @@ export function celAndEnvoyProblems(items: readonly Item[]): string[] {
         const seen = new Set<string>();
         for (const fc of p.patch.value.filter_chains ?? []) {
           for (const n of fc.filter_chain_match?.server_names ?? []) {
-            if (n === '*' || !VALID_NAME.test(n)) out.push(`${id(item)}: server name ${JSON.stringify(n)} is refused by Envoy`);
-            if (seen.has(n.toLowerCase())) out.push(`${id(item)}: server name ${n} repeats in one listener`);
+            if (n === '*' || !VALID_NAME.test(n))
+              out.push(`${id(item)}: server name ${JSON.stringify(n)} is refused by Envoy`);
+            if (seen.has(n.toLowerCase()))
+              out.push(`${id(item)}: server name ${n} repeats in one listener`);
             seen.add(n.toLowerCase());
           }
         }
@@ -128,13 +133,18 @@ export function wiringProblems(items: readonly Item[]): string[] {
   const efs = one('EnvoyFilter');
   const ses = one('ServiceEntry');
   const vss = one('VirtualService');
-  if (!svc || !deploy || !gw || !dr || efs.length === 0 || ses.length === 0 || vss.length === 0) return ['the stack is incomplete'];
+  if (!svc || !deploy || !gw || !dr || efs.length === 0 || ses.length === 0 || vss.length === 0)
+    return ['the stack is incomplete'];
   const labels = deploy.spec.template.metadata.labels;
-  const selects = (sel: Record<string, string>) => Object.entries(sel).every(([k, v]) => labels[k] === v);
+  const selects = (sel: Record<string, string>) =>
+    Object.entries(sel).every(([k, v]) => labels[k] === v);
   if (!selects(gw.spec.selector)) out.push('Gateway selector does not select the gateway pods');
   if (!selects(svc.spec.selector)) out.push('Service selector does not select the gateway pods');
-  for (const ef of efs) if (!selects(ef.spec.workloadSelector.labels)) out.push(`${id(ef)} workloadSelector does not select the gateway pods`);
-  if (!selects(deploy.spec.selector.matchLabels)) out.push('Deployment selector does not select its own pods');
+  for (const ef of efs)
+    if (!selects(ef.spec.workloadSelector.labels))
+      out.push(`${id(ef)} workloadSelector does not select the gateway pods`);
+  if (!selects(deploy.spec.selector.matchLabels))
+    out.push('Deployment selector does not select its own pods');
   const svcHost = `${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`;
   if (dr.spec.host !== svcHost) out.push('DestinationRule host is not the gateway Service');
   const seHosts = ses.flatMap((s) => s.spec.hosts as string[]);
@@ -142,39 +152,73 @@ export function wiringProblems(items: readonly Item[]): string[] {
   const vsHosts = vss.flatMap((v) => v.spec.hosts as string[]);
   const vsHostSet = new Set(vsHosts);
   const seHostSet = new Set(seHosts);
-  for (const h of seHosts) if (!coverInSet(vsHostSet, h)) out.push(`ServiceEntry host ${h} is not covered by the VirtualService hosts`);
-  for (const h of vsHosts) if (!seHostSet.has(h)) out.push(`VirtualService host ${h} is in no ServiceEntry`);
+  for (const h of seHosts)
+    if (!coverInSet(vsHostSet, h))
+      out.push(`ServiceEntry host ${h} is not covered by the VirtualService hosts`);
+  for (const h of vsHosts)
+    if (!seHostSet.has(h)) out.push(`VirtualService host ${h} is in no ServiceEntry`);
   if (vsHostSet.size !== vsHosts.length) out.push('a host is in two VirtualServices (IST0109)');
   const gwPorts: number[] = gw.spec.servers.map((s: Item) => s.port.number);
-  const tcpPorts = vss.flatMap((v) => (v.spec.tcp ?? []).flatMap((t: Item) => t.match.map((m: Item) => m.port)));
-  if (JSON.stringify([...tcpPorts].sort()) !== JSON.stringify([...gwPorts].sort())) out.push('tcp dummy routes do not cover every Gateway port');
-  if (!vss.some((v) => v.spec.gateways.includes(gw.metadata.name))) out.push('no VirtualService binds the Gateway');
+  const tcpPorts = vss.flatMap((v) =>
+    (v.spec.tcp ?? []).flatMap((t: Item) => t.match.map((m: Item) => m.port)),
+  );
+  if (JSON.stringify([...tcpPorts].sort()) !== JSON.stringify([...gwPorts].sort()))
+    out.push('tcp dummy routes do not cover every Gateway port');
+  if (!vss.some((v) => v.spec.gateways.includes(gw.metadata.name)))
+    out.push('no VirtualService binds the Gateway');
   const patches: Item[] = efs.flatMap((ef) => ef.spec.configPatches);
-  const clusters = new Map(patches.filter((p) => p.applyTo === 'CLUSTER').map((p) => [p.patch.value.name, p.patch.value]));
-  const listeners = new Map(patches.filter((p) => p.applyTo === 'LISTENER').map((p) => [p.patch.value.name, p.patch.value]));
+  const clusters = new Map(
+    patches.filter((p) => p.applyTo === 'CLUSTER').map((p) => [p.patch.value.name, p.patch.value]),
+  );
+  const listeners = new Map(
+    patches.filter((p) => p.applyTo === 'LISTENER').map((p) => [p.patch.value.name, p.patch.value]),
+  );
   const merges = patches.filter((p) => p.applyTo === 'NETWORK_FILTER');
-  for (const m of merges) if (!gwPorts.includes(m.match.listener.portNumber)) out.push(`NETWORK_FILTER MERGE on port ${m.match.listener.portNumber} is not a Gateway port`);
-  const listenerOf = (clusterName: string) => clusters.get(clusterName)?.load_assignment?.endpoints[0].lb_endpoints[0].endpoint.address.envoy_internal_address.server_listener_name;
+  for (const m of merges)
+    if (!gwPorts.includes(m.match.listener.portNumber))
+      out.push(`NETWORK_FILTER MERGE on port ${m.match.listener.portNumber} is not a Gateway port`);
+  const listenerOf = (clusterName: string) =>
+    clusters.get(clusterName)?.load_assignment?.endpoints[0].lb_endpoints[0].endpoint.address
+      .envoy_internal_address.server_listener_name;
   const reached = new Set<string>();
   // Routes to one lane, from every VirtualService: key = destination port, match port, namespaces.
-  const lanes = new Map<string, { where: string; targetPort: number; ports: Set<number>; names: Set<string>; scoped: boolean }>();
+  const lanes = new Map<
+    string,
+    { where: string; targetPort: number; ports: Set<number>; names: Set<string>; scoped: boolean }
+  >();
   for (const vs of vss) {
     const own = new Set<string>(vs.spec.hosts);
     (vs.spec.tls ?? []).forEach((t: Item, i: number) => {
       const where = `${id(vs)} tls[${i}]`;
       for (const m of t.match) {
-        for (const sni of m.sniHosts) if (!coverInSet(own, sni)) out.push(`${where}: sniHost ${sni} is not among its VirtualService's hosts`);
-        if (!sePorts.has(m.port)) out.push(`${where}: match port ${m.port} is not a ServiceEntry port`);
+        for (const sni of m.sniHosts)
+          if (!coverInSet(own, sni))
+            out.push(`${where}: sniHost ${sni} is not among its VirtualService's hosts`);
+        if (!sePorts.has(m.port))
+          out.push(`${where}: match port ${m.port} is not a ServiceEntry port`);
       }
       const [route] = t.route;
-      if (route.destination.host !== svcHost) return void out.push(`${where}: route does not go to the gateway Service`);
-      if (!dr.spec.subsets.some((s: Item) => s.name === route.destination.subset)) out.push(`${where}: route subset ${route.destination.subset} is not in the DestinationRule`);
-      const svcPort = route.destination.port?.number ?? (svc.spec.ports.length === 1 ? svc.spec.ports[0].port : undefined);
+      if (route.destination.host !== svcHost)
+        return void out.push(`${where}: route does not go to the gateway Service`);
+      if (!dr.spec.subsets.some((s: Item) => s.name === route.destination.subset))
+        out.push(
+          `${where}: route subset ${route.destination.subset} is not in the DestinationRule`,
+        );
+      const svcPort =
+        route.destination.port?.number ??
+        (svc.spec.ports.length === 1 ? svc.spec.ports[0].port : undefined);
       const sp = svc.spec.ports.find((p: Item) => p.port === svcPort);
       if (!sp) return void out.push(`${where}: route port ${svcPort} is not a Service port`);
-      if (!gwPorts.includes(sp.targetPort)) return void out.push(`${where}: Service targetPort ${sp.targetPort} is not a Gateway port`);
+      if (!gwPorts.includes(sp.targetPort))
+        return void out.push(`${where}: Service targetPort ${sp.targetPort} is not a Gateway port`);
       const key = `${sp.targetPort}|${t.match.map((m: Item) => `${m.port}/${m.sourceNamespace ?? '*'}`).join(',')}`;
-      const lane = lanes.get(key) ?? { where, targetPort: sp.targetPort, ports: new Set<number>(), names: new Set<string>(), scoped: t.match.some((m: Item) => m.sourceNamespace) };
+      const lane = lanes.get(key) ?? {
+        where,
+        targetPort: sp.targetPort,
+        ports: new Set<number>(),
+        names: new Set<string>(),
+        scoped: t.match.some((m: Item) => m.sourceNamespace),
+      };
       for (const m of t.match) {
         lane.ports.add(m.port);
         for (const sni of m.sniHosts) lane.names.add(sni);
@@ -192,27 +236,54 @@ export function wiringProblems(items: readonly Item[]): string[] {
     // Follow the chain: the MERGE's cluster, its listener, and each default chain's cluster to the next.
     const chained = new Set<string>();
     let listenerName = listenerOf(merge.patch.value.typed_config.cluster);
-    if (!listeners.has(listenerName)) out.push(`${where}: the MERGE on port ${lane.targetPort} does not lead to an internal listener`);
+    if (!listeners.has(listenerName))
+      out.push(
+        `${where}: the MERGE on port ${lane.targetPort} does not lead to an internal listener`,
+      );
     while (listenerName && listeners.has(listenerName)) {
       if (reached.has(`${lane.targetPort}|${listenerName}`)) break;
       reached.add(`${lane.targetPort}|${listenerName}`);
       const listener = listeners.get(listenerName);
       const chain = listener.filter_chains[0];
-      const sni = chain.filters.find((f: Item) => f.name === 'envoy.filters.network.sni_dynamic_forward_proxy').typed_config;
+      const sni = chain.filters.find(
+        (f: Item) => f.name === 'envoy.filters.network.sni_dynamic_forward_proxy',
+      ).typed_config;
       const tcp = chain.filters.find((f: Item) => f.name === 'envoy.tcp_proxy').typed_config;
       for (const n of chain.filter_chain_match.server_names) chained.add(n);
-      for (const port of lane.ports) if (sni.port_value !== port) out.push(`${where}: listener ${listenerName} port_value ${sni.port_value} is not the matched port ${port}`);
-      if (JSON.stringify(clusters.get(tcp.cluster)?.cluster_type.typed_config.dns_cache_config) !== JSON.stringify(sni.dns_cache_config)) out.push(`${where}: listener ${listenerName}: dns_cache_config differs between filter and cluster`);
+      for (const port of lane.ports)
+        if (sni.port_value !== port)
+          out.push(
+            `${where}: listener ${listenerName} port_value ${sni.port_value} is not the matched port ${port}`,
+          );
+      if (
+        JSON.stringify(clusters.get(tcp.cluster)?.cluster_type.typed_config.dns_cache_config) !==
+        JSON.stringify(sni.dns_cache_config)
+      )
+        out.push(
+          `${where}: listener ${listenerName}: dns_cache_config differs between filter and cluster`,
+        );
       const next = listener.default_filter_chain?.filters?.[0]?.typed_config?.cluster;
       listenerName = next ? listenerOf(next) : undefined;
-      if (next && !listeners.has(listenerName)) out.push(`${where}: the default chain of a listener leads to no internal listener (${next})`);
+      if (next && !listeners.has(listenerName))
+        out.push(
+          `${where}: the default chain of a listener leads to no internal listener (${next})`,
+        );
     }
-    for (const n of chained) if (!coverInSet(lane.names, n)) out.push(`${where}: the lane forwards ${n}, which no route to it carries`);
-    if (lane.scoped && (lane.names.size !== chained.size || [...chained].some((n) => !lane.names.has(n)))) {
-      out.push(`${where}: a namespace-scoped route's sniHosts differ from the names its lane forwards`);
+    for (const n of chained)
+      if (!coverInSet(lane.names, n))
+        out.push(`${where}: the lane forwards ${n}, which no route to it carries`);
+    if (
+      lane.scoped &&
+      (lane.names.size !== chained.size || [...chained].some((n) => !lane.names.has(n)))
+    ) {
+      out.push(
+        `${where}: a namespace-scoped route's sniHosts differ from the names its lane forwards`,
+      );
     }
   }
-  for (const name of listeners.keys()) if (![...reached].some((r) => r.endsWith(`|${name}`))) out.push(`listener ${name} is reached by no route`);
+  for (const name of listeners.keys())
+    if (![...reached].some((r) => r.endsWith(`|${name}`)))
+      out.push(`listener ${name} is reached by no route`);
   return out;
 }
 
@@ -221,6 +292,8 @@ export function allProblems(items: readonly Item[]): string[] {
   return [
     ...schemaProblems(items),
     ...celAndEnvoyProblems(items),
-    ...items.filter((i) => i.kind === 'EnvoyFilter').flatMap((ef) => checkEnvoyFilter(ef as never).map((p) => `${id(ef)}: ${p}`)),
+    ...items
+      .filter((i) => i.kind === 'EnvoyFilter')
+      .flatMap((ef) => checkEnvoyFilter(ef as never).map((p) => `${id(ef)}: ${p}`)),
   ];
 }

@@ -35,7 +35,9 @@ function imports(entry: string, ns: string, h: string): boolean {
 /** The namespace-wide Sidecar of each namespace (the first one). */
 function sidecarsByNamespace(items: readonly Item[]): Map<string, Item> {
   const out = new Map<string, Item>();
-  for (const s of of(items, 'Sidecar')) if (!s.spec?.workloadSelector && !out.has(s.metadata.namespace)) out.set(s.metadata.namespace, s);
+  for (const s of of(items, 'Sidecar'))
+    if (!s.spec?.workloadSelector && !out.has(s.metadata.namespace))
+      out.set(s.metadata.namespace, s);
   return out;
 }
 
@@ -64,15 +66,24 @@ export function bypassProblems(items: readonly Item[], gatewayHost: string): str
     vs,
     routes: (vs.spec.tls ?? []).map((t: Item) => ({
       t,
-      matches: (t.match as Item[]).map((m) => ({ m, names: new Set<string>(m.sniHosts), under: suffixesOf(m.sniHosts) })),
+      matches: (t.match as Item[]).map((m) => ({
+        m,
+        names: new Set<string>(m.sniHosts),
+        under: suffixesOf(m.sniHosts),
+      })),
     })),
   }));
   for (const ns of namespaces) {
     const hosts = egressHosts(sidecars.get(ns));
-    const importsHost = (resourceNs: string, h: string) => !hosts || hosts.some((e) => imports(e, resourceNs, h));
+    const importsHost = (resourceNs: string, h: string) =>
+      !hosts || hosts.some((e) => imports(e, resourceNs, h));
     const sees = (resourceNs: string, h: string) => importsHost(resourceNs, h);
     // A ServiceEntry exported to named namespaces is seen only there.
-    const exported = (se: Item) => !se.spec.exportTo || se.spec.exportTo.includes('*') || se.spec.exportTo.includes(ns) || (se.spec.exportTo.includes('.') && se.metadata.namespace === ns);
+    const exported = (se: Item) =>
+      !se.spec.exportTo ||
+      se.spec.exportTo.includes('*') ||
+      se.spec.exportTo.includes(ns) ||
+      (se.spec.exportTo.includes('.') && se.metadata.namespace === ns);
     const routes = indexed
       .filter(({ vs }) => (vs.spec.hosts as string[]).some((h) => sees(vs.metadata.namespace, h)))
       .flatMap(({ vs, routes: rs }) => rs.map((r) => ({ vs, ...r })));
@@ -83,18 +94,28 @@ export function bypassProblems(items: readonly Item[], gatewayHost: string): str
         for (const p of se.spec.ports as Item[]) {
           let covered = false;
           for (const { vs, t, matches } of routes) {
-            const applies = matches.filter(({ m, names, under }) =>
-              (!m.gateways || m.gateways.includes('mesh')) && (m.port === undefined || m.port === p.number) &&
-              (m.sourceNamespace === undefined || m.sourceNamespace === ns) &&
-              (coverInSet(names, h) !== undefined || (h.startsWith('*.') && under.has(h.slice(2)))));
+            const applies = matches.filter(
+              ({ m, names, under }) =>
+                (!m.gateways || m.gateways.includes('mesh')) &&
+                (m.port === undefined || m.port === p.number) &&
+                (m.sourceNamespace === undefined || m.sourceNamespace === ns) &&
+                (coverInSet(names, h) !== undefined ||
+                  (h.startsWith('*.') && under.has(h.slice(2)))),
+            );
             if (applies.length === 0) continue;
-            if (t.route[0].destination.host !== gatewayHost) out.push(`${ns}: ${h}:${p.number} is routed by ${id(vs)} to ${t.route[0].destination.host}, not the gateway`);
+            if (t.route[0].destination.host !== gatewayHost)
+              out.push(
+                `${ns}: ${h}:${p.number} is routed by ${id(vs)} to ${t.route[0].destination.host}, not the gateway`,
+              );
             if (applies.some(({ names }) => coverInSet(names, h) !== undefined)) {
               covered = true;
               break;
             }
           }
-          if (!covered) out.push(`${ns}: ${h}:${p.number} of ${id(se)} has no route to the gateway: istiod would build a direct (original destination) chain`);
+          if (!covered)
+            out.push(
+              `${ns}: ${h}:${p.number} of ${id(se)} has no route to the gateway: istiod would build a direct (original destination) chain`,
+            );
         }
       }
     }
@@ -111,11 +132,29 @@ export function bypassProblems(items: readonly Item[], gatewayHost: string): str
  */
 export function chainOverlapProblems(items: readonly Item[]): string[] {
   const out: string[] = [];
-  const matches = of(items, 'VirtualService').flatMap((vs) => (vs.spec.tls ?? []).flatMap((t: Item, i: number) =>
-    (t.match as Item[]).filter((m) => !m.gateways || m.gateways.includes('mesh')).map((m) => ({ where: `${id(vs)} tls[${i}]`, m, dest: JSON.stringify(t.route), names: [...m.sniHosts].sort().join(',') }))));
-  const namespaces = [...new Set([...matches.flatMap(({ m }) => (m.sourceNamespace ? [m.sourceNamespace] : [])), ...sidecarsByNamespace(items).keys(), OTHER_NAMESPACE])];
+  const matches = of(items, 'VirtualService').flatMap((vs) =>
+    (vs.spec.tls ?? []).flatMap((t: Item, i: number) =>
+      (t.match as Item[])
+        .filter((m) => !m.gateways || m.gateways.includes('mesh'))
+        .map((m) => ({
+          where: `${id(vs)} tls[${i}]`,
+          m,
+          dest: JSON.stringify(t.route),
+          names: [...m.sniHosts].sort().join(','),
+        })),
+    ),
+  );
+  const namespaces = [
+    ...new Set([
+      ...matches.flatMap(({ m }) => (m.sourceNamespace ? [m.sourceNamespace] : [])),
+      ...sidecarsByNamespace(items).keys(),
+      OTHER_NAMESPACE,
+    ]),
+  ];
   for (const ns of namespaces) {
-    const applicable = matches.filter(({ m }) => m.sourceNamespace === undefined || m.sourceNamespace === ns);
+    const applicable = matches.filter(
+      ({ m }) => m.sourceNamespace === undefined || m.sourceNamespace === ns,
+    );
     for (const port of new Set(applicable.map(({ m }) => m.port))) {
       const seen = new Map<string, (typeof applicable)[number]>();
       const merged = new Set<string>();
@@ -124,7 +163,10 @@ export function chainOverlapProblems(items: readonly Item[]): string[] {
         merged.add(a.names);
         for (const n of a.m.sniHosts as string[]) {
           const other = seen.get(n);
-          if (other && other.dest !== a.dest) out.push(`${ns}: ${n} on port ${port} is in two filter chains (${other.where}, ${a.where}): Envoy refuses the listener`);
+          if (other && other.dest !== a.dest)
+            out.push(
+              `${ns}: ${n} on port ${port} is in two filter chains (${other.where}, ${a.where}): Envoy refuses the listener`,
+            );
           seen.set(n, a);
         }
       }
@@ -151,11 +193,15 @@ function suffixesOf(names: readonly string[]): Set<string> {
 /** Every ALLOW rule names its principals: a rule without `from` (or a source without principals) admits every identity. */
 export function principalProblems(items: readonly Item[]): string[] {
   return of(items, 'AuthorizationPolicy').flatMap((ap) =>
-    (ap.spec.action ?? 'ALLOW') !== 'ALLOW' ? [] : (ap.spec.rules ?? []).flatMap((r: Item, i: number) => {
-      const sources: Item[] = (r.from ?? []).map((f: Item) => f.source ?? {});
-      if (sources.length === 0 || sources.some((s) => !(s.principals?.length > 0))) return [`${id(ap)} rules[${i}] admits every identity: no principals`];
-      return [];
-    }));
+    (ap.spec.action ?? 'ALLOW') !== 'ALLOW'
+      ? []
+      : (ap.spec.rules ?? []).flatMap((r: Item, i: number) => {
+          const sources: Item[] = (r.from ?? []).map((f: Item) => f.source ?? {});
+          if (sources.length === 0 || sources.some((s) => !(s.principals?.length > 0)))
+            return [`${id(ap)} rules[${i}] admits every identity: no principals`];
+          return [];
+        }),
+  );
 }
 
 function unique(names: readonly string[], where: string): string[] {
@@ -168,14 +214,38 @@ export function nameProblems(items: readonly Item[]): string[] {
   const out: string[] = [];
   const labels = (names: string[], where: string) => {
     out.push(...unique(names, where));
-    for (const n of names) if (n.length > 63 || !DNS_LABEL.test(n)) out.push(`${where}: port name ${JSON.stringify(n)} is not a DNS-1123 label of at most 63 characters`);
+    for (const n of names)
+      if (n.length > 63 || !DNS_LABEL.test(n))
+        out.push(
+          `${where}: port name ${JSON.stringify(n)} is not a DNS-1123 label of at most 63 characters`,
+        );
   };
-  for (const svc of of(items, 'Service')) labels((svc.spec.ports ?? []).map((p: Item) => p.name), id(svc));
-  for (const gw of of(items, 'Gateway')) labels((gw.spec.servers ?? []).map((s: Item) => s.port.name), id(gw));
-  for (const svc of of(items, 'Service')) out.push(...unique((svc.spec.ports ?? []).map((p: Item) => String(p.port)), `${id(svc)} port`));
+  for (const svc of of(items, 'Service'))
+    labels(
+      (svc.spec.ports ?? []).map((p: Item) => p.name),
+      id(svc),
+    );
+  for (const gw of of(items, 'Gateway'))
+    labels(
+      (gw.spec.servers ?? []).map((s: Item) => s.port.name),
+      id(gw),
+    );
+  for (const svc of of(items, 'Service'))
+    out.push(
+      ...unique(
+        (svc.spec.ports ?? []).map((p: Item) => String(p.port)),
+        `${id(svc)} port`,
+      ),
+    );
   for (const ef of of(items, 'EnvoyFilter')) {
-    const adds = (applyTo: string) => ef.spec.configPatches.filter((p: Item) => p.applyTo === applyTo && p.patch.operation === 'ADD').map((p: Item) => p.patch.value.name);
-    out.push(...unique(adds('CLUSTER'), `${id(ef)} cluster`), ...unique(adds('LISTENER'), `${id(ef)} listener`));
+    const adds = (applyTo: string) =>
+      ef.spec.configPatches
+        .filter((p: Item) => p.applyTo === applyTo && p.patch.operation === 'ADD')
+        .map((p: Item) => p.patch.value.name);
+    out.push(
+      ...unique(adds('CLUSTER'), `${id(ef)} cluster`),
+      ...unique(adds('LISTENER'), `${id(ef)} listener`),
+    );
   }
   return out;
 }
@@ -184,9 +254,21 @@ export function nameProblems(items: readonly Item[]): string[] {
 export function reservedPortProblems(items: readonly Item[]): string[] {
   const reserved = (p: unknown) => typeof p === 'number' && p >= RESERVED.from && p <= RESERVED.to;
   return [
-    ...of(items, 'Gateway').flatMap((g) => (g.spec.servers ?? []).filter((s: Item) => reserved(s.port.number)).map((s: Item) => `${id(g)}: server port ${s.port.number} is Istio's`)),
-    ...of(items, 'Service').flatMap((s) => (s.spec.ports ?? []).filter((p: Item) => reserved(p.targetPort)).map((p: Item) => `${id(s)}: targetPort ${p.targetPort} is Istio's`)),
-    ...of(items, 'EnvoyFilter').flatMap((ef) => ef.spec.configPatches.filter((p: Item) => reserved(p.match?.listener?.portNumber)).map((p: Item) => `${id(ef)}: patch on Istio's port ${p.match.listener.portNumber}`)),
+    ...of(items, 'Gateway').flatMap((g) =>
+      (g.spec.servers ?? [])
+        .filter((s: Item) => reserved(s.port.number))
+        .map((s: Item) => `${id(g)}: server port ${s.port.number} is Istio's`),
+    ),
+    ...of(items, 'Service').flatMap((s) =>
+      (s.spec.ports ?? [])
+        .filter((p: Item) => reserved(p.targetPort))
+        .map((p: Item) => `${id(s)}: targetPort ${p.targetPort} is Istio's`),
+    ),
+    ...of(items, 'EnvoyFilter').flatMap((ef) =>
+      ef.spec.configPatches
+        .filter((p: Item) => reserved(p.match?.listener?.portNumber))
+        .map((p: Item) => `${id(ef)}: patch on Istio's port ${p.match.listener.portNumber}`),
+    ),
   ];
 }
 
@@ -216,33 +298,62 @@ export function forwarderProblems(items: readonly Item[]): string[] {
   const out: string[] = [];
   // The gateway proxy gets the patches of every EnvoyFilter that selects it: clusters are looked up across all.
   const allPatches: Item[] = of(items, 'EnvoyFilter').flatMap((ef) => ef.spec.configPatches);
-  const clusters = new Map(allPatches.filter((p) => p.applyTo === 'CLUSTER').map((p) => [p.patch.value.name, p.patch.value]));
+  const clusters = new Map(
+    allPatches
+      .filter((p) => p.applyTo === 'CLUSTER')
+      .map((p) => [p.patch.value.name, p.patch.value]),
+  );
   for (const ef of of(items, 'EnvoyFilter')) {
     const patches: Item[] = ef.spec.configPatches;
-    const own = new Map(patches.filter((p) => p.applyTo === 'CLUSTER').map((p) => [p.patch.value.name, p.patch.value]));
+    const own = new Map(
+      patches
+        .filter((p) => p.applyTo === 'CLUSTER')
+        .map((p) => [p.patch.value.name, p.patch.value]),
+    );
     for (const [name, c] of own) {
       const t = c.circuit_breakers?.thresholds?.[0];
       for (const k of ['max_connections', 'max_pending_requests', 'max_requests']) {
-        if (!(typeof t?.[k] === 'number' && t[k] > 1024)) out.push(`${id(ef)} cluster ${name}: circuit_breakers ${k} is not set above Envoy's default 1024`);
+        if (!(typeof t?.[k] === 'number' && t[k] > 1024))
+          out.push(
+            `${id(ef)} cluster ${name}: circuit_breakers ${k} is not set above Envoy's default 1024`,
+          );
       }
     }
     const settings = new Map<string, string>();
     for (const { where, config } of dnsCaches(ef)) {
-      if (typeof config.max_hosts !== 'number') out.push(`${id(ef)} ${where}: max_hosts is not set`);
-      if (typeof config.dns_cache_circuit_breaker?.max_pending_requests !== 'number') out.push(`${id(ef)} ${where}: dns_cache_circuit_breaker.max_pending_requests is not set`);
+      if (typeof config.max_hosts !== 'number')
+        out.push(`${id(ef)} ${where}: max_hosts is not set`);
+      if (typeof config.dns_cache_circuit_breaker?.max_pending_requests !== 'number')
+        out.push(`${id(ef)} ${where}: dns_cache_circuit_breaker.max_pending_requests is not set`);
       const text = JSON.stringify(config);
-      if (settings.has(config.name) && settings.get(config.name) !== text) out.push(`${id(ef)}: DNS cache ${config.name} has different settings in two places`);
+      if (settings.has(config.name) && settings.get(config.name) !== text)
+        out.push(`${id(ef)}: DNS cache ${config.name} has different settings in two places`);
       settings.set(config.name, text);
     }
-    const listeners = new Map(patches.filter((p) => p.applyTo === 'LISTENER').map((p) => [p.patch.value.name, p.patch.value]));
+    const listeners = new Map(
+      patches
+        .filter((p) => p.applyTo === 'LISTENER')
+        .map((p) => [p.patch.value.name, p.patch.value]),
+    );
     const cacheOfListener = new Map<string, string>();
     for (const [name, l] of listeners) {
-      for (const chain of [...(l.filter_chains ?? []), ...(l.default_filter_chain ? [l.default_filter_chain] : [])]) {
-        const sni = chain.filters.find((f: Item) => f.name === 'envoy.filters.network.sni_dynamic_forward_proxy')?.typed_config;
-        const tcp = chain.filters.find((f: Item) => f.name === 'envoy.tcp_proxy' || f.name === 'envoy.filters.network.tcp_proxy')?.typed_config;
+      for (const chain of [
+        ...(l.filter_chains ?? []),
+        ...(l.default_filter_chain ? [l.default_filter_chain] : []),
+      ]) {
+        const sni = chain.filters.find(
+          (f: Item) => f.name === 'envoy.filters.network.sni_dynamic_forward_proxy',
+        )?.typed_config;
+        const tcp = chain.filters.find(
+          (f: Item) => f.name === 'envoy.tcp_proxy' || f.name === 'envoy.filters.network.tcp_proxy',
+        )?.typed_config;
         if (!sni || !tcp) continue;
-        const forwardCache = clusters.get(tcp.cluster)?.cluster_type?.typed_config?.dns_cache_config?.name;
-        if (forwardCache !== sni.dns_cache_config.name) out.push(`${id(ef)} listener ${name}: its filter resolves into ${sni.dns_cache_config.name} but its cluster ${tcp.cluster} reads ${forwardCache}`);
+        const forwardCache = clusters.get(tcp.cluster)?.cluster_type?.typed_config?.dns_cache_config
+          ?.name;
+        if (forwardCache !== sni.dns_cache_config.name)
+          out.push(
+            `${id(ef)} listener ${name}: its filter resolves into ${sni.dns_cache_config.name} but its cluster ${tcp.cluster} reads ${forwardCache}`,
+          );
         cacheOfListener.set(name, sni.dns_cache_config.name);
       }
     }
@@ -250,20 +361,31 @@ export function forwarderProblems(items: readonly Item[]): string[] {
     const principalsOfPort = new Map<number, string>();
     for (const ap of of(items, 'AuthorizationPolicy')) {
       for (const r of ap.spec.rules ?? []) {
-        const who = JSON.stringify((r.from ?? []).flatMap((f: Item) => f.source?.principals ?? []).sort());
-        for (const t of r.to ?? []) for (const port of t.operation?.ports ?? []) principalsOfPort.set(Number(port), who);
+        const who = JSON.stringify(
+          (r.from ?? []).flatMap((f: Item) => f.source?.principals ?? []).sort(),
+        );
+        for (const t of r.to ?? [])
+          for (const port of t.operation?.ports ?? []) principalsOfPort.set(Number(port), who);
       }
     }
     const identitiesOfCache = new Map<string, Set<string>>();
-    for (const m of patches.filter((p) => p.applyTo === 'NETWORK_FILTER' && p.patch.operation === 'MERGE')) {
+    for (const m of patches.filter(
+      (p) => p.applyTo === 'NETWORK_FILTER' && p.patch.operation === 'MERGE',
+    )) {
       const who = principalsOfPort.get(m.match.listener.portNumber);
-      const listener = clusters.get(m.patch.value.typed_config.cluster)?.load_assignment?.endpoints?.[0]?.lb_endpoints?.[0]?.endpoint?.address?.envoy_internal_address?.server_listener_name;
+      const listener = clusters.get(m.patch.value.typed_config.cluster)?.load_assignment
+        ?.endpoints?.[0]?.lb_endpoints?.[0]?.endpoint?.address?.envoy_internal_address
+        ?.server_listener_name;
       const cache = cacheOfListener.get(listener);
       if (who === undefined || cache === undefined) continue;
       if (!identitiesOfCache.has(cache)) identitiesOfCache.set(cache, new Set());
       identitiesOfCache.get(cache)!.add(who);
     }
-    for (const [cache, who] of identitiesOfCache) if (who.size > 1) out.push(`${id(ef)}: lanes of ${who.size} different identity sets share DNS cache ${cache}`);
+    for (const [cache, who] of identitiesOfCache)
+      if (who.size > 1)
+        out.push(
+          `${id(ef)}: lanes of ${who.size} different identity sets share DNS cache ${cache}`,
+        );
   }
   return out;
 }
@@ -271,8 +393,12 @@ export function forwarderProblems(items: readonly Item[]): string[] {
 /** Istio defines behaviour for one Sidecar without workloadSelector per namespace only. */
 export function sidecarProblems(items: readonly Item[]): string[] {
   const count = new Map<string, number>();
-  for (const s of of(items, 'Sidecar')) if (!s.spec?.workloadSelector) count.set(s.metadata.namespace, (count.get(s.metadata.namespace) ?? 0) + 1);
-  return [...count].filter(([, n]) => n > 1).map(([ns, n]) => `namespace ${ns} has ${n} Sidecars without workloadSelector`);
+  for (const s of of(items, 'Sidecar'))
+    if (!s.spec?.workloadSelector)
+      count.set(s.metadata.namespace, (count.get(s.metadata.namespace) ?? 0) + 1);
+  return [...count]
+    .filter(([, n]) => n > 1)
+    .map(([ns, n]) => `namespace ${ns} has ${n} Sidecars without workloadSelector`);
 }
 
 /** Labels of the egress gateway that Istio's demo profile and gateway chart install. */
@@ -282,17 +408,42 @@ const selectsLabels = (sel: Record<string, string> | undefined, labels: Record<s
   sel !== undefined && Object.entries(sel).every(([k, v]) => labels[k] === v);
 
 /** Every selector of the stack that picks gateway pods, with where it is. */
-export function gatewaySelectors(items: readonly Item[]): { where: string; selector: Record<string, string> }[] {
+export function gatewaySelectors(
+  items: readonly Item[],
+): { where: string; selector: Record<string, string> }[] {
   const out: { where: string; selector: Record<string, string> }[] = [];
   for (const i of items) {
     const s = i.spec ?? {};
-    if (i.kind === 'Gateway' && s.selector) out.push({ where: `${id(i)} spec.selector`, selector: s.selector });
-    if (i.kind === 'EnvoyFilter' && s.workloadSelector) out.push({ where: `${id(i)} spec.workloadSelector.labels`, selector: s.workloadSelector.labels });
-    if (['AuthorizationPolicy', 'Telemetry', 'PodDisruptionBudget'].includes(i.kind) && s.selector?.matchLabels) out.push({ where: `${id(i)} spec.selector.matchLabels`, selector: s.selector.matchLabels });
-    if (i.kind === 'NetworkPolicy' && s.podSelector?.matchLabels && Object.keys(s.podSelector.matchLabels).length > 0) out.push({ where: `${id(i)} spec.podSelector.matchLabels`, selector: s.podSelector.matchLabels });
-    if (i.kind === 'Service' && s.selector) out.push({ where: `${id(i)} spec.selector`, selector: s.selector });
+    if (i.kind === 'Gateway' && s.selector)
+      out.push({ where: `${id(i)} spec.selector`, selector: s.selector });
+    if (i.kind === 'EnvoyFilter' && s.workloadSelector)
+      out.push({
+        where: `${id(i)} spec.workloadSelector.labels`,
+        selector: s.workloadSelector.labels,
+      });
+    if (
+      ['AuthorizationPolicy', 'Telemetry', 'PodDisruptionBudget'].includes(i.kind) &&
+      s.selector?.matchLabels
+    )
+      out.push({ where: `${id(i)} spec.selector.matchLabels`, selector: s.selector.matchLabels });
+    if (
+      i.kind === 'NetworkPolicy' &&
+      s.podSelector?.matchLabels &&
+      Object.keys(s.podSelector.matchLabels).length > 0
+    )
+      out.push({
+        where: `${id(i)} spec.podSelector.matchLabels`,
+        selector: s.podSelector.matchLabels,
+      });
+    if (i.kind === 'Service' && s.selector)
+      out.push({ where: `${id(i)} spec.selector`, selector: s.selector });
     if (i.kind === 'Deployment') {
-      (s.template?.spec?.topologySpreadConstraints ?? []).forEach((t: Item, k: number) => out.push({ where: `${id(i)} topologySpreadConstraints[${k}].labelSelector`, selector: t.labelSelector?.matchLabels ?? {} }));
+      (s.template?.spec?.topologySpreadConstraints ?? []).forEach((t: Item, k: number) =>
+        out.push({
+          where: `${id(i)} topologySpreadConstraints[${k}].labelSelector`,
+          selector: t.labelSelector?.matchLabels ?? {},
+        }),
+      );
     }
   }
   return out;
@@ -310,27 +461,53 @@ export function selectorProblems(items: readonly Item[]): string[] {
   const out: string[] = [];
   for (const { where, selector } of gatewaySelectors(items)) {
     if (!selectsLabels(selector, podLabels)) out.push(`${where} does not select the gateway pods`);
-    if (selectsLabels(selector, STOCK_GATEWAY_LABELS)) out.push(`${where} also selects a stock egress gateway (${JSON.stringify(STOCK_GATEWAY_LABELS)})`);
+    if (selectsLabels(selector, STOCK_GATEWAY_LABELS))
+      out.push(
+        `${where} also selects a stock egress gateway (${JSON.stringify(STOCK_GATEWAY_LABELS)})`,
+      );
   }
-  if (!selectsLabels(deploy.spec.selector.matchLabels, podLabels)) out.push(`${id(deploy)} selector does not select its own pods`);
+  if (!selectsLabels(deploy.spec.selector.matchLabels, podLabels))
+    out.push(`${id(deploy)} selector does not select its own pods`);
   return out;
 }
 
 /** EnvoyFilters only where istiod applies them to the gateway, DestinationRules only where clients find them. */
-export function placementProblems(items: readonly Item[], rootNamespace = 'istio-system'): string[] {
+export function placementProblems(
+  items: readonly Item[],
+  rootNamespace = 'istio-system',
+): string[] {
   const [svc] = of(items, 'Service');
   if (!svc) return [];
   const gwNs = svc.metadata.namespace;
   return [
-    ...of(items, 'EnvoyFilter').filter((e) => ![rootNamespace, gwNs].includes(e.metadata.namespace)).map((e) => `${id(e)}: istiod applies EnvoyFilters only from ${rootNamespace} or the proxy's namespace ${gwNs}`),
-    ...of(items, 'DestinationRule').filter((d) => ![rootNamespace, gwNs].includes(d.metadata.namespace)).map((d) => `${id(d)}: clients find a DestinationRule only in their own, the Service's (${gwNs}) or the root namespace`),
+    ...of(items, 'EnvoyFilter')
+      .filter((e) => ![rootNamespace, gwNs].includes(e.metadata.namespace))
+      .map(
+        (e) =>
+          `${id(e)}: istiod applies EnvoyFilters only from ${rootNamespace} or the proxy's namespace ${gwNs}`,
+      ),
+    ...of(items, 'DestinationRule')
+      .filter((d) => ![rootNamespace, gwNs].includes(d.metadata.namespace))
+      .map(
+        (d) =>
+          `${id(d)}: clients find a DestinationRule only in their own, the Service's (${gwNs}) or the root namespace`,
+      ),
   ];
 }
 
 /** An HPA owns the replica count: a Deployment it scales carries no `replicas`. */
 export function replicaProblems(items: readonly Item[]): string[] {
-  const scaled = new Set(of(items, 'HorizontalPodAutoscaler').map((h) => `${h.metadata.namespace}/${h.spec.scaleTargetRef.name}`));
-  return of(items, 'Deployment').filter((d) => scaled.has(`${d.metadata.namespace}/${d.metadata.name}`) && d.spec.replicas !== undefined).map((d) => `${id(d)}: replicas fights its HorizontalPodAutoscaler`);
+  const scaled = new Set(
+    of(items, 'HorizontalPodAutoscaler').map(
+      (h) => `${h.metadata.namespace}/${h.spec.scaleTargetRef.name}`,
+    ),
+  );
+  return of(items, 'Deployment')
+    .filter(
+      (d) =>
+        scaled.has(`${d.metadata.namespace}/${d.metadata.name}`) && d.spec.replicas !== undefined,
+    )
+    .map((d) => `${id(d)}: replicas fights its HorizontalPodAutoscaler`);
 }
 
 function ipv4ToInt(ip: string): number {
@@ -344,7 +521,7 @@ function inside4(inner: string, outer: string): boolean {
   const ol = Number(ob);
   if (Number(ib) < ol) return false;
   const mask = ol === 0 ? 0 : (~0 << (32 - ol)) >>> 0;
-  return ((ipv4ToInt(ia!) & mask) >>> 0) === ((ipv4ToInt(oa!) & mask) >>> 0);
+  return (ipv4ToInt(ia!) & mask) >>> 0 === (ipv4ToInt(oa!) & mask) >>> 0;
 }
 
 /**
@@ -356,17 +533,20 @@ export function networkPolicyProblems(items: readonly Item[]): string[] {
   const out: string[] = [];
   for (const np of of(items, 'NetworkPolicy')) {
     (np.spec.egress ?? []).forEach((rule: Item, i: number) => {
-      if (!rule.to || rule.to.length === 0) out.push(`${id(np)} egress[${i}] has no "to": it allows every address`);
+      if (!rule.to || rule.to.length === 0)
+        out.push(`${id(np)} egress[${i}] has no "to": it allows every address`);
       for (const peer of rule.to ?? []) {
         const b = peer.ipBlock;
         if (!b) continue;
         const v6 = b.cidr.includes(':');
         for (const e of b.except ?? []) {
-          if (e.includes(':') !== v6 || (!v6 && !inside4(e, b.cidr))) out.push(`${id(np)} egress[${i}]: except ${e} is not inside ${b.cidr}`);
+          if (e.includes(':') !== v6 || (!v6 && !inside4(e, b.cidr)))
+            out.push(`${id(np)} egress[${i}]: except ${e} is not inside ${b.cidr}`);
         }
         if (!v6 && Number(b.cidr.split('/')[1]) < 8) {
           for (const must of ['169.254.0.0/16', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']) {
-            if (!(b.except ?? []).some((e: string) => inside4(must, e))) out.push(`${id(np)} egress[${i}]: ${b.cidr} reaches ${must}`);
+            if (!(b.except ?? []).some((e: string) => inside4(must, e)))
+              out.push(`${id(np)} egress[${i}]: ${b.cidr} reaches ${must}`);
           }
         }
       }

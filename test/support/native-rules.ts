@@ -19,23 +19,48 @@ const protocolsOf = (minor: number) => PROTOCOLS[minor] ?? ['HTTP', 'TLS', 'GRPC
 /** Problems of the native modes' resources for an Istio minor version. */
 export function nativeProblems(items: readonly Item[], minor: number): string[] {
   const out: string[] = [];
-  const waypoints = items.filter((i) => i.kind === 'Gateway' && i.apiVersion.startsWith('gateway.networking.k8s.io/') && i.spec.gatewayClassName === 'istio-waypoint');
+  const waypoints = items.filter(
+    (i) =>
+      i.kind === 'Gateway' &&
+      i.apiVersion.startsWith('gateway.networking.k8s.io/') &&
+      i.spec.gatewayClassName === 'istio-waypoint',
+  );
   for (const se of items.filter((i) => i.kind === 'ServiceEntry')) {
     const bound = se.metadata.labels?.['istio.io/use-waypoint'];
-    if (bound !== undefined && !waypoints.some((w) => w.metadata.name === bound && w.metadata.namespace === se.metadata.namespace)) {
+    if (
+      bound !== undefined &&
+      !waypoints.some(
+        (w) => w.metadata.name === bound && w.metadata.namespace === se.metadata.namespace,
+      )
+    ) {
       out.push(`${id(se)}: bound to waypoint ${bound}, which is not in its namespace`);
     }
     if (se.spec.resolution !== 'DYNAMIC_DNS') continue;
-    for (const h of se.spec.hosts) if (!h.startsWith('*.')) out.push(`${id(se)}: DYNAMIC_DNS host ${h} is not a wildcard`);
-    if ((se.spec.addresses ?? []).length > 0 || (se.spec.endpoints ?? []).length > 0) out.push(`${id(se)}: DYNAMIC_DNS takes no addresses or endpoints`);
-    for (const p of se.spec.ports) if (!protocolsOf(minor).includes(p.protocol)) out.push(`${id(se)}: protocol ${p.protocol} is not accepted for DYNAMIC_DNS in 1.${minor}`);
+    for (const h of se.spec.hosts)
+      if (!h.startsWith('*.')) out.push(`${id(se)}: DYNAMIC_DNS host ${h} is not a wildcard`);
+    if ((se.spec.addresses ?? []).length > 0 || (se.spec.endpoints ?? []).length > 0)
+      out.push(`${id(se)}: DYNAMIC_DNS takes no addresses or endpoints`);
+    for (const p of se.spec.ports)
+      if (!protocolsOf(minor).includes(p.protocol))
+        out.push(`${id(se)}: protocol ${p.protocol} is not accepted for DYNAMIC_DNS in 1.${minor}`);
     const location = se.spec.location ?? 'MESH_EXTERNAL';
-    if (!(location === 'MESH_EXTERNAL' || (location === 'MESH_INTERNAL' && minor >= 30 && bound === undefined))) out.push(`${id(se)}: location ${location} is refused here`);
+    if (!(
+      location === 'MESH_EXTERNAL' ||
+      (location === 'MESH_INTERNAL' && minor >= 30 && bound === undefined)
+    ))
+      out.push(`${id(se)}: location ${location} is refused here`);
   }
   for (const ap of items.filter((i) => i.kind === 'AuthorizationPolicy' && i.spec.targetRefs)) {
     for (const ref of ap.spec.targetRefs) {
       if (ref.kind !== 'ServiceEntry' || ref.group !== 'networking.istio.io') continue;
-      if (!items.some((i) => i.kind === 'ServiceEntry' && i.metadata.name === ref.name && i.metadata.namespace === ap.metadata.namespace)) {
+      if (
+        !items.some(
+          (i) =>
+            i.kind === 'ServiceEntry' &&
+            i.metadata.name === ref.name &&
+            i.metadata.namespace === ap.metadata.namespace,
+        )
+      ) {
         out.push(`${id(ap)}: targetRef ServiceEntry ${ref.name} does not exist in its namespace`);
       }
     }
