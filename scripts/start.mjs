@@ -20,7 +20,7 @@ function newestSource(dir) {
   return newest;
 }
 
-let built = 0;
+let built;
 try {
   built = statSync(bundle).mtimeMs;
 } catch {

@@ -140,7 +140,7 @@ describe('wildcard-egress audit on JSON sidecar logs and a team lane (teams.yaml
   });
 
   it('--from payments: only the payments lane, its entries and its patch', () => {
-    const args = ['--config', `${DIR}/teams.yaml`, files[0]!, files[2]!, '--from', 'payments'];
+    const args = ['--config', `${DIR}/teams.yaml`, files[0], files[2], '--from', 'payments'];
     expect(json(args).report).toEqual({
       used: [
         { entry: '*.paypal.com', count: 1 },
@@ -179,8 +179,8 @@ describe('wildcard-egress audit on JSON sidecar logs and a team lane (teams.yaml
     const { report } = json([
       '--config',
       `${DIR}/teams.yaml`,
-      files[0]!,
-      files[1]!,
+      files[0],
+      files[1],
       '--from',
       'shop',
     ]);

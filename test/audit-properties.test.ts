@@ -110,7 +110,7 @@ function domainListOf(i: Input) {
 
 /** The text Envoy would print for a drawn line, on a lane of the table. */
 function logText(l: Input['lines'][number], lanes: readonly AuditLane[]): string {
-  const lane = lanes[l.lane % lanes.length]!;
+  const lane = lanes[l.lane % lanes.length];
   const format = l.form === 'istio-text' ? ISTIO_TEXT_FORMAT : ACCESS_LOG_FORMAT;
   const listener = lane.listener ?? 'sni_listener';
   const sniText = l.sni ?? '-';
@@ -145,10 +145,10 @@ describe('audit properties (random lists, random log lines)', () => {
         if (inScope.length === 0) return;
         const lines = i.lines
           .map((l) => parseLogLine(logText(l, table.lanes), table.names))
-          .flatMap((o) => {
+          .flatMap((o): LogLine[] => {
             expect(o).not.toHaveProperty('unreadable');
             return 'line' in o ? [o.line] : [];
-          }) as LogLine[];
+          });
         const r = auditConnections(lines, { lanes: table.lanes, served, defaultPort: 443 });
         audited++;
 

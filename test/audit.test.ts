@@ -289,12 +289,12 @@ describe('auditConnections', () => {
   it('servesNamespace: team lanes their namespaces, shared lanes production.namespaces, or everyone when none', () => {
     const [shared, team] = scopeOf(TEAMS).lanes;
     expect([
-      servesNamespace(shared!.lane, 'shop'),
-      servesNamespace(shared!.lane, 'payments'),
-      servesNamespace(team!.lane, 'payments'),
-      servesNamespace(team!.lane, 'shop'),
+      servesNamespace(shared.lane, 'shop'),
+      servesNamespace(shared.lane, 'payments'),
+      servesNamespace(team.lane, 'payments'),
+      servesNamespace(team.lane, 'shop'),
     ]).toEqual([true, false, true, false]);
     const [post] = scopeOf(domainList(['*.wikipedia.org'])).lanes;
-    expect(servesNamespace(post!.lane, 'anything')).toBe(true);
+    expect(servesNamespace(post.lane, 'anything')).toBe(true);
   });
 });

@@ -115,7 +115,7 @@ describe('runCli', () => {
     stdin: () => stdin,
     readFile: (path: string) => {
       if (!(path in files)) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
-      return files[path]!;
+      return files[path];
     },
   });
 

@@ -231,7 +231,7 @@ describe('options from the schema', () => {
       ),
     );
     expect(out.exitCode).toBe(1);
-    expect(parseOutput(out.stdout).results[0]!.message).toMatch(
+    expect(parseOutput(out.stdout).results[0].message).toMatch(
       /^unknown ConfigMap key "constructor" at data\.constructor \(known keys: domains, mode, istioVersion, gatewayNamespace/,
     );
   });

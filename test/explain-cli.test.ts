@@ -212,7 +212,7 @@ describe('explain: the README', () => {
     ];
     expect(blocks).toHaveLength(3);
     for (const [, command, shown] of blocks) {
-      const r = runBundle('', command!.split(' ')); // relative paths: vitest runs in the project root
+      const r = runBundle('', command.split(' ')); // relative paths: vitest runs in the project root
       expect(r.stdout).toBe(shown);
     }
   });

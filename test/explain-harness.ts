@@ -29,7 +29,7 @@ function memoryIo(files: Record<string, string>) {
   return {
     readFile: (path: string) => {
       if (!(path in files)) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
-      return files[path]!;
+      return files[path];
     },
     stdin: () => files['-'] ?? '',
     listDir: () => undefined,

@@ -115,8 +115,8 @@ function hostsNear(c: Config, pick: number[]): string[] {
       bare.replace(/\.[a-z]+$/, '.net'),
       bare.toUpperCase(),
     ];
-    out.add(variants[(pick[i % pick.length] ?? 0) % variants.length]!);
-    out.add(variants[((pick[i % pick.length] ?? 0) + 1) % variants.length]!);
+    out.add(variants[(pick[i % pick.length] ?? 0) % variants.length]);
+    out.add(variants[((pick[i % pick.length] ?? 0) + 1) % variants.length]);
   });
   return [...out].filter((h) => h.includes('.'));
 }
@@ -139,13 +139,13 @@ describe('explain: properties', () => {
     let compared = 0;
     fc.assert(
       fc.property(config, fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), (c, pick) => {
-        const text = configText(c as Config);
+        const text = configText(c);
         const outcome = parseConfig(parse(text));
         if (!outcome.options || outcome.results.some((r) => r.severity === 'error')) return; // e.g. a lane name clash
         const stack = renderStackText(text);
-        for (const host of hostsNear(c as Config, pick)) {
+        for (const host of hostsNear(c, pick)) {
           for (const ask of ASKS) {
-            const port = PORTS[(host.length + (ask.from?.length ?? 0)) % PORTS.length]!;
+            const port = PORTS[(host.length + (ask.from?.length ?? 0)) % PORTS.length];
             const target = `${host}:${port}`;
             const fromConfig = explainConfig(text, target, ask);
             const fromManifests = explainManifests(stack, target, ask);

@@ -14,7 +14,7 @@ describe('explain: a long list', () => {
     const config = domainList(names, 'production:\n  recommended: true\n  namespaces: [shop]');
     const stack = renderStackText(config);
     const started = Date.now();
-    const hosts = [names[0]!, names[2999]!, names[7999]!, `x.${names[1]!.slice(2)}`].map((n) =>
+    const hosts = [names[0], names[2999], names[7999], `x.${names[1].slice(2)}`].map((n) =>
       n.replace(/^\*\./, 'a.b.'),
     );
     const listenerSteps: number[] = [];

@@ -505,7 +505,7 @@ describe('explain: the decision table', () => {
   }
 
   it('a refusal names the nearest entry and why it did not match', () => {
-    const stack = manifestsOf(ROWS[0]!);
+    const stack = manifestsOf(ROWS[0]);
     expect(explainManifests(stack, 'wikipedia.org').nearest).toBe(
       '*.wikipedia.org matches names under wikipedia.org, never the apex wikipedia.org itself: list wikipedia.org as well',
     );

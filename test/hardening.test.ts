@@ -172,9 +172,9 @@ describe('EnvoyFilter scoping and safety', () => {
     const { parsed } = render(['a.example.com'], 'gateway: {name: egw, targetPort: 9443}');
     const [ef] = ofKind(parsed, 'EnvoyFilter');
     const [deploy] = ofKind(parsed, 'Deployment');
-    expect(ef!.spec.workloadSelector).toEqual({ labels: { 'wildcard-egress.dev/gateway': 'egw' } });
-    expect(deploy!.spec.template.metadata.labels).toMatchObject(ef!.spec.workloadSelector.labels);
-    const merge = ef!.spec.configPatches.find((p: any) => p.patch.operation === 'MERGE');
+    expect(ef.spec.workloadSelector).toEqual({ labels: { 'wildcard-egress.dev/gateway': 'egw' } });
+    expect(deploy.spec.template.metadata.labels).toMatchObject(ef.spec.workloadSelector.labels);
+    const merge = ef.spec.configPatches.find((p: any) => p.patch.operation === 'MERGE');
     expect(merge.match.listener.portNumber).toBe(9443);
   });
 
@@ -184,7 +184,7 @@ describe('EnvoyFilter scoping and safety', () => {
         render(['a.example.com'], `dnsLookupFamily: ${family}`).parsed,
         'EnvoyFilter',
       );
-      return ef!.spec.configPatches.flatMap(
+      return ef.spec.configPatches.flatMap(
         (p: any) =>
           JSON.stringify(p.patch.value).match(/dynamic_forward_proxy_cache_[0-9a-f]{8}/g) ?? [],
       );
@@ -282,6 +282,6 @@ describe('hostile input', () => {
     const { MAX_INPUT_BYTES } = await import('../src/krm/resource-list.js');
     const out = runFunction('#'.repeat(MAX_INPUT_BYTES + 1));
     expect(out.exitCode).toBe(1);
-    expect(parseOutput(out.stdout).results[0]!.message).toMatch(/over the limit of/);
+    expect(parseOutput(out.stdout).results[0].message).toMatch(/over the limit of/);
   });
 });

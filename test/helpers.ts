@@ -69,9 +69,9 @@ export interface Output {
 /** Parses a ResourceList the function wrote. */
 export function parseOutput(stdout: string): Output {
   const docs = parseAllDocuments(stdout);
-  if (docs.length !== 1 || docs[0]!.errors.length > 0)
+  if (docs.length !== 1 || docs[0].errors.length > 0)
     throw new Error(`output is not one YAML document:\n${stdout}`);
-  const list = docs[0]!.toJS() as { items?: any[]; results?: any[] };
+  const list = docs[0].toJS() as { items?: any[]; results?: any[] };
   return { items: list.items ?? [], results: list.results ?? [] };
 }
 
@@ -106,9 +106,9 @@ export function ofKind(out: Output, kind: string): Record<string, any>[] {
 
 /** The four places the post keeps its list, read from parsed output items. */
 export function fourPlaces(out: Output): Record<string, string[]> {
-  const vs = ofKind(out, 'VirtualService')[0]!;
-  const se = ofKind(out, 'ServiceEntry')[0]!;
-  const ef = ofKind(out, 'EnvoyFilter')[0]!;
+  const vs = ofKind(out, 'VirtualService')[0];
+  const se = ofKind(out, 'ServiceEntry')[0];
+  const ef = ofKind(out, 'EnvoyFilter')[0];
   const listener = ef.spec.configPatches.find((p: any) => p.applyTo === 'LISTENER').patch.value;
   return {
     'VirtualService spec.hosts': vs.spec.hosts,

@@ -56,12 +56,12 @@ describe('taking over the post manifests (plus unrelated items) on a first run',
 
   it('takes the fields the function owns: its label and selectors, limits, the list annotation', () => {
     const [svc] = ofKind(parsed, 'Service');
-    expect(svc!.spec.selector).toEqual({ 'wildcard-egress.dev/gateway': 'egressgateway' });
-    expect(svc!.metadata).toMatchObject({
+    expect(svc.spec.selector).toEqual({ 'wildcard-egress.dev/gateway': 'egressgateway' });
+    expect(svc.metadata).toMatchObject({
       labels: { 'app.kubernetes.io/managed-by': 'wildcard-egress' },
       annotations: { 'wildcard-egress.dev/domain-list': 'egress' },
     });
-    expect(ofKind(parsed, 'Deployment')[0]!.spec.template.spec.containers[0].image).toBe('auto');
+    expect(ofKind(parsed, 'Deployment')[0].spec.template.spec.containers[0].image).toBe('auto');
   });
 
   it('changes nothing on a second run', () => {

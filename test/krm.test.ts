@@ -71,7 +71,7 @@ describe('readResourceList', () => {
     const fromJson = readResourceList(json).items;
     expect(fromJson).toHaveLength(1);
     // The full parser keeps each item's own style (here JSON's flow style) and every value.
-    expect(parseItem(fromJson[0]!).root.toJSON()).toEqual({
+    expect(parseItem(fromJson[0]).root.toJSON()).toEqual({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'a' },
@@ -176,7 +176,7 @@ describe('repairKptQuotes', () => {
     const repaired = repairKptQuotes(broken);
     expect(repaired).toBe("- spec:\n    s: 'one\n      two\n\n        '\n- kind: B\n");
     const value = (
-      parseItem(repaired.split('- kind: B')[0]!).root.toJSON() as { spec: { s: string } }
+      parseItem(repaired.split('- kind: B')[0]).root.toJSON() as { spec: { s: string } }
     ).spec.s;
     expect(value).toBe('one two\n');
   });

@@ -110,7 +110,7 @@ describe('two teams', () => {
 
   it("routes each namespace's names once, to its own lanes: every route names its namespaces, no name is in two of a namespace's routes", () => {
     const [vs] = ofKind(out, 'VirtualService');
-    const routes = vs!.spec.tls.map((t: any) => ({
+    const routes = vs.spec.tls.map((t: any) => ({
       from: t.match.map((m: any) => m.sourceNamespace ?? '*'),
       port: t.match[0].port,
       names: t.match[0].sniHosts,
@@ -121,7 +121,7 @@ describe('two teams', () => {
       { from: ['ci', 'release'], port: 8443, names: ['github.com'] },
       { from: ['payments'], port: 443, names: ['*.paypal.com', 'api.stripe.com'] },
     ]);
-    expect(vs!.spec.tls.map((t: any) => t.route[0].destination.port.number)).toEqual([
+    expect(vs.spec.tls.map((t: any) => t.route[0].destination.port.number)).toEqual([
       443, 8444, 8445, 8446,
     ]);
   });
@@ -138,16 +138,14 @@ describe('two teams', () => {
   it('admits each team only on its own lanes at the gateway', () => {
     const [ap] = ofKind(out, 'AuthorizationPolicy');
     const [svc] = ofKind(out, 'Service');
-    const laneOfPort = Object.fromEntries(svc!.spec.ports.map((p: any) => [p.targetPort, p.name]));
+    const laneOfPort = Object.fromEntries(svc.spec.ports.map((p: any) => [p.targetPort, p.name]));
     const ns = (r: any) => r.from[0].source.principals.map((p: string) => p.split('/')[2]);
-    expect(ap!.spec.rules.map((r: any) => [laneOfPort[r.to[0].operation.ports[0]], ns(r)])).toEqual(
-      [
-        ['tls-egress', ['shop']],
-        ['tls-egress-builds', ['ci', 'release']],
-        ['tls-egress-builds-8443', ['ci', 'release']],
-        ['tls-egress-payments', ['payments']],
-      ],
-    );
+    expect(ap.spec.rules.map((r: any) => [laneOfPort[r.to[0].operation.ports[0]], ns(r)])).toEqual([
+      ['tls-egress', ['shop']],
+      ['tls-egress-builds', ['ci', 'release']],
+      ['tls-egress-builds-8443', ['ci', 'release']],
+      ['tls-egress-payments', ['payments']],
+    ]);
   });
 
   it('passes the Envoy proto, Istio schema and wiring checks', () => {

@@ -864,25 +864,25 @@ describe('8. one namespace-wide Sidecar per namespace', () => {
     expect(sidecars.map((s) => `${s.metadata.namespace}/${s.metadata.name}`)).toEqual([
       'shop/default',
     ]);
-    expect(sidecars[0]!.spec.outboundTrafficPolicy).toEqual({ mode: 'REGISTRY_ONLY' });
-    expect(sidecars[0]!.spec.egress[0].hosts).toEqual([
+    expect(sidecars[0].spec.outboundTrafficPolicy).toEqual({ mode: 'REGISTRY_ONLY' });
+    expect(sidecars[0].spec.egress[0].hosts).toEqual([
       './*',
       'istio-system/*',
       'monitoring/prometheus.monitoring.svc.cluster.local',
       `istio-egress/${GATEWAY_HOST}`,
       'istio-system/*.wikipedia.org',
     ]);
-    expect(sidecars[0]!.metadata.annotations).toEqual({
+    expect(sidecars[0].metadata.annotations).toEqual({
       'wildcard-egress.dev/domain-list': 'egress',
     });
-    expect(sidecars[0]!.metadata.labels).toBeUndefined();
+    expect(sidecars[0].metadata.labels).toBeUndefined();
     // A later run with another list replaces only the list's own entries.
     const at = out.stdout.indexOf('functionConfig:');
     const again = runFunction(
       out.stdout.slice(0, at) +
         out.stdout.slice(at).replace('- "*.wikipedia.org"', '- api.github.com'),
     );
-    expect(ofKind(parseOutput(again.stdout), 'Sidecar')[0]!.spec.egress[0].hosts).toEqual([
+    expect(ofKind(parseOutput(again.stdout), 'Sidecar')[0].spec.egress[0].hosts).toEqual([
       './*',
       'istio-system/*',
       'monitoring/prometheus.monitoring.svc.cluster.local',

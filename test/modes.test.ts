@@ -104,7 +104,7 @@ describe('switching mode on an owned install', () => {
     const r = run(owned, ['*.wikipedia.org'], 'mode: sidecar\nistioVersion: "1.30"');
     expect(r.exitCode).toBe(0);
     expect(r.parsed.items.map((i) => i.kind)).toEqual(['ServiceEntry', 'Telemetry']);
-    expect(ofKind(r.parsed, 'ServiceEntry')[0]!.spec).toEqual({
+    expect(ofKind(r.parsed, 'ServiceEntry')[0].spec).toEqual({
       hosts: ['*.wikipedia.org'],
       ports: [{ number: 443, name: 'tls', protocol: 'TLS' }],
       location: 'MESH_EXTERNAL',
@@ -144,7 +144,7 @@ describe('switching mode on an owned install', () => {
       'Gateway/istio-egress',
       'ServiceEntry/istio-egress',
     ]);
-    expect(ofKind(r.parsed, 'ServiceEntry')[0]!.metadata.labels).toMatchObject({
+    expect(ofKind(r.parsed, 'ServiceEntry')[0].metadata.labels).toMatchObject({
       'istio.io/use-waypoint': 'waypoint',
     });
     expect(r.parsed.results).toContainEqual(

@@ -89,15 +89,15 @@ describe('an option change reaches an existing install', () => {
       ['Service', 'Gateway', 'VirtualService', 'EnvoyFilter'].includes(i.kind),
     );
     expect(stack.flatMap(everyString)).not.toContain('8443');
-    expect(ofKind(parsed, 'Gateway')[0]!.spec.servers.map((s: any) => s.port.number)).toEqual([
+    expect(ofKind(parsed, 'Gateway')[0].spec.servers.map((s: any) => s.port.number)).toEqual([
       9443,
     ]);
-    expect(ofKind(parsed, 'Service')[0]!.spec.ports[0].targetPort).toBe(9443);
-    expect(ofKind(parsed, 'VirtualService')[0]!.spec.tcp[0].match.map((m: any) => m.port)).toEqual([
+    expect(ofKind(parsed, 'Service')[0].spec.ports[0].targetPort).toBe(9443);
+    expect(ofKind(parsed, 'VirtualService')[0].spec.tcp[0].match.map((m: any) => m.port)).toEqual([
       9443,
     ]);
     expect(
-      ofKind(parsed, 'EnvoyFilter')[0]!
+      ofKind(parsed, 'EnvoyFilter')[0]
         .spec.configPatches.filter((p: any) => p.applyTo === 'NETWORK_FILTER')
         .map((p: any) => p.match.listener.portNumber),
     ).toEqual([9443]);
@@ -123,7 +123,7 @@ describe('an option change reaches an existing install', () => {
   it('production parts: turned on they are added and the Deployment takes its fields; turned off they go again', () => {
     const on = change('production: {recommended: true, namespaces: [shop]}');
     const [deploy] = ofKind(on.parsed, 'Deployment');
-    expect(deploy!.spec.template.spec.containers[0].resources).toEqual({
+    expect(deploy.spec.template.spec.containers[0].resources).toEqual({
       requests: { cpu: '100m', memory: '128Mi' },
     });
     expect(ofKind(on.parsed, 'HorizontalPodAutoscaler')).toHaveLength(1);
@@ -141,7 +141,7 @@ describe('an option change reaches an existing install', () => {
         : d,
     );
     const { parsed, stdout } = change('production: {highAvailability: {}}', withReplicas);
-    expect(ofKind(parsed, 'Deployment')[0]!.spec).not.toHaveProperty('replicas');
+    expect(ofKind(parsed, 'Deployment')[0].spec).not.toHaveProperty('replicas');
     expect(stdout).not.toContain('# by hand');
   });
 });
@@ -164,10 +164,10 @@ describe('what only the user wrote stays', () => {
     const { stdout, parsed } = change('gateway: {targetPort: 9443}', edited);
     expect(stdout).toContain('# owner: platform team');
     expect(stdout).toContain('# a server of our own');
-    expect(ofKind(parsed, 'Gateway')[0]!.spec.servers.map((s: any) => s.port.number)).toEqual([
+    expect(ofKind(parsed, 'Gateway')[0].spec.servers.map((s: any) => s.port.number)).toEqual([
       80, 9443,
     ]);
-    expect(ofKind(parsed, 'Service')[0]!.metadata.labels).toEqual({
+    expect(ofKind(parsed, 'Service')[0].metadata.labels).toEqual({
       team: 'platform',
       'app.kubernetes.io/managed-by': 'wildcard-egress',
     });
@@ -204,16 +204,13 @@ describe('lists are matched by key, never by position', () => {
     const at = lines.findIndex((l) => l.trimEnd().endsWith(listKey)) + 1;
     const elementEnd = (from: number) => {
       let i = from + 1;
-      while (
-        i < lines.length &&
-        (lines[i]!.startsWith(`${itemIndent}  `) || lines[i]!.trim() === '')
-      )
+      while (i < lines.length && (lines[i].startsWith(`${itemIndent}  `) || lines[i].trim() === ''))
         i++;
       return i;
     };
     const aEnd = elementEnd(at);
     const bEnd = elementEnd(aEnd);
-    expect(lines[aEnd]!.startsWith(`${itemIndent}- `)).toBe(true);
+    expect(lines[aEnd].startsWith(`${itemIndent}- `)).toBe(true);
     return [
       ...lines.slice(0, at),
       ...lines.slice(aEnd, bEnd),
@@ -230,7 +227,7 @@ describe('lists are matched by key, never by position', () => {
       d.includes('kind: VirtualService') ? swapFirstTwo(d, 'tls:', '  ') : d,
     );
     const [vs] = ofKind(run(docs, withNewNames()).parsed, 'VirtualService');
-    expect(vs!.spec.tls.map((t: any) => [t.match[0].port, t.match[0].sniHosts])).toEqual([
+    expect(vs.spec.tls.map((t: any) => [t.match[0].port, t.match[0].sniHosts])).toEqual([
       [443, ['api.example.com', '*.wikimedia.org', '*.wikipedia.org']],
       [8443, ['api.example.com']],
     ]);
@@ -251,11 +248,11 @@ describe('lists are matched by key, never by position', () => {
     );
     const { parsed } = run(docs, withNewNames());
     const [vs] = ofKind(parsed, 'VirtualService');
-    expect(vs!.spec.tls.map((t: any) => [t.match[0].port, t.match[0].sniHosts])).toEqual([
+    expect(vs.spec.tls.map((t: any) => [t.match[0].port, t.match[0].sniHosts])).toEqual([
       [8443, ['api.example.com']],
       [443, ['api.example.com', '*.wikimedia.org', '*.wikipedia.org']],
     ]);
-    const listeners = ofKind(parsed, 'EnvoyFilter')[0]!
+    const listeners = ofKind(parsed, 'EnvoyFilter')[0]
       .spec.configPatches.filter((p: any) => p.applyTo === 'LISTENER')
       .map((p: any) => [
         p.patch.value.name,

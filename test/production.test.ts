@@ -100,13 +100,13 @@ describe('production: the recommended set', () => {
         ],
       },
     ];
-    expect(shop!.spec).toEqual({
+    expect(shop.spec).toEqual({
       podSelector: {},
       policyTypes: ['Egress'],
       egress: [{ to: [{ namespaceSelector: {} }] }, ...dns],
     });
-    expect(selects(gateway!.spec.podSelector.matchLabels, podLabels)).toBe(true);
-    expect(gateway!.spec.egress).toEqual([
+    expect(selects(gateway.spec.podSelector.matchLabels, podLabels)).toBe(true);
+    expect(gateway.spec.egress).toEqual([
       {
         to: [
           {
@@ -140,9 +140,9 @@ describe('production: the recommended set', () => {
 
   it('admits only mesh identities of the namespaces at the gateway TLS port', () => {
     const [ap] = ofKind(parsed, 'AuthorizationPolicy');
-    expect(selects(ap!.spec.selector.matchLabels, podLabels)).toBe(true);
-    expect(ap!.spec.action).toBe('ALLOW');
-    expect(ap!.spec.rules).toEqual([
+    expect(selects(ap.spec.selector.matchLabels, podLabels)).toBe(true);
+    expect(ap.spec.action).toBe('ALLOW');
+    expect(ap.spec.rules).toEqual([
       {
         from: [
           {
@@ -166,22 +166,22 @@ describe('production: the recommended set', () => {
     ]);
     for (const c of spread) expect(selects(c.labelSelector.matchLabels, podLabels)).toBe(true);
     const [pdb] = ofKind(parsed, 'PodDisruptionBudget');
-    expect(pdb!.spec.minAvailable).toBe(2);
-    expect(selects(pdb!.spec.selector.matchLabels, podLabels)).toBe(true);
+    expect(pdb.spec.minAvailable).toBe(2);
+    expect(selects(pdb.spec.selector.matchLabels, podLabels)).toBe(true);
     const [hpa] = ofKind(parsed, 'HorizontalPodAutoscaler');
-    expect(hpa!.spec.scaleTargetRef).toEqual({
+    expect(hpa.spec.scaleTargetRef).toEqual({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       name: deploy!.metadata.name,
     });
-    expect([hpa!.spec.minReplicas, hpa!.spec.maxReplicas]).toEqual([3, 6]);
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([3, 6]);
   });
 
   it('logs access for the gateway pods only, instead of the mesh-wide Telemetry', () => {
     const telemetry = ofKind(parsed, 'Telemetry');
     expect(telemetry).toHaveLength(1);
-    expect(telemetry[0]!.metadata.namespace).toBe('istio-egress');
-    expect(selects(telemetry[0]!.spec.selector.matchLabels, podLabels)).toBe(true);
+    expect(telemetry[0].metadata.namespace).toBe('istio-egress');
+    expect(selects(telemetry[0].spec.selector.matchLabels, podLabels)).toBe(true);
   });
 });
 
@@ -204,18 +204,18 @@ describe('production: parts one by one', () => {
       render('authorization: true\nnamespaces: [shop]\ntrustDomain: corp.example').parsed,
       'AuthorizationPolicy',
     );
-    expect(ap!.spec.rules[0].from[0].source.principals).toEqual(['corp.example/ns/shop/sa/*']);
+    expect(ap.spec.rules[0].from[0].source.principals).toEqual(['corp.example/ns/shop/sa/*']);
   });
 
   it('takes high-availability settings', () => {
     const { parsed } = render(
       'highAvailability: {replicas: 4, minAvailable: 3, maxReplicas: 10, cpuRequest: 250m, zoneKey: example.com/rack}',
     );
-    expect(ofKind(parsed, 'HorizontalPodAutoscaler')[0]!.spec.minReplicas).toBe(4);
-    expect(ofKind(parsed, 'PodDisruptionBudget')[0]!.spec.minAvailable).toBe(3);
-    expect(ofKind(parsed, 'HorizontalPodAutoscaler')[0]!.spec.maxReplicas).toBe(10);
+    expect(ofKind(parsed, 'HorizontalPodAutoscaler')[0].spec.minReplicas).toBe(4);
+    expect(ofKind(parsed, 'PodDisruptionBudget')[0].spec.minAvailable).toBe(3);
+    expect(ofKind(parsed, 'HorizontalPodAutoscaler')[0].spec.maxReplicas).toBe(10);
     expect(
-      ofKind(parsed, 'Deployment')[0]!.spec.template.spec.topologySpreadConstraints[0].topologyKey,
+      ofKind(parsed, 'Deployment')[0].spec.template.spec.topologySpreadConstraints[0].topologyKey,
     ).toBe('example.com/rack');
   });
 
@@ -257,7 +257,7 @@ describe('production resources are reconciled like the rest of the stack', () =>
     const input = `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items}functionConfig:\n${domainList(['*.example.org'], 'production:\n  sidecars: true\n  namespaces: [shop]').replace(/^/gm, '  ')}`;
     const second = runFunction(input);
     const [sc] = ofKind(parseOutput(second.stdout), 'Sidecar');
-    expect(sc!.spec.egress[0].hosts).toEqual([
+    expect(sc.spec.egress[0].hosts).toEqual([
       './*',
       'istio-egress/egressgateway.istio-egress.svc.cluster.local',
       'istio-system/*.example.org',

@@ -44,7 +44,7 @@ const block = fc
     header: fc.constantFrom('|', '>', '|-', '>+'),
     lines: fc.array(blockLine, { minLength: 1, maxLength: 4 }),
   })
-  .filter((b) => b.lines[0] !== '' && !b.lines[0]!.startsWith(' '))
+  .filter((b) => b.lines[0] !== '' && !b.lines[0].startsWith(' '))
   .map((b): YNode => ({ t: 'block', ...b }));
 
 const { node } = fc.letrec<{ node: YNode; map: YNode; seq: YNode }>((tie) => ({
@@ -115,7 +115,7 @@ function emitItem(item: YNode, indent: number): string[] {
           : [
               `${pad(indent + 2)}${item.t === 'inline' ? item.text : item.t === 'map' ? '{}' : '[]'}`,
             ];
-  return [`${pad(indent)}- ${body[0]!.slice(indent + 2)}`, ...body.slice(1)];
+  return [`${pad(indent)}- ${body[0].slice(indent + 2)}`, ...body.slice(1)];
 }
 
 function emitSeq(items: YNode[], indent: number): string[] {
@@ -188,7 +188,7 @@ const itemSource = fc
         0,
         1,
         `${pad(dash)}-${head === 'comment' ? ' # head comment' : ''}`,
-        `${pad(dash + 2)}${lines[0]!.slice(dash + 2)}`,
+        `${pad(dash + 2)}${lines[0].slice(dash + 2)}`,
       );
     lines.splice(1 + (fill.length % (lines.length - 1 || 1)), 0, ...fill);
     return { dash, text: lines.join('\n') + '\n' };

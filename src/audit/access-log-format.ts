@@ -181,7 +181,7 @@ export function readTextLine(
     const values = new Map<string, string>();
     shape.forEach((field, i) => {
       // A quoted group of several operators ("%METHOD% %PATH% %PROTOCOL%") splits on spaces.
-      const parts = field.operators.length > 1 ? cut[i]!.split(' ') : [cut[i]!];
+      const parts = field.operators.length > 1 ? cut[i].split(' ') : [cut[i]];
       field.operators.forEach((op, j) => values.set(op, parts[j] ?? '-'));
     });
     const out: AccessLogFields = {};

@@ -6,7 +6,7 @@ import { MAX_ALIAS_COUNT, PARSE_OPTIONS } from '../krm/yaml-options.js';
 import { auditConnections } from './audit.js';
 import { domainListPatch } from './domain-list-patch.js';
 import { formatJson, formatText } from './format-report.js';
-import { isObject, type JsonObject } from './json.js';
+import { isObject, type JsonObject } from '../util/data.js';
 import { laneTable, servesNamespace, type AuditLane } from './lane-table.js';
 import { readLogLines, type LogSource } from './read-log-lines.js';
 
@@ -97,7 +97,7 @@ const fail = (message: string, usage = false): AuditOutput => ({
 function readConfig(text: string): JsonObject {
   const docs = parseAllDocuments(text, PARSE_OPTIONS);
   const problems = docs.flatMap((d) => d.errors);
-  if (problems.length > 0) throw new ConfigYamlError(`is not valid YAML: ${problems[0]!.message}`);
+  if (problems.length > 0) throw new ConfigYamlError(`is not valid YAML: ${problems[0].message}`);
   const values = docs
     .map((d) => d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown)
     .filter(isObject);

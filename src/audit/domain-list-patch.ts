@@ -2,7 +2,7 @@ import type { DomainSpec } from '../config/options.js';
 import { normalizeDomain } from '../domains/normalize-domain.js';
 import { emitYaml } from '../krm/emit-yaml.js';
 import { admitsOthers, portsLabel, type Suggestion } from './fold-suggestions.js';
-import { isObject, type JsonObject } from './json.js';
+import { isObject, type JsonObject } from '../util/data.js';
 
 /** Where the new entries go: the shared list, or one team's. */
 export type PatchTarget = { team?: string };
@@ -33,7 +33,7 @@ export function mergeDomains(
       out.push(entry(s.entry, s.ports));
       continue;
     }
-    const old = out[at]!;
+    const old = out[at];
     const ports = [
       ...new Set([
         ...(typeof old === 'string' ? [upstreamPort] : (old.ports ?? [upstreamPort])),

@@ -3,7 +3,7 @@ import type { DomainPlan, Lane } from '../domains/plan.js';
 import { stackNames } from '../stack/names.js';
 import { laneListeners, renderEnvoyFilter } from '../stack/render-envoy-filter.js';
 import type { StackLogNames } from './parse-log-line.js';
-import { isObject } from './json.js';
+import { isObject } from '../util/data.js';
 
 /** A lane as the audit reads its logs: the plan's lane and the internal listeners the gateway logs it under. */
 export interface AuditLane {
@@ -73,7 +73,7 @@ export function laneTable(o: Options, plan: DomainPlan): LaneTable {
   const lanes = plan.lanes.map((lane): AuditLane => {
     const listeners = (chains.get(lane) ?? []).filter((l) => renderedNames.has(l));
     return listeners.length > 0
-      ? { lane, listener: listeners[0]!, listeners }
+      ? { lane, listener: listeners[0], listeners }
       : { lane, listeners: [] };
   });
   return {

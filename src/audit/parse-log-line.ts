@@ -4,7 +4,7 @@ import {
   readTextLine,
   type AccessLogFields,
 } from './access-log-format.js';
-import { isObject, type JsonObject } from './json.js';
+import { isObject, type JsonObject } from '../util/data.js';
 
 /**
  * What one access-log line says about a connection:
@@ -119,9 +119,9 @@ function appSni(raw: string | undefined): string | undefined {
 /** `outbound|443|wildcard|host` or `outbound_.443_.wildcard_.host` → its parts. */
 function laneCluster(cluster: string): { port: number; subset: string; host: string } | undefined {
   const parts = cluster.includes('|') ? cluster.split('|') : cluster.split('_.');
-  if (parts.length < 4 || parts[0] !== 'outbound' || !/^\d+$/.test(parts[1]!)) return undefined;
+  if (parts.length < 4 || parts[0] !== 'outbound' || !/^\d+$/.test(parts[1])) return undefined;
   const sep = cluster.includes('|') ? '|' : '_.';
-  return { port: Number(parts[1]), subset: parts[2]!, host: parts.slice(3).join(sep) };
+  return { port: Number(parts[1]), subset: parts[2], host: parts.slice(3).join(sep) };
 }
 
 const matchesName = (value: string, names: readonly string[]) =>
@@ -132,9 +132,7 @@ function classify(f: AccessLogFields, names: StackLogNames): LogLine {
   const cluster = f.upstreamCluster;
   const listenerMatch = f.downstreamLocalAddress?.match(/^envoy:\/\/([^/]+)\//);
   const listener =
-    listenerMatch && matchesName(listenerMatch[1]!, names.listeners)
-      ? listenerMatch[1]!
-      : undefined;
+    listenerMatch && matchesName(listenerMatch[1], names.listeners) ? listenerMatch[1] : undefined;
   const sni = appSni(f.requestedServerName);
   const address = f.downstreamLocalAddress ?? f.upstreamHost;
   const base = {

@@ -29,14 +29,14 @@ export function parseArgs(
         }
       : { mode: 'function' };
   }
-  const first = argv[0]!;
+  const first = argv[0];
   if (Object.hasOwn(commands, first)) return { mode: 'command', name: first, args: argv.slice(1) };
   if (argv.includes('--help') || argv.includes('-h')) return { mode: 'help' };
   if (argv.includes('--version')) return { mode: 'version' };
   let configPath: string | undefined;
   let noInput = stdinIsTTY;
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+    const arg = argv[i];
     let value: string | undefined;
     if (arg === '--no-input') {
       noInput = true;
@@ -71,7 +71,7 @@ export function needsStdin(inv: Invocation, commands: Readonly<Record<string, Co
     case 'stream':
       return !inv.noInput;
     case 'command':
-      return commands[inv.name]!.readsStdin;
+      return commands[inv.name].readsStdin;
     default:
       return false;
   }

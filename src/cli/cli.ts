@@ -22,7 +22,7 @@ export function runCli(inv: Invocation, io: CommandIO, version: string): Command
         exitCode: 2,
       };
     case 'command':
-      return COMMANDS[inv.name]!.run(inv.args, io);
+      return COMMANDS[inv.name].run(inv.args, io);
     case 'function':
       return runFunction(io.stdin());
     case 'stream': {

@@ -26,7 +26,7 @@ export function splitDocuments(stream: string): StreamDocument[] {
   let current: string[] = [];
   let firstLine = 1;
   const close = () => {
-    while (current.length > 0 && current[current.length - 1]!.trim() === '') current.pop();
+    while (current.length > 0 && current[current.length - 1].trim() === '') current.pop();
     if (current.length > 0) docs.push({ text: current.join('\n') + '\n', firstLine });
   };
   lines.forEach((line, i) => {
@@ -60,7 +60,7 @@ export function entryToDocument(entry: string): string | undefined {
   const head = /^-( |$)/.exec(lines[0] ?? '');
   if (!head) return undefined;
   const out: string[] = [];
-  const first = lines[0]!.slice(head[0].length);
+  const first = lines[0].slice(head[0].length);
   if (first !== '') out.push(first);
   for (const line of lines.slice(1)) {
     if (line === '') out.push(line);

@@ -8,15 +8,15 @@ export interface Option {
   /** `--name` of `--name=value`, else the argument itself. */
   name: string;
   /** The option's value: after `=`, else the next argument (consumed); a usage error when there is none or it is empty. */
-  value(): string;
+  value: () => string;
   /** The value after `=` if any, then every following argument that is no option (`-` is one: stdin), consumed. */
-  values(): string[];
+  values: () => string[];
 }
 
 /** Walks a subcommand's arguments; `--name value` and `--name=value` read alike. */
 export function* options(args: readonly string[]): Generator<Option> {
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
+    const arg = args[i];
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     yield {
@@ -30,8 +30,8 @@ export function* options(args: readonly string[]): Generator<Option> {
       },
       values: () => {
         const out = eq > 0 ? [arg.slice(eq + 1)] : [];
-        while (i + 1 < args.length && (!args[i + 1]!.startsWith('-') || args[i + 1] === '-'))
-          out.push(args[++i]!);
+        while (i + 1 < args.length && (!args[i + 1].startsWith('-') || args[i + 1] === '-'))
+          out.push(args[++i]);
         return out;
       },
     };

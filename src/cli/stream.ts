@@ -97,7 +97,7 @@ function readConfig(config: ConfigFile): { data?: unknown; problem?: Result } {
     };
   }
   try {
-    return { data: present[0]!.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+    return { data: present[0].toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch (e) {
     return { problem: error(`${config.path}: expands too many aliases: ${(e as Error).message}`) };
   }

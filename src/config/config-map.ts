@@ -1,3 +1,4 @@
+import { textOf } from '../util/data.js';
 import { CONFIG_MAP_KEY_TABLE } from '../generated/domain-list.js';
 import { error, type Result } from '../krm/results.js';
 
@@ -52,7 +53,7 @@ export function fromConfigMap(cm: Record<string, unknown>): ConvertedConfigMap {
         );
         continue;
       }
-      const text = typeof value === 'string' ? value : String(value ?? '');
+      const text = typeof value === 'string' ? value : textOf(value);
       dataKeyOf.set(def.spec.join('.'), key);
       setIn(spec, def.spec, convert(text, def.type));
     }
@@ -93,5 +94,5 @@ function setIn(target: Record<string, unknown>, path: string[], value: unknown):
     node[seg] ??= {};
     node = node[seg] as Record<string, unknown>;
   }
-  node[path[path.length - 1]!] = value;
+  node[path[path.length - 1]] = value;
 }

@@ -41,7 +41,7 @@ export function modeProblems(o: Options, plan: DomainPlan, file?: Result['file']
         out.push(
           at(
             'spec.mode',
-            `HTTP names (port ${http[0]!.upstreamPort}) are routed by Host header, which the egress gateway's SNI forwarder cannot do: use mode sidecar or waypoint, or list them as TLS`,
+            `HTTP names (port ${http[0].upstreamPort}) are routed by Host header, which the egress gateway's SNI forwarder cannot do: use mode sidecar or waypoint, or list them as TLS`,
             o.mode,
           ),
         );

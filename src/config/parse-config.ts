@@ -1,3 +1,4 @@
+import { isObject, type JsonObject } from '../util/data.js';
 import type { ErrorObject } from 'ajv';
 import { normalizeList, type RawDomain } from '../domains/normalize-list.js';
 import { planDomains, type DomainPlan } from '../domains/plan.js';
@@ -28,11 +29,7 @@ const ACCEPTED_FORMS =
   `expected a DomainList (apiVersion: ${DOMAIN_LIST_API_VERSION}, kind: DomainList, spec.domains) ` +
   'or a ConfigMap whose data.domains lists the domains separated by commas or newlines';
 
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+type Json = JsonObject;
 
 /**
  * Reads the function config: one case per accepted form, and a default case

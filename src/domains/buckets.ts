@@ -46,8 +46,8 @@ export function bucketCount(
     const items = new Array<number>(count).fill(0);
     for (const s of names) {
       const b = bucketOf(s, count);
-      bytes[b]! += cost(s) * weight(s);
-      items[b]!++;
+      bytes[b] += cost(s) * weight(s);
+      items[b]++;
     }
     if (bytes.every((b) => b <= maxBytes) && items.every((i) => i <= maxItems)) return count;
     count *= 2;
@@ -57,6 +57,6 @@ export function bucketCount(
 /** Splits names into `count` buckets, keeping their order inside each. */
 export function splitInto<T extends string>(names: readonly T[], count: number): T[][] {
   const out: T[][] = Array.from({ length: count }, () => []);
-  for (const s of names) out[bucketOf(s, count)]!.push(s);
+  for (const s of names) out[bucketOf(s, count)].push(s);
   return out;
 }

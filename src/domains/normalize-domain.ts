@@ -29,7 +29,7 @@ export function normalizeDomain(raw: string): DomainCheck {
   let name = trimmed.toLowerCase();
   if (name.endsWith('.')) name = name.slice(0, -1);
   const warnings: string[] = [];
-  if (/[^\x00-\x7f]/.test(name)) {
+  if (/\P{ASCII}/u.test(name)) {
     // International names go on the wire as punycode (UTS-46 processing, as browsers do).
     const wildcard = name.startsWith('*.');
     const unicode = wildcard ? name.slice(2) : name;
@@ -45,7 +45,7 @@ export function normalizeDomain(raw: string): DomainCheck {
     return fail(`is ${name.length} characters long, over the DNS limit of ${MAX_NAME}`);
   const labels = name.split('.');
   for (let i = 0; i < labels.length; i++) {
-    const label = labels[i]!;
+    const label = labels[i];
     if (label.includes('*')) {
       if (label !== '*')
         return fail(
@@ -70,7 +70,7 @@ export function normalizeDomain(raw: string): DomainCheck {
     if (label.startsWith('-') || label.endsWith('-'))
       return fail(`has a label "${label}" that starts or ends with a hyphen`);
   }
-  if (/^[0-9]+$/.test(labels[labels.length - 1]!))
+  if (/^[0-9]+$/.test(labels[labels.length - 1]))
     return fail('ends in an all-numeric label, which no top-level domain is');
   return warnings.length > 0
     ? { ok: true, domain: name as Domain, warnings }

@@ -273,7 +273,7 @@ function planRoutes(lanes: readonly Lane[]): Route[] {
   const ports = [...new Set(lanes.map((l) => l.upstreamPort))];
   return ports.map((port): Route => {
     const onPort = lanes.filter((l) => l.upstreamPort === port);
-    return { lane: onPort[0]!, port, sniHosts: folded(onPort.flatMap((l) => l.domains)).kept };
+    return { lane: onPort[0], port, sniHosts: folded(onPort.flatMap((l) => l.domains)).kept };
   });
 }
 

@@ -1,4 +1,4 @@
-import { isObject, type JsonObject } from '../audit/json.js';
+import { isObject, type JsonObject, textOf } from '../util/data.js';
 import {
   namespaceOfItem,
   objects,
@@ -118,7 +118,7 @@ function ruleMatches(rule: JsonObject, peer: Peer): Match {
   ) {
     return {
       match: false,
-      why: `from: ${sourceMatches(isObject(from[0]?.source) ? from[0]!.source : {}, peer).why}`,
+      why: `from: ${sourceMatches(isObject(from[0]?.source) ? from[0].source : {}, peer).why}`,
     };
   }
   const to = objects(rule.to);
@@ -128,7 +128,7 @@ function ruleMatches(rule: JsonObject, peer: Peer): Match {
   ) {
     return {
       match: false,
-      why: `to: ${operationMatches(isObject(to[0]?.operation) ? to[0]!.operation : {}, peer).why}`,
+      why: `to: ${operationMatches(isObject(to[0]?.operation) ? to[0].operation : {}, peer).why}`,
     };
   }
   for (const c of objects(rule.when)) {
@@ -140,7 +140,7 @@ function ruleMatches(rule: JsonObject, peer: Peer): Match {
 
 /** Policies that apply: those of `select` (by workload selector or target), CUSTOM and AUDIT left aside. */
 function evaluate(policies: readonly Item[], peer: Peer, subject: string): AuthzDecision {
-  const action = (p: Item) => String(specOf(p).action ?? 'ALLOW');
+  const action = (p: Item) => textOf(specOf(p).action, 'ALLOW');
   for (const p of policies.filter((x) => action(x) === 'DENY')) {
     const rules = objects(specOf(p).rules);
     const i = rules.findIndex((r) => ruleMatches(r, peer).match);
@@ -162,25 +162,25 @@ function evaluate(policies: readonly Item[], peer: Peer, subject: string): Authz
   for (const p of allow) {
     const rules = objects(specOf(p).rules);
     for (let i = 0; i < rules.length; i++) {
-      const m = ruleMatches(rules[i]!, peer);
+      const m = ruleMatches(rules[i], peer);
       if (m.match) {
-        const source = objects(rules[i]!.from).map((f) => (isObject(f.source) ? f.source : {}))[0];
+        const source = objects(rules[i].from).map((f) => (isObject(f.source) ? f.source : {}))[0];
         const k = source
           ? strings(source.principals).findIndex((x) => principalAdmits(x, peer) !== 'none')
           : -1;
-        const partial = k >= 0 && principalAdmits(strings(source!.principals)[k]!, peer) === 'some';
+        const partial = k >= 0 && principalAdmits(strings(source.principals)[k], peer) === 'some';
         return {
           allowed: true,
           resource: refOf(p),
           field: k >= 0 ? `spec.rules[${i}].from[0].source.principals[${k}]` : `spec.rules[${i}]`,
-          ...(k >= 0 ? { value: strings(source!.principals)[k]! } : {}),
+          ...(k >= 0 ? { value: strings(source.principals)[k] } : {}),
           detail: `ALLOW rule admits namespace ${peer.namespace} on port ${peer.port}${partial ? ' (only the service accounts it names)' : ''}`,
         };
       }
       misses.push(`${refOf(p)} spec.rules[${i}]: ${m.why}`);
     }
   }
-  const first = allow[0]!;
+  const first = allow[0];
   return {
     allowed: false,
     resource: refOf(first),

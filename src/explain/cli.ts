@@ -1,4 +1,4 @@
-import type { JsonObject } from '../audit/json.js';
+import type { JsonObject } from '../util/data.js';
 import { parseConfig } from '../config/parse-config.js';
 import { options, UsageError } from '../cli/options.js';
 import { formatForHumans } from '../krm/results.js';
@@ -97,7 +97,7 @@ function parseArgs(args: readonly string[]): ExplainArgs | 'help' {
   if ((out.config !== undefined) === sawManifests)
     throw new UsageError('give either --config FILE or --manifests PATH…');
   return {
-    host: out.positional[0]!,
+    host: out.positional[0],
     manifests: out.manifests,
     registryOnly: out.registryOnly ?? false,
     trustDomain: out.trustDomain ?? DEFAULT_TRUST_DOMAIN,

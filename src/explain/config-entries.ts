@@ -1,4 +1,4 @@
-import { isObject, type JsonObject } from '../audit/json.js';
+import { isObject, type JsonObject } from '../util/data.js';
 import { normalizeDomain } from '../domains/normalize-domain.js';
 import type { DomainPlan, Lane } from '../domains/plan.js';
 import type { ListedName } from './nearest-entry.js';

@@ -40,7 +40,7 @@ export function decideWaypointConfig(
   // AuthorizationPolicy admits the namespaces of every scope that lists it.
   const listing = all.filter((x) => x.d === hit);
   const onPort = listing.filter((x) => x.lane.upstreamPort === q.port);
-  const rule = entries(listing[0]!.lane, hit);
+  const rule = entries(listing[0].lane, hit);
   if (onPort.length === 0) {
     return path.end('refused', {
       layer: 'service',
@@ -57,7 +57,7 @@ export function decideWaypointConfig(
   const policy = o.production.authorization && namespaces.length > 0;
   const admitted =
     !policy || namespaces.includes(ns)
-      ? (onPort.find((x) => x.lane.namespaces.includes(ns)) ?? onPort[0]!)
+      ? (onPort.find((x) => x.lane.namespaces.includes(ns)) ?? onPort[0])
       : undefined;
   if (!admitted) {
     return path.end('refused', {

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../audit/json.js';
+import type { JsonObject } from '../util/data.js';
 import type { Options } from '../config/options.js';
 import type { DomainPlan, Lane } from '../domains/plan.js';
 import { decideGatewayConfig } from './config-gateway.js';

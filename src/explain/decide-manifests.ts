@@ -1,4 +1,4 @@
-import { isObject } from '../audit/json.js';
+import { isObject, textOf } from '../util/data.js';
 import { decideWaypointManifests } from './decide-waypoint-manifests.js';
 import { gatewayListedNames, followGateway } from './gateway-path.js';
 import {
@@ -92,9 +92,9 @@ function visibleServices(
         namespace: seNs,
         field: `spec.hosts[${k}]`,
         host: host.toLowerCase(),
-        resolution: String(spec.resolution ?? 'NONE'),
+        resolution: textOf(spec.resolution, 'NONE'),
         portField: `spec.ports[${p}]`,
-        protocol: String(ports[p]!.protocol ?? '').toUpperCase(),
+        protocol: textOf(ports[p].protocol).toUpperCase(),
       });
     });
   }
@@ -132,7 +132,7 @@ function tlsMatches(
           field: `spec.tls[${i}].match[${j}]`,
           sniHosts: strings(m.sniHosts).map((h) => h.toLowerCase()),
           destination: {
-            host: String(d.host ?? ''),
+            host: textOf(d.host),
             ...(isObject(d.port) ? { port: Number(d.port.number) } : {}),
             ...(typeof d.subset === 'string' ? { subset: d.subset } : {}),
           },
@@ -240,7 +240,7 @@ function decideSidecarPath(
     q.host,
   );
   if (own.length > 0) {
-    const s = own.find((x) => x.host === best) ?? own[0]!;
+    const s = own.find((x) => x.host === best) ?? own[0];
     const imported = scope.imports(s.namespace, s.host, q.port)!;
     path.pass({
       layer: 'service',

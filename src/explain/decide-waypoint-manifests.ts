@@ -1,4 +1,4 @@
-import { isObject } from '../audit/json.js';
+import { isObject, textOf } from '../util/data.js';
 import { authorizeAtTarget } from './authorization.js';
 import { leaveFromPod } from './leave-pod.js';
 import {
@@ -91,8 +91,8 @@ export function decideWaypointManifests(
   if (others.length > 0) {
     path.note({
       layer: 'service',
-      resource: refOf(others[0]!.se),
-      field: `spec.hosts[${others[0]!.k}]`,
+      resource: refOf(others[0].se),
+      field: `spec.hosts[${others[0].k}]`,
       value: best!,
       detail: `${refOf(hit.se)} lists ${best} too: Istio keeps one ServiceEntry per host and namespace (the oldest; push_context.go initServiceRegistry), taken here as the first in the manifests`,
     });
@@ -102,7 +102,7 @@ export function decideWaypointManifests(
     resource: refOf(hit.se),
     field: `spec.hosts[${hit.k}]`,
     value: hit.host,
-    detail: `ztunnel resolves ${q.host} to this ServiceEntry's address (resolution ${String(spec.resolution ?? 'NONE')}; exportTo does not apply in ambient mode)`,
+    detail: `ztunnel resolves ${q.host} to this ServiceEntry's address (resolution ${textOf(spec.resolution, 'NONE')}; exportTo does not apply in ambient mode)`,
   });
   const ports = objects(spec.ports);
   const p = ports.findIndex((x) => Number(x.number) === q.port);

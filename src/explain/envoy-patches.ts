@@ -1,4 +1,4 @@
-import { isObject, type JsonObject } from '../audit/json.js';
+import { isObject, type JsonObject, textOf } from '../util/data.js';
 import {
   namespaceOfItem,
   objects,
@@ -78,7 +78,7 @@ export function tcpProxyMerge(patches: readonly Patch[], port: number): Patch | 
       if (l.portNumber !== undefined && Number(l.portNumber) !== port) return false;
       const fc = isObject(l.filterChain) ? l.filterChain : {};
       const filter = isObject(fc.filter) ? fc.filter : {};
-      return filter.name === undefined || TCP_PROXY.includes(String(filter.name));
+      return filter.name === undefined || TCP_PROXY.includes(textOf(filter.name));
     })
     .filter((p) => typeof clusterOfFilter(p.value) === 'string')
     .at(-1);
@@ -136,8 +136,7 @@ export interface ChainFilters {
   clusterField?: string;
 }
 
-const typeOf = (f: JsonObject) =>
-  isObject(f.typed_config) ? String(f.typed_config['@type'] ?? '') : '';
+const typeOf = (f: JsonObject) => (isObject(f.typed_config) ? textOf(f.typed_config['@type']) : '');
 
 /** Reads a filter chain's forward-proxy port and tcp_proxy cluster (fields relative to the chain). */
 export function chainFilters(chain: JsonObject): ChainFilters {

@@ -1,4 +1,4 @@
-import { isObject, type JsonObject } from '../audit/json.js';
+import { isObject, type JsonObject, textOf } from '../util/data.js';
 import { authorizeAtWorkload } from './authorization.js';
 import {
   addsByName,
@@ -47,7 +47,7 @@ const SVC_HOST = /^([^.]+)\.([^.]+)(\.svc(\..+)?)?$/;
 /** The Service a route destination names: `name.ns.svc.<domain>`, `name.ns`, or `name` in the route's namespace. */
 function serviceOf(items: readonly Item[], host: string, routeNamespace: string): Item | undefined {
   const m = SVC_HOST.exec(host);
-  const [name, ns] = m ? [m[1]!, m[2]!] : [host, routeNamespace];
+  const [name, ns] = m ? [m[1], m[2]] : [host, routeNamespace];
   return ofKind(items, 'Service').find(
     (s) => s.metadata.name === name && namespaceOfItem(s) === ns,
   );
@@ -91,7 +91,7 @@ export function followGateway(
       detail: `the route sends to ${dest.host}, which is no Service in the manifests: the sidecar has no cluster for it`,
     });
   const ports = objects(specOf(svc).ports);
-  const servicePort = dest.port ?? (ports.length === 1 ? Number(ports[0]!.port) : q.port);
+  const servicePort = dest.port ?? (ports.length === 1 ? Number(ports[0].port) : q.port);
   const k = ports.findIndex((p) => Number(p.port) === servicePort);
   if (k < 0)
     return path.end('refused', {
@@ -101,7 +101,7 @@ export function followGateway(
       value: String(servicePort),
       detail: `the route sends to port ${servicePort}${dest.port === undefined ? ' (no port in the route: the matched port)' : ''}, which the Service does not have`,
     });
-  const target = ports[k]!.targetPort ?? ports[k]!.port;
+  const target = ports[k].targetPort ?? ports[k].port;
   if (!/^\d+$/.test(String(target)))
     return path.end('refused', {
       layer: 'gateway',
@@ -205,7 +205,7 @@ function gatewayServer(
     const servers = objects(specOf(gw).servers);
     const i = servers.findIndex((s) => isObject(s.port) && Number(s.port.number) === pods.podPort);
     if (i < 0) continue;
-    const s = servers[i]!;
+    const s = servers[i];
     if (!boundRoute(items, gw, pods.podPort)) {
       return {
         resource: refOf(gw),
@@ -215,8 +215,8 @@ function gatewayServer(
         unbound: true,
       };
     }
-    const tls = isObject(s.tls) ? String(s.tls.mode ?? '') : '';
-    const protocol = isObject(s.port) ? String(s.port.protocol ?? '') : '';
+    const tls = isObject(s.tls) ? textOf(s.tls.mode) : '';
+    const protocol = isObject(s.port) ? textOf(s.port.protocol) : '';
     return {
       resource: refOf(gw),
       field: `spec.servers[${i}].port`,
@@ -273,7 +273,7 @@ function walkListeners(
         value: name,
         detail: `cluster ${cluster} names internal listener ${name}, which no EnvoyFilter adds`,
       });
-    const l = adds[0]!;
+    const l = adds[0];
     if (adds.length > 1)
       return path.end('refused', {
         layer: 'listener',
@@ -295,7 +295,7 @@ function walkListeners(
     const sni = hasTlsInspector(l.value) ? q.host : '';
     const i = sni ? chooseChain(chains, sni) : chains.findIndex((x) => x.serverNames.length === 0);
     if (i >= 0) {
-      const names = chains[i]!.serverNames;
+      const names = chains[i].serverNames;
       const hit =
         names.length === 0
           ? -1
@@ -304,14 +304,14 @@ function walkListeners(
       path.rule = {
         resource: l.resource,
         field: hit >= 0 ? `${field}.filter_chain_match.server_names[${hit}]` : field,
-        value: hit >= 0 ? names[hit]! : '(any name)',
+        value: hit >= 0 ? names[hit] : '(any name)',
       };
       path.pass({
         layer: 'listener',
         ...path.rule,
         detail: `internal listener ${name}: ${hit >= 0 ? (names[hit] === q.host ? 'exact server name' : 'the longest matching wildcard') : 'a chain without server names takes every connection'}`,
       });
-      const f = chainFilters(chains[i]!.chain);
+      const f = chainFilters(chains[i].chain);
       if (
         f.forwardPort === undefined &&
         f.cluster !== undefined &&

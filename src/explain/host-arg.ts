@@ -26,7 +26,7 @@ export function parseHostArg(arg: string): HostArg {
   // `[v6]:port`, `name:port`; a bare IPv6 address keeps its colons for the domain rules to refuse.
   const bracket = /^\[([^\]]*)\]:(\d*)$/.exec(raw);
   const named = /^([^:]*):([^:]*)$/.exec(raw);
-  const portText = bracket ? bracket[2]! : named ? named[2]! : undefined;
+  const portText = bracket ? bracket[2] : named ? named[2] : undefined;
   if (portText !== undefined) {
     if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
       return {
@@ -35,7 +35,7 @@ export function parseHostArg(arg: string): HostArg {
       };
     }
     port = Number(portText);
-    raw = bracket ? `[${bracket[1]}]` : named![1]!;
+    raw = bracket ? `[${bracket[1]}]` : named![1];
   }
   if (raw === '') return { ok: false, usage: `no host in ${JSON.stringify(arg)}` };
   const check = normalizeDomain(raw);

@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { isObject, type JsonObject } from '../audit/json.js';
+import { isObject, type JsonObject, textOf } from '../util/data.js';
 import { repairKptQuotes } from '../krm/repair-kpt-quotes.js';
 import { locateYamlError } from '../krm/yaml-errors.js';
 import { MAX_ALIAS_COUNT, PARSE_OPTIONS } from '../krm/yaml-options.js';
@@ -100,7 +100,7 @@ export function readManifests(
 /** `Kind namespace/name`, or `Kind name` for an object without a namespace. */
 export function refOf(item: Item): string {
   const ns = item.metadata.namespace;
-  return `${item.kind} ${typeof ns === 'string' && ns ? `${ns}/` : ''}${String(item.metadata.name ?? '')}`;
+  return `${item.kind} ${typeof ns === 'string' && ns ? `${ns}/` : ''}${textOf(item.metadata.name)}`;
 }
 
 /** The namespace of an object (`default` when it names none, as kubectl applies it). */
@@ -134,8 +134,6 @@ export function selects(selector: unknown, labels: Record<string, unknown>): boo
 /** The objects of a kind, in order. */
 export function ofKind(items: readonly Item[], kind: string, group?: string): Item[] {
   return items.filter(
-    (i) =>
-      i.kind === kind &&
-      (group === undefined || String(i.apiVersion ?? '').startsWith(`${group}/`)),
+    (i) => i.kind === kind && (group === undefined || textOf(i.apiVersion).startsWith(`${group}/`)),
   );
 }

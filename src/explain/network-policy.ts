@@ -1,4 +1,4 @@
-import { isObject, type JsonObject } from '../audit/json.js';
+import { isObject, type JsonObject } from '../util/data.js';
 import {
   namespaceOfItem,
   objects,
@@ -34,9 +34,9 @@ function toInt(ip: string): number {
 export function mayBePublic(cidr: string): boolean {
   const [ip, lenText] = cidr.split('/');
   const len = Number(lenText ?? (cidr.includes(':') ? 128 : 32));
-  if (ip!.includes(':')) return !NON_PUBLIC_V6.some((r) => r.test(cidr));
-  if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip!)) return true;
-  const addr = toInt(ip!);
+  if (ip.includes(':')) return !NON_PUBLIC_V6.some((r) => r.test(cidr));
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip)) return true;
+  const addr = toInt(ip);
   return !NON_PUBLIC_V4.some(([net, l]) => {
     if (len < l) return false;
     const mask = l === 0 ? 0 : (~0 << (32 - l)) >>> 0;
@@ -95,7 +95,7 @@ export function networkVerdict(
   for (const np of policies) {
     const rules = objects(specOf(np).egress);
     for (let i = 0; i < rules.length; i++) {
-      const rule = rules[i]!;
+      const rule = rules[i];
       if (!portAdmits(rule, port)) continue;
       const to = objects(rule.to);
       if (!('to' in rule) || to.length === 0)
@@ -109,7 +109,7 @@ export function networkVerdict(
         (peer) => isObject(peer.ipBlock) && mayBePublic(String(peer.ipBlock.cidr)),
       );
       if (k >= 0) {
-        const cidr = String((to[k]!.ipBlock as JsonObject).cidr);
+        const cidr = String((to[k].ipBlock as JsonObject).cidr);
         return {
           kind: 'admits',
           resource: refOf(np),

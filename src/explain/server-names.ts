@@ -60,7 +60,7 @@ export function sharedServerName(
 ): { name: string; first: number; second: number } | undefined {
   const owner = new Map<string, number>();
   for (let i = 0; i < chains.length; i++) {
-    const names = chains[i]!.serverNames.length === 0 ? [''] : chains[i]!.serverNames;
+    const names = chains[i].serverNames.length === 0 ? [''] : chains[i].serverNames;
     for (const n of new Set(names.map((x) => x.toLowerCase()))) {
       const first = owner.get(n);
       if (first !== undefined && first !== i)

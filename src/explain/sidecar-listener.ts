@@ -110,8 +110,8 @@ export function buildSidecarListener(
   if (shared)
     listener.rejected = {
       name: shared.name,
-      first: chains[shared.first]!,
-      second: chains[shared.second]!,
+      first: chains[shared.first],
+      second: chains[shared.second],
     };
   return listener;
 }

@@ -1,4 +1,4 @@
-import { isObject } from '../audit/json.js';
+import { isObject, textOf } from '../util/data.js';
 import { objects, ofKind, refOf, specOf, strings, type Item } from './manifests.js';
 import { HostIndex } from './host-index.js';
 
@@ -83,7 +83,7 @@ export function sidecarScope(
     for (const [entryNs, v] of byNs) {
       v.index = new HostIndex(
         v.positions.map((k) => {
-          const entry = hosts[k]!;
+          const entry = hosts[k];
           const slash = entry.indexOf('/');
           return slash < 0 ? entry : entry.slice(slash + 1);
         }),
@@ -98,7 +98,11 @@ export function sidecarScope(
     policySource:
       mode === undefined
         ? meshDefault
-        : { resource: ref, field: 'spec.outboundTrafficPolicy.mode', detail: String(mode) },
+        : {
+            resource: ref,
+            field: 'spec.outboundTrafficPolicy.mode',
+            detail: textOf(mode, JSON.stringify(mode)),
+          },
     imports(resourceNs, h, port) {
       const forPort = listeners.filter((l) => l.port === port);
       const applying = forPort.length > 0 ? forPort : listeners.filter((l) => l.port === undefined);
@@ -107,8 +111,8 @@ export function sidecarScope(
           const group = l.byNs.get(entryNs);
           const hit = group ? group.index.overlapping(h) : -1;
           if (hit >= 0) {
-            const k = group!.positions[hit]!;
-            return { field: `spec.egress[${l.i}].hosts[${k}]`, value: l.hosts[k]! };
+            const k = group!.positions[hit];
+            return { field: `spec.egress[${l.i}].hosts[${k}]`, value: l.hosts[k] };
           }
         }
       }

@@ -1,3 +1,5 @@
+import { textOf } from '../util/data.js';
+
 /**
  * A small block-style YAML writer for plain data the function creates (rendered
  * resources, results). It needs no schema machinery, so printing costs nothing
@@ -54,7 +56,7 @@ function scalar(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return '[]';
   if (typeof v === 'object') return '{}';
-  const s = String(v);
+  const s = textOf(v);
   return PLAIN.test(s) && !RESERVED.test(s) ? s : JSON.stringify(s);
 }
 

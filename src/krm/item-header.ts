@@ -37,7 +37,7 @@ const KEY = /^([A-Za-z0-9_][\w.\-/]*):(?:[ \t]+(.*))?$/;
 export function readInlineScalar(raw: string): string | undefined {
   const text = raw.trim();
   if (text === '') return undefined;
-  const c = text[0]!;
+  const c = text[0];
   if (c === "'") {
     const close = findSingleQuoteEnd(text);
     if (close < 0 || !isCommentOrEnd(text.slice(close + 1))) return undefined;
@@ -85,19 +85,19 @@ export function readItemHeader(source: string): ItemHeader | undefined {
   const lines = source.split('\n');
   let li = 0;
   // Skip comment lines before the entry's dash (leading comments of the first item).
-  while (li < lines.length && /^\s*(#.*)?$/.test(lines[li]!)) li++;
+  while (li < lines.length && /^\s*(#.*)?$/.test(lines[li])) li++;
   if (li >= lines.length) return undefined;
-  const dashLine = lines[li]!;
+  const dashLine = lines[li];
   const dash = indentOf(dashLine);
   if (dashLine[dash] !== '-') return undefined;
-  let after = dashLine.slice(dash + 1);
+  const after = dashLine.slice(dash + 1);
   const content = after.trimStart();
   let keyIndent: number;
   if (content === '' || content.startsWith('#')) {
     li++;
-    while (li < lines.length && /^\s*(#.*)?$/.test(lines[li]!)) li++;
+    while (li < lines.length && /^\s*(#.*)?$/.test(lines[li])) li++;
     if (li >= lines.length) return undefined;
-    keyIndent = indentOf(lines[li]!);
+    keyIndent = indentOf(lines[li]);
     if (keyIndent <= dash) return undefined;
   } else {
     keyIndent = dash + 1 + (after.length - content.length);
@@ -118,7 +118,7 @@ export function readItemHeader(source: string): ItemHeader | undefined {
     return v;
   };
   for (; li < lines.length; li++) {
-    const line = lines[li]!;
+    const line = lines[li];
     const ind = indentOf(line);
     if (ind === line.length || line[ind] === '#') continue;
     if (ind < keyIndent) return undefined;

@@ -1,3 +1,4 @@
+import { isObject, stringMap } from '../util/data.js';
 import { isMap, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { readItemHeader, READ_ANNOTATIONS, type ItemHeader } from './item-header.js';
 import { locateYamlError } from './yaml-errors.js';
@@ -58,11 +59,9 @@ export function headerOf(item: ParsedItem): ItemHeader {
 
 /** All annotations of a parsed item, for selectors that match on any annotation. */
 export function annotationsOf(item: ParsedItem): Record<string, string> {
-  const ann = item.root.toJS(item.doc, { maxAliasCount: MAX_ALIAS_COUNT })?.metadata?.annotations;
-  const out: Record<string, string> = {};
-  if (typeof ann === 'object' && ann !== null)
-    for (const [k, v] of Object.entries(ann)) out[k] = String(v);
-  return out;
+  const data: unknown = item.root.toJS(item.doc, { maxAliasCount: MAX_ALIAS_COUNT });
+  const metadata = isObject(data) ? data.metadata : undefined;
+  return stringMap(isObject(metadata) ? metadata.annotations : undefined);
 }
 
 /**

@@ -12,11 +12,11 @@ export function repairKptQuotes(text: string): string {
   const lines = text.split('\n');
   let changed = false;
   for (let i = 1; i < lines.length; i++) {
-    if (!/^'[ \t]*$/.test(lines[i]!)) continue;
+    if (!/^'[ \t]*$/.test(lines[i])) continue;
     let j = i - 1;
-    while (j >= 0 && lines[j]!.trim() === '') j--;
+    while (j >= 0 && lines[j].trim() === '') j--;
     if (j < 0) continue;
-    const prevIndent = lines[j]!.length - lines[j]!.trimStart().length;
+    const prevIndent = lines[j].length - lines[j].trimStart().length;
     lines[i] = ' '.repeat(prevIndent + 2) + lines[i];
     changed = true;
   }

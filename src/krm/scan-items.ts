@@ -51,7 +51,7 @@ export function scanItems(text: string): ScannedList | undefined {
   let itemsSeen = false;
   let indent = 0;
   while (i < lines.length) {
-    const line = lines[i]!;
+    const line = lines[i];
     const ind = indentOf(line);
     if (line.charCodeAt(0) === 9) return undefined;
     // Indented lines and column-0 `- ` entries belong to the value of the last top-level key.
@@ -98,14 +98,14 @@ function readItemsBlock(
 ): { items: string[]; end: number; indent: number } | undefined {
   let first = start;
   while (first < lines.length) {
-    const l = lines[first]!;
+    const l = lines[first];
     if (l.charCodeAt(0) === 9) return undefined;
     if (!isBlankOrComment(l, indentOf(l))) break;
     first++;
   }
   if (first >= lines.length) return { items: [], end: start, indent: 0 };
-  const indent = indentOf(lines[first]!);
-  if (!isSeqEntry(lines[first]!, indent)) {
+  const indent = indentOf(lines[first]);
+  if (!isSeqEntry(lines[first], indent)) {
     // `items:` with a null value followed by the next top-level key.
     return indent === 0 ? { items: [], end: start, indent: 0 } : undefined;
   }
@@ -113,7 +113,7 @@ function readItemsBlock(
   let itemStart = start;
   let i = first + 1;
   for (; i < lines.length; i++) {
-    const l = lines[i]!;
+    const l = lines[i];
     if (l.charCodeAt(0) === 9) return undefined;
     const ind = indentOf(l);
     if (isBlankOrComment(l, ind)) continue;

@@ -22,6 +22,6 @@ export function locateYamlError(
   const { line, column } = lineColumn(text, err.pos[0]);
   return {
     at: `line ${line + firstLine - 1}, column ${column}`,
-    message: err.message.split('\n')[0]!,
+    message: err.message.split('\n')[0],
   };
 }

@@ -1,7 +1,5 @@
+import { isObject } from '../util/data.js';
 import { effectiveRule, keyOf, type MergeScope } from './merge-values.js';
-
-const isObject = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** `spec.tls[0].match[1].sniHosts` → `['spec', 'tls', 0, 'match', 1, 'sniHosts']`. */
 export function pathSegments(path: string): (string | number)[] {
@@ -10,7 +8,7 @@ export function pathSegments(path: string): (string | number)[] {
     const m = /^([^[]*)((?:\[\d+\])*)$/.exec(part);
     if (!m) return [part];
     if (m[1]) out.push(m[1]);
-    for (const idx of m[2]!.matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
+    for (const idx of m[2].matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
   }
   return out;
 }
@@ -32,7 +30,7 @@ export function renderedCounterpart(
   let r: unknown = rendered;
   let x: unknown = itemRaw;
   for (let i = 0; i < segs.length; i++) {
-    const seg = segs[i]!;
+    const seg = segs[i];
     if (typeof seg === 'string') {
       r = isObject(r) ? r[seg] : undefined;
       x = isObject(x) ? x[seg] : undefined;
@@ -40,7 +38,7 @@ export function renderedCounterpart(
     }
     if (!Array.isArray(r)) return undefined;
     const rule = effectiveRule(scope, segs.slice(0, i), r);
-    const el = Array.isArray(x) ? x[seg] : undefined;
+    const el: unknown = Array.isArray(x) ? (x as unknown[])[seg] : undefined;
     if (rule?.type === 'map') {
       const k = keyOf(el, rule.key);
       r = r.find((candidate) => keyOf(candidate, rule.key) === k);

@@ -2,6 +2,7 @@ import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSe
 import { ABSENT, RawText } from '../krm/emit-yaml.js';
 import {
   effectiveRule,
+  isObject,
   mergeValue,
   pathOf,
   plainOf,
@@ -36,8 +37,6 @@ export interface ItemMerge {
 /** Where a node sits: the value of a key (whose column new block lines follow) or an element of a list. */
 type Place = { kind: 'value'; keyCol: number } | { kind: 'item' };
 
-const isObject = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof RawText);
 const isEmptyCollection = (x: unknown) =>
   (Array.isArray(x) && x.length === 0) ||
   (isObject(x) && Object.values(x).every((v) => v === undefined || v === ABSENT));
@@ -100,7 +99,7 @@ export function mergeItem(
         const items = node.items as Node[];
         mergedValue.forEach((m, i) =>
           writeNode(
-            items[i]!,
+            items[i],
             rawValue[i],
             m,
             Array.isArray(renderedValue) ? renderedValue[i] : undefined,
@@ -191,7 +190,7 @@ export function mergeItem(
     plan.slots.forEach((slot, at) => {
       if (slot.from === 'both') {
         writeNode(
-          items[slot.item]!,
+          items[slot.item],
           rawValue[slot.item],
           mergedValue[at],
           renderedValue[slot.rendered],
@@ -266,7 +265,7 @@ export function mergeItem(
   function dashOf(node: Node): number {
     let i = node.range![0] - 1;
     while (i >= 0 && source[i] !== '-') {
-      if (!/\s/.test(source[i]!)) throw new Error('list element without a dash before it');
+      if (!/\s/.test(source[i])) throw new Error('list element without a dash before it');
       i--;
     }
     return i;
@@ -287,13 +286,13 @@ export function mergeItem(
   /** Removes a key and its value from a block map; a key on a list's dash line gives the line to the next key. */
   function removePair(map: YAMLMap, pair: Pair<Node, Node | null>, depth: number): Splice {
     const keyStart = pair.key.range![0];
-    const index = map.items.indexOf(pair as never);
+    const index = map.items.indexOf(pair);
     const next = map.items[index + 1] as Pair<Node, Node | null> | undefined;
-    const end = next ? lineStart(source, (next.key as Node).range![0]) : map.range![1];
+    const end = next ? lineStart(source, next.key.range![0]) : map.range![1];
     const from = lineStart(source, keyStart);
     if (source.slice(from, keyStart).trim() !== '') {
       // `- key: v` with the pair first after the dash: the next key moves up onto the dash line.
-      const nextKey = next ? (next.key as Node).range![0] : end;
+      const nextKey = next ? next.key.range![0] : end;
       return { start: keyStart, end: nextKey, text: next ? '' : '{}\n', depth };
     }
     return { start: from, end, text: '', depth };

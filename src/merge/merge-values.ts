@@ -1,3 +1,4 @@
+import { isObject as isDataObject } from '../util/data.js';
 import type { Node } from 'yaml';
 import { ABSENT, RawText } from '../krm/emit-yaml.js';
 import { ruleFor, splitPath, type MergeRule, type Ownership } from './merge-rules.js';
@@ -38,8 +39,9 @@ export function valueOf(x: unknown): string | undefined {
   return undefined;
 }
 
-const isObject = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof RawText);
+/** A map of merged or raw data (RawText, a scalar's source, is not one). */
+export const isObject = (x: unknown): x is Record<string, unknown> =>
+  isDataObject(x) && !(x instanceof RawText);
 
 /** The value at a dotted path inside a raw or rendered element, as a string. */
 export function fieldOf(x: unknown, path: string): string | undefined {
@@ -111,13 +113,13 @@ export function planKeyedList(
   });
   const removed = items.map((_, i) => i).filter((i) => !taken.has(i) && ownedBy(owned, items[i]));
   const matched = matchOf.filter((i) => i >= 0);
-  const inOrder = matched.every((v, i) => i === 0 || v > matched[i - 1]!);
+  const inOrder = matched.every((v, i) => i === 0 || v > matched[i - 1]);
   const slots: ListSlot[] = [];
   if (!inOrder) {
     rendered.forEach((_, r) =>
       slots.push(
-        matchOf[r]! >= 0
-          ? { from: 'both', item: matchOf[r]!, rendered: r }
+        matchOf[r] >= 0
+          ? { from: 'both', item: matchOf[r], rendered: r }
           : { from: 'rendered', rendered: r, after: -1 },
       ),
     );
@@ -130,7 +132,7 @@ export function planKeyedList(
   const insertAfter = new Map<number, number[]>();
   let lastMatched = matched.length === 0 ? items.length - 1 : -1;
   rendered.forEach((_, r) => {
-    if (matchOf[r]! >= 0) lastMatched = matchOf[r]!;
+    if (matchOf[r] >= 0) lastMatched = matchOf[r]!;
     else {
       if (!insertAfter.has(lastMatched)) insertAfter.set(lastMatched, []);
       insertAfter.get(lastMatched)!.push(r);
@@ -181,7 +183,7 @@ export function mergeValue(
   if (isRenderedScalar(rendered) || rule?.type === 'atomic' || rule?.type === 'create')
     return atomicMerge(raw, rendered);
   if (Array.isArray(rendered)) {
-    const items = Array.isArray(raw) ? raw : [];
+    const items: unknown[] = Array.isArray(raw) ? (raw as unknown[]) : [];
     if (rule?.type === 'set') {
       const strings = rendered.map(String);
       const pattern = patternOf(segs);

@@ -1,3 +1,4 @@
+import { textOf } from '../util/data.js';
 import { isScalar, Scalar, type Node } from 'yaml';
 
 /** A value a rendered resource sets: these are written, everything else is a collection. */
@@ -39,7 +40,7 @@ export function formatScalar(value: RenderedScalar, like?: Node | null): string 
 export function sameScalar(value: RenderedScalar, node: Node | null | undefined): boolean {
   if (!isScalar(node)) return false;
   const plain = node.type === Scalar.PLAIN;
-  const text = node.value === null || node.value === undefined ? '' : String(node.value);
+  const text = textOf(node.value);
   if (value === null) return plain && (text === '' || /^(~|null|Null|NULL)$/.test(text));
   if (typeof value !== 'string') return plain && text === String(value);
   if (text !== value) return false;
@@ -48,5 +49,5 @@ export function sameScalar(value: RenderedScalar, node: Node | null | undefined)
 
 /** A scalar node's value as the reader of a result sees it. */
 export function scalarText(node: Node | null | undefined): string {
-  return isScalar(node) ? String(node.value ?? '') : '';
+  return isScalar(node) ? textOf(node.value) : '';
 }

@@ -1,3 +1,4 @@
+import { textOf } from '../util/data.js';
 import { isMap, isScalar, isSeq, Scalar, type Node } from 'yaml';
 import { ABSENT, emitYaml, RawText } from '../krm/emit-yaml.js';
 import { formatScalar, isRenderedScalar, plainReadsAsString } from './scalars.js';
@@ -93,7 +94,7 @@ export function rawOf(node: Node | null | undefined, source: string): unknown {
   if (isSeq(node)) return node.items.map((x) => rawOf(x as Node | null, source));
   if (isScalar(node)) {
     const block = node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED;
-    const value = String(node.value ?? '');
+    const value = textOf(node.value);
     if (block || !node.range) return new RawText(JSON.stringify(value), value, node);
     const text = source.slice(node.range[0], node.range[1]);
     return new RawText(text.includes('\n') ? JSON.stringify(value) : text, value, node);
@@ -106,7 +107,7 @@ type ListStyle = 'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE';
 
 function listStyle(value: Node | null): ListStyle {
   if (isSeq(value)) {
-    const first = value.items.find((x) => isScalar(x)) as Scalar | undefined;
+    const first = value.items.find((x): x is Scalar => isScalar(x));
     if (first?.type === 'QUOTE_SINGLE' || first?.type === 'PLAIN') return first.type;
   }
   return 'QUOTE_DOUBLE';

@@ -47,7 +47,7 @@ function gatewayHosts(current: readonly string[], hosts: readonly string[]): str
   const prefixes = new Set(
     current.map((h) => (h.includes('/') ? h.slice(0, h.indexOf('/') + 1) : '')),
   );
-  const prefix = prefixes.size === 1 ? [...prefixes][0]! : '';
+  const prefix = prefixes.size === 1 ? [...prefixes][0] : '';
   return hosts.map((h) => prefix + h);
 }
 

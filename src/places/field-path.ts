@@ -1,3 +1,4 @@
+import { isObject } from '../util/data.js';
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 
 /**
@@ -42,11 +43,11 @@ export function parseFieldPath(path: string): Segment[] {
         throw new FieldPathError(
           `field path ${JSON.stringify(path)} has a selector ${JSON.stringify(part)} that is not [key=value]`,
         );
-      return { type: 'select', path: parseFieldPath(m[1]!), value: m[3]!, orAbsent: m[2] === '~' };
+      return { type: 'select', path: parseFieldPath(m[1]), value: m[3], orAbsent: m[2] === '~' };
     }
     return { type: 'key', key: part };
   });
-  if (segments[segments.length - 1]!.type !== 'key') {
+  if (segments[segments.length - 1].type !== 'key') {
     throw new FieldPathError(`field path ${JSON.stringify(path)} must end with a field name`);
   }
   return segments;
@@ -74,7 +75,7 @@ function walk(
   at: string,
   hits: FieldHit[],
 ): void {
-  const seg = segments[i]!;
+  const seg = segments[i];
   if (seg.type === 'key') {
     if (!isMap(node) || !node.has(seg.key)) return;
     const child = node.get(seg.key, true) as Node | null;
@@ -111,7 +112,7 @@ function collectValues(
     if (isSeq(node)) return node.items.flatMap((x) => (isScalar(x) ? [String(x.value)] : []));
     return [];
   }
-  const seg = segments[i]!;
+  const seg = segments[i];
   if (seg.type === 'key') {
     if (!isMap(node) || !node.has(seg.key)) return undefined;
     return collectValues(node.get(seg.key, true), segments, i + 1);
@@ -136,18 +137,16 @@ function collectValues(
  */
 export function listPathsInData(data: unknown, segments: readonly Segment[]): string[] {
   const out: string[] = [];
-  const isObj = (x: unknown): x is Record<string, unknown> =>
-    typeof x === 'object' && x !== null && !Array.isArray(x);
   const values = (x: unknown, segs: readonly Segment[]): unknown[] | undefined => {
-    if (segs.length === 0) return Array.isArray(x) ? x : [x];
+    if (segs.length === 0) return Array.isArray(x) ? (x as unknown[]) : [x];
     const [seg, ...rest] = segs;
-    if (seg!.type === 'key')
-      return isObj(x) && seg!.key in x ? values(x[seg!.key], rest) : undefined;
+    if (seg.type === 'key')
+      return isObject(x) && seg.key in x ? values(x[seg.key], rest) : undefined;
     if (!Array.isArray(x)) return undefined;
     let any = false;
     const all: unknown[] = [];
     for (const el of x) {
-      if (seg!.type === 'select' && !selects(el, seg!)) continue;
+      if (seg.type === 'select' && !selects(el, seg)) continue;
       const v = values(el, rest);
       if (v !== undefined) {
         any = true;
@@ -157,14 +156,14 @@ export function listPathsInData(data: unknown, segments: readonly Segment[]): st
     return any ? all : undefined;
   };
   const selects = (el: unknown, seg: Extract<Segment, { type: 'select' }>): boolean => {
-    if (!isObj(el)) return false;
+    if (!isObject(el)) return false;
     const found = values(el, seg.path);
     return found === undefined ? seg.orAbsent : found.map(String).includes(seg.value);
   };
   const walkData = (x: unknown, i: number, at: string): void => {
-    const seg = segments[i]!;
+    const seg = segments[i];
     if (seg.type === 'key') {
-      if (!isObj(x) || !(seg.key in x)) return;
+      if (!isObject(x) || !(seg.key in x)) return;
       const path = at ? `${at}.${seg.key}` : seg.key;
       if (i === segments.length - 1) {
         if (Array.isArray(x[seg.key])) out.push(path);

@@ -1,3 +1,4 @@
+import { isObject, stringMap } from '../util/data.js';
 import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import type { Options, Target } from '../config/options.js';
 import type { DomainPlan } from '../domains/plan.js';
@@ -71,8 +72,9 @@ function targetMatches(t: Target, h: ItemHeader, item: ItemSource): boolean {
 
 /** Labels of a parsed item, read only for items that carry the list's annotation. */
 function labelsOf(item: ItemSource): Record<string, string> {
-  const labels = item.parse().root.toJS(item.parse().doc, { maxAliasCount: 100 })?.metadata?.labels;
-  return typeof labels === 'object' && labels !== null ? labels : {};
+  const data: unknown = item.parse().root.toJS(item.parse().doc, { maxAliasCount: 100 });
+  const metadata = isObject(data) ? data.metadata : undefined;
+  return stringMap(isObject(metadata) ? metadata.labels : undefined);
 }
 
 /** The fields of a rendered resource the merge writes: all but its identity. */
@@ -503,7 +505,7 @@ function gatewaysBoundByList(entries: readonly Entry[]): Set<string> {
     let gateways: unknown;
     try {
       const root = e.item.parse().root;
-      gateways = isMap(root) ? (root.getIn(['spec', 'gateways'], true) as unknown) : undefined;
+      gateways = isMap(root) ? root.getIn(['spec', 'gateways'], true) : undefined;
     } catch (err) {
       if (!(err instanceof ItemError)) throw err;
       continue;

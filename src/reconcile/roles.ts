@@ -41,12 +41,12 @@ export function adoptSidecars(
       results.push(
         error(
           `namespace ${ns} has ${users.length} Sidecars without workloadSelector (${users.map((e) => e.header.name).join(', ')}): Istio leaves that undefined; keep one and the list goes into it`,
-          about(users[1]!.header),
+          about(users[1].header),
         ),
       );
       continue;
     }
-    const user = users[0]!;
+    const user = users[0];
     for (const e of wide) {
       if (e === user || e.rendered !== r) continue;
       delete e.rendered;

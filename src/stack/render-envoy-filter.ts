@@ -221,12 +221,12 @@ export function renderEnvoyFilter(o: Options, plan: DomainPlan): Resource[] {
     const chain = laneChain(lane, count);
     const newScope = !scopes.has(lane.scope);
     scopes.add(lane.scope);
-    objects[0]!.push(sniCluster(chain[0]!), ...(newScope ? [forwardCluster(lane.scope)] : []));
+    objects[0].push(sniCluster(chain[0]), ...(newScope ? [forwardCluster(lane.scope)] : []));
     chain.forEach((link, i) => {
-      if (i > 0) objects[link.bucket]!.push(sniCluster(link));
-      objects[link.bucket]!.push(listener(lane, link, chain[i + 1]));
+      if (i > 0) objects[link.bucket].push(sniCluster(link));
+      objects[link.bucket].push(listener(lane, link, chain[i + 1]));
     });
-    objects[0]!.push(merge(lane));
+    objects[0].push(merge(lane));
   }
   return objects
     .map((configPatches, bucket): [number, Record<string, unknown>[]] => [bucket, configPatches])

@@ -70,7 +70,7 @@ function nativeGroups(o: Options, plan: DomainPlan): NativeGroup[] {
     groups.get(key)!.hosts.push(name);
   }
   // By scopes (the shared list first), wildcards first, the main port's group first, then by ports.
-  const main = (g: NativeGroup) => g.ports.length === 1 && g.ports[0]!.number === o.upstreamPort;
+  const main = (g: NativeGroup) => g.ports.length === 1 && g.ports[0].number === o.upstreamPort;
   const rank = (g: NativeGroup) =>
     `${g.scope.scopes.map((sc) => order.indexOf(sc)).join(',')}|${g.wildcard ? 0 : 1}|${main(g) ? 0 : 1}|${g.ports.map((p) => String(p.number).padStart(5, '0')).join(',')}`;
   return [...groups.values()]
@@ -81,7 +81,7 @@ function nativeGroups(o: Options, plan: DomainPlan): NativeGroup[] {
 /** `wildcard`, `wildcard-payments`, `wildcard-shared-payments`; `-exact` for names resolved by DNS; `-ports-80-443` off the main port; `-2` for a further bucket. */
 function nativeName(o: Options, g: NativeGroup, bucket: number): string {
   const base = `${stackNames(o).serviceEntry}${g.scope.scope ? `-${g.scope.scope}` : ''}${g.wildcard ? '' : '-exact'}`;
-  const main = g.ports.length === 1 && g.ports[0]!.number === o.upstreamPort;
+  const main = g.ports.length === 1 && g.ports[0].number === o.upstreamPort;
   return bucketName(
     main ? base : `${base}-ports-${g.ports.map((p) => p.number).join('-')}`,
     bucket,

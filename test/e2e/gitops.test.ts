@@ -38,7 +38,7 @@ describeWithTool(
 
     it('prints every document of the build with the list in all its places, exit 0', () => {
       const app = join(ROOT, 'examples/argocd/app');
-      const r = sh(command[0]!, command.slice(1), { cwd: app, path: localCommand() });
+      const r = sh(command[0], command.slice(1), { cwd: app, path: localCommand() });
       expect(r.status, r.stderr).toBe(0);
       const built = parseStream(sh('kubectl', ['kustomize', app]).stdout);
       const items = parseStream(r.stdout);
@@ -57,7 +57,7 @@ describeWithTool(
     it('a bad list: exit 1, the error on stderr, nothing on stdout', () => {
       const app = join(examplesCopy(), 'examples/argocd/app');
       writeFileSync(join(app, 'domains.yaml'), domainList(['*.wikipedia.org', '*foo.example.com']));
-      const r = sh(command[0]!, command.slice(1), { cwd: app, path: localCommand() });
+      const r = sh(command[0], command.slice(1), { cwd: app, path: localCommand() });
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr).toContain(
@@ -68,7 +68,7 @@ describeWithTool(
     it('a failing kustomize build: exit 1 and nothing on stdout, never the stack alone', () => {
       const app = join(examplesCopy(), 'examples/argocd/app');
       writeFileSync(join(app, 'kustomization.yaml'), 'resources:\n- missing.yaml\n');
-      const r = sh(command[0]!, command.slice(1), { cwd: app, path: localCommand() });
+      const r = sh(command[0], command.slice(1), { cwd: app, path: localCommand() });
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr).toContain(

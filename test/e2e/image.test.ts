@@ -86,7 +86,7 @@ describe.skipIf(problem !== undefined && process.env.CI !== 'true')(
       expect(r.stderr).toContain(
         'domain "foo.*.com" has a wildcard that is not the leftmost label',
       );
-      expect(parseOutput(r.stdout).results[0]!.severity).toBe('error');
+      expect(parseOutput(r.stdout).results[0].severity).toBe('error');
     });
 
     it("runs as kustomize's user nobody (uid 65534) and as its own non-root user otherwise", () => {

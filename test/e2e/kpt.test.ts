@@ -22,7 +22,7 @@ function setDomains(dir: string, domains: string[]): void {
   writeFileSync(
     file,
     text.replace(
-      /  domains:\n(  - .*\n)+/,
+      / {2}domains:\n( {2}- .*\n)+/,
       `  domains:\n${domains.map((d) => `  - ${JSON.stringify(d)}\n`).join('')}`,
     ),
   );
@@ -54,7 +54,7 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
   it('every kpt example runs this function by name (exec: wildcard-egress), not by a path', () => {
     for (const name of kptExamples())
       expect(readFileSync(join(ROOT, 'examples', name, 'Kptfile'), 'utf8')).toMatch(
-        /^  - exec: wildcard-egress$/m,
+        /^ {2}- exec: wildcard-egress$/m,
       );
   });
 

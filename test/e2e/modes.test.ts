@@ -50,7 +50,7 @@ describeWithTool('kpt', 'switching a package from one mode to another with the r
     const items = itemsOf(dir);
     expect(items.map((i) => i.kind).sort()).toEqual(['ServiceEntry', 'Telemetry']);
     const [se] = items.filter((i) => i.kind === 'ServiceEntry');
-    expect(se!.spec).toMatchObject({
+    expect(se.spec).toMatchObject({
       hosts: ['*.wikipedia.org'],
       resolution: 'DYNAMIC_DNS',
       location: 'MESH_EXTERNAL',

@@ -41,7 +41,7 @@ describeWithTool('kpt', 'a long list in a kpt package', () => {
       .filter((f) => second[f] !== first[f])
       .sort();
     const kinds = changed
-      .map((f) => parseStream(second[f]!).map((i) => i.kind))
+      .map((f) => parseStream(second[f]).map((i) => i.kind))
       .flat()
       .sort();
     expect(kinds).toEqual(['EnvoyFilter', 'ServiceEntry', 'VirtualService']);

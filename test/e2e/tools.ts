@@ -106,7 +106,7 @@ export function snapshot(dir: string): Record<string, string> {
 export function parseStream(text: string): Record<string, any>[] {
   return parseAllDocuments(repairKptQuotes(text))
     .map((d) => {
-      if (d.errors.length > 0) throw new Error(`invalid YAML: ${d.errors[0]!.message}`);
+      if (d.errors.length > 0) throw new Error(`invalid YAML: ${d.errors[0].message}`);
       return d.toJS();
     })
     .filter((x) => x !== null);

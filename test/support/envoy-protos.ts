@@ -94,7 +94,7 @@ function checkType(type: protobuf.Type, value: unknown, path: string): string[] 
     return typeof value === 'string' && /^-?\d+(\.\d+)?s$/.test(value)
       ? []
       : [`${path}: ${JSON.stringify(value)} is not a Duration`];
-  if (WRAPPERS[full]) return checkScalar(WRAPPERS[full]!, value, path);
+  if (WRAPPERS[full]) return checkScalar(WRAPPERS[full], value, path);
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return [`${path}: expected a ${full} object, got ${JSON.stringify(value)}`];
   const problems: string[] = [];

@@ -521,7 +521,7 @@ function inside4(inner: string, outer: string): boolean {
   const ol = Number(ob);
   if (Number(ib) < ol) return false;
   const mask = ol === 0 ? 0 : (~0 << (32 - ol)) >>> 0;
-  return (ipv4ToInt(ia!) & mask) >>> 0 === (ipv4ToInt(oa!) & mask) >>> 0;
+  return (ipv4ToInt(ia) & mask) >>> 0 === (ipv4ToInt(oa) & mask) >>> 0;
 }
 
 /**
