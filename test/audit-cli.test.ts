@@ -75,8 +75,8 @@ describe('wildcard-egress audit on kubectl logs in text (gateway and sidecars, -
     const file = `${ROOT}${DIR}/text.expected.txt`;
     if (update) writeFileSync(file, out.stdout);
     expect(out.stdout).toBe(readFileSync(file, 'utf8'));
-    // The README's worked example shows this very output.
-    expect(readFileSync(`${ROOT}README.md`, 'utf8')).toContain(out.stdout);
+    // docs/audit.md's worked example shows this very output.
+    expect(readFileSync(`${ROOT}docs/audit.md`, 'utf8')).toContain(out.stdout);
   });
 
   it('the patch, applied, gives a list the function accepts and that admits every name of these logs', () => {

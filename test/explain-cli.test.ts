@@ -200,13 +200,9 @@ describe('explain: the command', () => {
   });
 });
 
-describe('explain: the README', () => {
-  it('each worked example prints what the README shows', () => {
-    const readme = readProjectFile('README.md');
-    const section = readme.slice(
-      readme.indexOf('## Explain: would this host get out?'),
-      readme.indexOf('## Examples'),
-    );
+describe('explain: docs/explain.md', () => {
+  it('each worked example prints what docs/explain.md shows', () => {
+    const section = readProjectFile('docs/explain.md');
     const blocks = [
       ...section.matchAll(/```console\n\$ wildcard-egress (explain [^\n]+)\n([\s\S]*?)```/g),
     ];

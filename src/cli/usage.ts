@@ -21,7 +21,7 @@ export function usage(version: string, commands: Readonly<Record<string, Command
     ...rows,
     '  wildcard-egress --help | --version',
     '',
-    'Ways to run it (README.md has each in full):',
+    'Ways to run it (docs/usage.md has each in full):',
     '  kpt fn render PKG --allow-exec          Kptfile: pipeline.mutators: [{exec: wildcard-egress, configPath: domains.yaml}]',
     "  kpt fn eval PKG --exec wildcard-egress -- domains='*.example.com,api.example.org'",
     `  kpt fn eval PKG --image ${image} --fn-config domains.yaml`,
