@@ -26,6 +26,8 @@ export interface RunOutput {
 /** What processing a list gave: the items to write (all unchanged on failure), the results, the exit code. */
 export interface ListOutcome {
   items: readonly string[];
+  /** For each item written, the index of the input item it came from; undefined for an added one. */
+  origins: readonly (number | undefined)[];
   results: Result[];
   exitCode: 0 | 1;
 }
@@ -77,10 +79,16 @@ export function processList(list: ResourceListInput): ListOutcome {
   if (pathProblems.length > 0) return settle(list.items, pathProblems);
   const done = reconcile(list.items, list.indent, options, config.plan);
   const results = [...config.results, ...done.results];
-  return settle(hasErrors(results) ? list.items : done.items, results);
+  return hasErrors(results)
+    ? settle(list.items, results)
+    : settle(done.items, results, done.origins);
 }
 
-function settle(items: readonly string[], allResults: readonly Result[]): ListOutcome {
+function settle(
+  items: readonly string[],
+  allResults: readonly Result[],
+  origins: readonly (number | undefined)[] = items.map((_, i) => i),
+): ListOutcome {
   const failed = hasErrors(allResults);
   // A failed run returns every item as it came in: infos about changes that were not made would mislead.
   const results = failed
@@ -91,7 +99,7 @@ function settle(items: readonly string[], allResults: readonly Result[]): ListOu
         ),
       ]
     : [...allResults];
-  return { items, results, exitCode: failed ? 1 : 0 };
+  return { items, origins, results, exitCode: failed ? 1 : 0 };
 }
 
 /** Warnings and errors, one line each, for stderr (infos stay in the ResourceList). */

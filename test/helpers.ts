@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isSeq, parse, parseAllDocuments, parseDocument } from 'yaml';
+import { sortDomains } from '../src/domains/normalize-list.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BUNDLE = `${ROOT}dist/fn.js`;
@@ -110,10 +111,13 @@ export function fourPlaces(out: Output): Record<string, string[]> {
   const se = ofKind(out, 'ServiceEntry')[0];
   const ef = ofKind(out, 'EnvoyFilter')[0];
   const listener = ef.spec.configPatches.find((p: any) => p.applyTo === 'LISTENER').patch.value;
+  // Host lists are sets: the function keeps the user's order, so compare them in hierarchy order.
   return {
-    'VirtualService spec.hosts': vs.spec.hosts,
-    'VirtualService sniHosts': vs.spec.tls[0].match[0].sniHosts,
-    'ServiceEntry spec.hosts': se.spec.hosts,
-    'EnvoyFilter server_names': listener.filter_chains[0].filter_chain_match.server_names,
+    'VirtualService spec.hosts': sortDomains(vs.spec.hosts),
+    'VirtualService sniHosts': sortDomains(vs.spec.tls[0].match[0].sniHosts),
+    'ServiceEntry spec.hosts': sortDomains(se.spec.hosts),
+    'EnvoyFilter server_names': sortDomains(
+      listener.filter_chains[0].filter_chain_match.server_names,
+    ),
   };
 }

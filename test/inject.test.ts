@@ -54,14 +54,24 @@ describe('taking over the post manifests (plus unrelated items) on a first run',
       expect(stdout).toContain(line.trim());
   });
 
-  it('takes the fields the function owns: its label and selectors, limits, the list annotation', () => {
+  it('adopts them without taking them over: their own fields stay, no mark of creation is written, one warning names the drift', () => {
     const [svc] = ofKind(parsed, 'Service');
-    expect(svc.spec.selector).toEqual({ 'wildcard-egress.dev/gateway': 'egressgateway' });
-    expect(svc.metadata).toMatchObject({
-      labels: { 'app.kubernetes.io/managed-by': 'wildcard-egress' },
-      annotations: { 'wildcard-egress.dev/domain-list': 'egress' },
-    });
-    expect(ofKind(parsed, 'Deployment')[0].spec.template.spec.containers[0].image).toBe('auto');
+    expect(svc.spec.selector).toEqual({ istio: 'egressgateway' });
+    expect(svc.metadata.labels).toBeUndefined();
+    expect(svc.metadata.annotations).toBeUndefined();
+    expect(ofKind(parsed, 'Deployment')[0].spec.template.spec.containers[0].image).toBe(
+      post.find((d) => d.includes('kind: Deployment'))!.match(/image: (\S+)/)![1],
+    );
+    const warnings = parsed.results.filter((r) => r.severity === 'warning');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].message).toContain(
+      '4 item(s) of the stack are yours, not created by the function',
+    );
+    expect(
+      parsed.results.find(
+        (r) => r.resourceRef?.kind === 'EnvoyFilter' && r.message.startsWith('kept as written'),
+      )?.message,
+    ).toMatch(/^kept as written: 12 field\(s\) differ from what the function renders \(/);
   });
 
   it('changes nothing on a second run', () => {
@@ -92,8 +102,9 @@ describe('a new list on an install the function owns (the post after one run)', 
         .split('\n')
         .filter((l) => !names.test(l)),
     );
+    // The name already listed keeps its line; the new ones follow it.
     expect(out).toContain(
-      '    hosts:\n      - "api.github.com"\n      - "*.wikimedia.org"\n      - "*.wikipedia.org"\n',
+      '    hosts:\n      - "*.wikipedia.org"\n      - "api.github.com"\n      - "*.wikimedia.org"\n',
     );
     for (const doc of [
       ...unrelated,
@@ -140,15 +151,28 @@ describe('reconciling by identity', () => {
     ]);
   });
 
-  it('takes an item without a namespace as the stack resource of that kind and name', () => {
+  it('never matches an item without a namespace by name alone: the run fails, naming the field and what to do', () => {
     const se =
       'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: wildcard\nspec:\n  hosts: []\n';
-    const { parsed } = run([se], domainList(['a.example.com']));
-    expect(ofKind(parsed, 'ServiceEntry')).toEqual([
-      expect.objectContaining({
-        spec: { hosts: ['a.example.com'], ports: [{ number: 443, name: 'tls', protocol: 'TLS' }] },
-      }),
-    ]);
+    const out = runFunction(resourceList([se], domainList(['a.example.com'])));
+    expect(out.exitCode).toBe(1);
+    const [problem] = parseOutput(out.stdout).results.filter((r) => r.severity === 'error');
+    expect(problem).toMatchObject({
+      field: { path: 'metadata.namespace' },
+      resourceRef: { kind: 'ServiceEntry', name: 'wildcard' },
+    });
+    expect(problem.message).toBe(
+      'ServiceEntry/wildcard has no namespace, and the stack adds ServiceEntry/istio-system/wildcard of the same name: the function cannot tell whether they are one object, and adopts an item only when its namespace is written. Write metadata.namespace: istio-system on it to let the function fill its host places, or give the stack other names (spec.gateway.name, spec.gateway.namespace), or set generate: false',
+    );
+    expect(out.stdout).toContain(asEntry(se));
+    // With its namespace written, it is adopted: the list goes into its hosts, nothing else changes.
+    const placed = se.replace(
+      '  name: wildcard\n',
+      '  name: wildcard\n  namespace: istio-system\n',
+    );
+    const { stdout, parsed } = run([placed], domainList(['a.example.com']));
+    expect(stdout).toContain(asEntry(placed.replace('hosts: []', 'hosts: ["a.example.com"]')));
+    expect(ofKind(parsed, 'ServiceEntry')).toHaveLength(1);
   });
 
   it('leaves a same-named resource in another namespace alone and adds its own', () => {

@@ -191,7 +191,8 @@ describe('wildcard-egress.dev/manage: hosts keeps an item to its host places', (
     const ef = JSON.stringify(ofKind(parsed, 'EnvoyFilter')[0]);
     expect(ef).toContain('"dns_lookup_family":"V4_ONLY"');
     expect(ef).not.toContain('AUTO');
-    expect(ef).toContain('"server_names":["api.github.com","*.wikipedia.org"]');
+    // The name it held keeps its place; the new one is appended.
+    expect(ef).toContain('"server_names":["*.wikipedia.org","api.github.com"]');
   });
 });
 
@@ -248,9 +249,10 @@ describe('lists are matched by key, never by position', () => {
     );
     const { parsed } = run(docs, withNewNames());
     const [vs] = ofKind(parsed, 'VirtualService');
+    // Hosts-only lists keep their names where they were; new ones are appended.
     expect(vs.spec.tls.map((t: any) => [t.match[0].port, t.match[0].sniHosts])).toEqual([
       [8443, ['api.example.com']],
-      [443, ['api.example.com', '*.wikimedia.org', '*.wikipedia.org']],
+      [443, ['api.example.com', '*.wikipedia.org', '*.wikimedia.org']],
     ]);
     const listeners = ofKind(parsed, 'EnvoyFilter')[0]
       .spec.configPatches.filter((p: any) => p.applyTo === 'LISTENER')
@@ -259,7 +261,7 @@ describe('lists are matched by key, never by position', () => {
         p.patch.value.filter_chains[0].filter_chain_match.server_names,
       ]);
     expect(Object.fromEntries(listeners)).toEqual({
-      sni_listener: ['api.example.com', '*.wikimedia.org', '*.wikipedia.org'],
+      sni_listener: ['api.example.com', '*.wikipedia.org', '*.wikimedia.org'],
       sni_listener_8443: ['api.example.com'],
     });
   });
@@ -277,7 +279,7 @@ describe('no second stack beside a renamed, opted-in one', () => {
       'mesh-config/sni-forwarder',
     ]);
     const hosts = ofKind(parsed, 'VirtualService').flatMap((v) => v.spec.hosts);
-    expect(hosts).toEqual(['api.github.com', '*.wikipedia.org']);
+    expect(hosts).toEqual(['*.wikipedia.org', 'api.github.com']);
     const notAdded = parsed.results
       .filter((r) => r.severity === 'warning' && r.message.startsWith('did not add'))
       .map((r) => `${r.resourceRef.kind}/${r.resourceRef.name}`);

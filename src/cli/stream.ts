@@ -18,9 +18,9 @@ import {
   PARSE_OPTIONS,
   PRINT_OPTIONS,
 } from '../krm/yaml-options.js';
-import { processList } from '../run.js';
+import { processList, type ListOutcome } from '../run.js';
 import type { CommandOutput } from './commands.js';
-import { entryToDocument, splitDocuments } from './documents.js';
+import { entryToDocument, splitStream, type StreamSegment } from './documents.js';
 
 /** The function config file named by `--config`. */
 export interface ConfigFile {
@@ -58,8 +58,47 @@ export function runStream(input: string | undefined, config: ConfigFile): Comman
   const done = processList({ items: read.entries, indent: 0, functionConfig: functionConfig.data });
   if (done.exitCode !== 0) return failed(done.results.filter((r) => r.severity !== 'info'));
   const results = [...read.notes, ...done.results];
-  const stdout = done.items.map(documentOf).join('---\n');
-  return { stdout, stderr: lines(results.filter(shown)), exitCode: 0 };
+  return { stdout: assemble(read, done), stderr: lines(results.filter(shown)), exitCode: 0 };
+}
+
+/**
+ * The output stream: each stretch of the input as it came in (markers, blank
+ * lines, comments, a missing final line break) where the run left its
+ * document alone, the new text between the same markers where it changed it,
+ * nothing where it removed it or it is client-side config; then the added
+ * documents, each after a `---`.
+ */
+function assemble(read: ReadDocuments, done: ListOutcome): string {
+  const written = new Map<number, string>();
+  const added: string[] = [];
+  done.items.forEach((item, k) => {
+    const from = done.origins[k];
+    if (from === undefined) added.push(item);
+    else written.set(from, item);
+  });
+  let out = '';
+  for (const { segment, entry } of read.segments) {
+    const whole = segment.lead + segment.text + segment.trail;
+    if (entry === undefined) {
+      out += whole;
+      continue;
+    }
+    if (entry === 'left out') continue;
+    const item = written.get(entry);
+    if (item === undefined) continue;
+    if (item === read.entries[entry]) {
+      out += whole;
+      continue;
+    }
+    const body = documentOf(item);
+    out +=
+      segment.lead + (segment.text.endsWith('\n') ? body : body.replace(/\n$/, '')) + segment.trail;
+  }
+  for (const item of added) {
+    if (out !== '') out += `${out.endsWith('\n') ? '' : '\n'}---\n`;
+    out += documentOf(item);
+  }
+  return out;
 }
 
 function failed(problems: readonly Result[]): CommandOutput {
@@ -107,6 +146,8 @@ interface ReadDocuments {
   /** How many documents the stream held, left-out ones included. */
   documents: number;
   entries: string[];
+  /** Each stretch of the stream: the entry its document became, `left out`, or undefined for one without a document. */
+  segments: { segment: StreamSegment; entry?: number | 'left out' }[];
   /** Infos about documents left out (local config). */
   notes: Result[];
   problems: Result[];
@@ -114,12 +155,15 @@ interface ReadDocuments {
 
 /** Each document of the stream as an item entry; YAML errors name the stream's line and column. */
 function readDocuments(stream: string): ReadDocuments {
-  const out: ReadDocuments = { documents: 0, entries: [], notes: [], problems: [] };
-  for (const doc of splitDocuments(stream)) {
-    const parsed = parseDocument(doc.text, ITEM_PARSE_OPTIONS);
+  const out: ReadDocuments = { documents: 0, entries: [], segments: [], notes: [], problems: [] };
+  for (const segment of splitStream(stream)) {
+    const slot: ReadDocuments['segments'][number] = { segment };
+    out.segments.push(slot);
+    if (segment.text === '') continue;
+    const parsed = parseDocument(segment.text, ITEM_PARSE_OPTIONS);
     const problem = parsed.errors[0];
     if (problem) {
-      const { at, message } = locateYamlError(doc.text, problem, doc.firstLine);
+      const { at, message } = locateYamlError(segment.text, problem, segment.firstLine);
       out.problems.push(error(`stdin is not valid YAML at ${at}: ${message}`));
       continue;
     }
@@ -128,7 +172,7 @@ function readDocuments(stream: string): ReadDocuments {
     if (!isMap(parsed.contents)) {
       out.problems.push(
         error(
-          `stdin: the document at line ${doc.firstLine} is not an object: every document must be a Kubernetes resource`,
+          `stdin: the document at line ${segment.firstLine} is not an object: every document must be a Kubernetes resource`,
         ),
       );
       continue;
@@ -143,13 +187,17 @@ function readDocuments(stream: string): ReadDocuments {
       );
       continue;
     }
-    const entry = toEntry(doc.text, 0);
+    const entry = toEntry(segment.text, 0);
     const left = leftOut(entry);
-    if (left)
+    if (left) {
       out.notes.push(
         info(`left out ${left}: client-side config, as kustomize leaves it out of a build`),
       );
-    else out.entries.push(entry);
+      slot.entry = 'left out';
+    } else {
+      slot.entry = out.entries.length;
+      out.entries.push(entry);
+    }
   }
   return out;
 }

@@ -83,6 +83,8 @@ export interface Options {
   dnsLookupFamily: DnsLookupFamily;
   accessLogging: boolean;
   generate: boolean;
+  /** Render the stack beside forwarders of the user's own found in the input. */
+  coexist: boolean;
   check: boolean;
   targets: Target[];
   forwarder: Forwarder;
@@ -105,6 +107,7 @@ export const DEFAULTS = {
   dnsLookupFamily: 'V4_ONLY',
   accessLogging: true,
   generate: true,
+  coexist: false,
   check: false,
 } as const satisfies Omit<
   Options,
@@ -205,6 +208,7 @@ export function withDefaults(spec: DomainListSpec, listName: string): Options {
     dnsLookupFamily: spec.dnsLookupFamily ?? DEFAULTS.dnsLookupFamily,
     accessLogging: spec.accessLogging ?? DEFAULTS.accessLogging,
     generate: spec.generate ?? DEFAULTS.generate,
+    coexist: spec.coexist ?? DEFAULTS.coexist,
     check: spec.check ?? DEFAULTS.check,
     targets: spec.targets ?? [],
     forwarder: {

@@ -1,17 +1,6 @@
+import { pathSegments } from '../util/concrete-path.js';
 import { isObject } from '../util/data.js';
 import { effectiveRule, keyOf, type MergeScope } from './merge-values.js';
-
-/** `spec.tls[0].match[1].sniHosts` → `['spec', 'tls', 0, 'match', 1, 'sniHosts']`. */
-export function pathSegments(path: string): (string | number)[] {
-  const out: (string | number)[] = [];
-  for (const part of path.split('.')) {
-    const m = /^([^[]*)((?:\[\d+\])*)$/.exec(part);
-    if (!m) return [part];
-    if (m[1]) out.push(m[1]);
-    for (const idx of m[2].matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
-  }
-  return out;
-}
 
 /**
  * The rendered value that corresponds to a field of an item: list elements

@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { ABSENT, RawText } from '../krm/emit-yaml.js';
+import { keptListSplice, stringListSplice } from './list-splice.js';
 import {
   effectiveRule,
   isObject,
@@ -17,7 +18,6 @@ import {
   lineStart,
   linesAt,
   rawOf,
-  stringListSplice,
   type Splice,
 } from './text-edits.js';
 
@@ -115,15 +115,17 @@ export function mergeItem(
       Array.isArray(mergedValue) &&
       mergedValue.every((x) => typeof x === 'string' || x instanceof RawText)
     ) {
+      const strings = mergedValue.map((x) => (x instanceof RawText ? x.value : String(x)));
+      if (rule?.type === 'set' || scope.unordered?.(pathOf(segs))) {
+        // A list whose order means nothing (host lists): what stays keeps its line and place.
+        const splice = keptListSplice(source, node, strings, segs.length);
+        if (!splice) return;
+        change(segs, rawValue, mergedValue);
+        splices.push(splice);
+        return;
+      }
       change(segs, rawValue, mergedValue);
-      splices.push(
-        stringListSplice(
-          source,
-          node,
-          mergedValue.map((x) => (x instanceof RawText ? x.value : String(x))),
-          segs.length,
-        ),
-      );
+      splices.push(stringListSplice(source, node, strings, segs.length));
       return;
     }
     change(segs, rawValue, mergedValue);
@@ -228,7 +230,10 @@ export function mergeItem(
       return;
     }
     const inline = start === end ? ` ${flowOf(value)}` : flowOf(value);
+    // A flow collection stays flow (`labels: {a: b}` takes its new key inside the braces).
+    const flow = (isMap(node) || isSeq(node)) && node.flow === true;
     if (
+      flow ||
       isEmptyCollection(value) ||
       !(isObject(value) || Array.isArray(value)) ||
       insideFlow(start)

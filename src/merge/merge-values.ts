@@ -17,6 +17,8 @@ export interface MergeScope {
   kind: string;
   /** Whether an entry of a `set` list at this field pattern is one the function writes. */
   ownsEntry(pattern: string, entry: string): boolean;
+  /** Whether the list of strings at this concrete path is a set (a host list): its order is the user's. */
+  unordered?(path: string): boolean;
 }
 
 /** `spec.tls.*.match` for `['spec', 'tls', 0, 'match']`. */
@@ -24,13 +26,7 @@ export function patternOf(segs: readonly (string | number)[]): string {
   return segs.map((s) => (typeof s === 'number' ? '*' : s)).join('.');
 }
 
-/** `spec.tls[0].match` for `['spec', 'tls', 0, 'match']`. */
-export function pathOf(segs: readonly (string | number)[]): string {
-  return segs.reduce<string>(
-    (acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s),
-    '',
-  );
-}
+export { pathOf } from '../util/concrete-path.js';
 
 /** The string a raw or rendered scalar reads as. */
 export function valueOf(x: unknown): string | undefined {

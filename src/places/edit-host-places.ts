@@ -1,7 +1,15 @@
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import { applySplices, stringListSplice, type Splice } from '../merge/text-edits.js';
+import { keptListSplice } from '../merge/list-splice.js';
+import { applySplices, type Splice } from '../merge/text-edits.js';
+import { textOf } from '../util/data.js';
 import { resolveFieldPath, parseFieldPath } from './field-path.js';
+import type { PlaceNote } from './fit.js';
 import type { HostPlace } from './host-places.js';
+
+/** What a place should hold, or why it is left as it is. */
+export type PlaceDecision =
+  | { names: readonly string[]; keep?: readonly string[]; notes?: readonly PlaceNote[] }
+  | { leave: { field: string; message: string; refuse: boolean } };
 
 /** What one place held and what the list says it should hold. */
 export interface PlaceOutcome {
@@ -11,8 +19,11 @@ export interface PlaceOutcome {
   changed: boolean;
   /** Set when the place exists but cannot hold a list (e.g. it is a mapping); it is left as is. */
   problem?: string;
-  /** Set when the list would break a limit of the field; the place is left as is and the run fails. */
-  refused?: string;
+  /** Set when the list would break a limit of the field or the item's shape; the run fails. */
+  refused?: { field: string; message: string };
+  /** Set when the place is left as written, with the reason. */
+  left?: { field: string; message: string };
+  notes?: readonly PlaceNote[];
 }
 
 /** The item's new source and what happened at each place. */
@@ -33,15 +44,6 @@ export function formatHosts(
   );
 }
 
-/**
- * Whether an entry of a shared list (a Sidecar's egress hosts) belongs to the
- * list: `<routingNamespace>/<host>`, except the namespace-wide `<routingNamespace>/*`.
- */
-export function isOwnedEntry(entry: string, routingNamespace: string): boolean {
-  const prefix = `${routingNamespace}/`;
-  return entry.startsWith(prefix) && entry !== `${prefix}*`;
-}
-
 /** A Gateway server's hosts as the list: with the `namespace/` prefix its entries share, if any. */
 function gatewayHosts(current: readonly string[], hosts: readonly string[]): string[] {
   const prefixes = new Set(
@@ -52,17 +54,20 @@ function gatewayHosts(current: readonly string[], hosts: readonly string[]): str
 }
 
 /**
- * Rewrites the host places of one item by splicing new text over each list's
- * source range, so every byte outside the changed lists stays as written.
- * `root` is the item's mapping node, parsed from `source`; `hostsAt` gives the
- * names each place (by its concrete path) should hold.
+ * Rewrites the host places of one item in place, so every byte outside the
+ * changed lists stays as written, and inside them every entry that stays
+ * keeps its line, comment and position (new names go where the list's order
+ * puts them, removed ones lose their line). `decide` says what each place
+ * (by its concrete path) should hold; `owns` says which entries of a shared
+ * list (a Sidecar's egress hosts) are the list's to change.
  */
 export function editHostPlaces(
   source: string,
   root: Node,
   places: readonly HostPlace[],
-  hostsAt: (path: string) => readonly string[],
+  decide: (place: HostPlace, path: string) => PlaceDecision,
   routingNamespace: string,
+  owns: (entry: string) => boolean,
 ): ItemEdit {
   const outcomes: PlaceOutcome[] = [];
   const splices: Splice[] = [];
@@ -80,25 +85,49 @@ export function editHostPlaces(
         continue;
       }
       const current = isSeq(value)
-        ? value.items.map((x) => (isScalar(x) ? String(x.value) : JSON.stringify(x)))
+        ? value.items.map((x) => (isScalar(x) ? textOf(x.value) : JSON.stringify(x)))
         : [];
       if (place.gatewayHosts && current.some((h) => h === '*' || h.endsWith('/*'))) continue;
-      const own = place.gatewayHosts
-        ? gatewayHosts(current, hostsAt(hit.path))
-        : formatHosts(place, hostsAt(hit.path), routingNamespace);
-      const foreign = current.filter((h) => !isOwnedEntry(h, routingNamespace));
-      const proposed = place.keepForeign ? [...foreign, ...own] : own;
-      const changed =
-        !isSeq(value) ||
-        current.length !== proposed.length ||
-        current.some((h, i) => h !== proposed[i]);
-      if (place.maxItems !== undefined && proposed.length > place.maxItems) {
-        const refused = `would hold ${proposed.length} hosts, over the limit of ${place.maxItems}`;
-        outcomes.push({ path: hit.path, current, proposed, changed: false, refused });
+      const decision = decide(place, hit.path);
+      if ('leave' in decision) {
+        const { refuse, ...why } = decision.leave;
+        outcomes.push({
+          path: hit.path,
+          current,
+          proposed: current,
+          changed: false,
+          ...(refuse ? { refused: why } : { left: why }),
+        });
         continue;
       }
-      outcomes.push({ path: hit.path, current, proposed, changed });
-      if (changed) splices.push(stringListSplice(source, value, proposed, 0));
+      const own = place.gatewayHosts
+        ? gatewayHosts(current, decision.names)
+        : formatHosts(place, decision.names, routingNamespace);
+      const kept = place.keepForeign
+        ? current.filter((h) => !owns(h))
+        : current.filter((h) => decision.keep?.includes(h));
+      const proposed = [...new Set([...kept, ...own])];
+      const splice = keptListSplice(source, value, proposed, 0);
+      const after = splice ? proposed : current;
+      if (place.maxItems !== undefined && proposed.length > place.maxItems) {
+        const message = `would hold ${proposed.length} hosts, over the limit of ${place.maxItems}; let the function render the stack's ServiceEntries, which split the list`;
+        outcomes.push({
+          path: hit.path,
+          current,
+          proposed,
+          changed: false,
+          refused: { field: hit.path, message },
+        });
+        continue;
+      }
+      outcomes.push({
+        path: hit.path,
+        current,
+        proposed: after,
+        changed: splice !== undefined,
+        ...(decision.notes?.length ? { notes: decision.notes } : {}),
+      });
+      if (splice) splices.push(splice);
     }
   }
   return { text: splices.length === 0 ? source : applySplices(source, splices), outcomes };

@@ -1,3 +1,5 @@
+import type { PlaceShape } from './fit.js';
+
 /**
  * Where host lists live, per kind: the one table the function consults both
  * for the resources it renders and for items that opt in by annotation.
@@ -24,21 +26,39 @@ export interface HostPlace {
    * `namespace/` prefix the entries share is kept.
    */
   gatewayHosts?: boolean;
+  /**
+   * The check an item the function did not render must pass before the list
+   * goes into this place (fit.ts): route to a forwarder, resolution and ports,
+   * filter chains apart. Absent: any such field takes the whole list.
+   */
+  shape?: PlaceShape;
 }
 
 const NETWORKING = 'networking.istio.io';
 const SECURITY = 'security.istio.io';
 
 export const HOST_PLACES: readonly HostPlace[] = [
-  { group: NETWORKING, kind: 'VirtualService', path: 'spec.hosts' },
+  { group: NETWORKING, kind: 'VirtualService', path: 'spec.hosts', shape: 'vs-hosts' },
   // Only tls matches that apply to sidecars ("mesh", which is also the default when gateways is absent).
-  { group: NETWORKING, kind: 'VirtualService', path: 'spec.tls.*.match.[gateways~mesh].sniHosts' },
+  {
+    group: NETWORKING,
+    kind: 'VirtualService',
+    path: 'spec.tls.*.match.[gateways~mesh].sniHosts',
+    shape: 'vs-route',
+  },
   // Istio's CRD caps hosts at 256; the rendered stack splits the list over several ServiceEntries.
-  { group: NETWORKING, kind: 'ServiceEntry', path: 'spec.hosts', maxItems: 256 },
+  {
+    group: NETWORKING,
+    kind: 'ServiceEntry',
+    path: 'spec.hosts',
+    maxItems: 256,
+    shape: 'service-entry',
+  },
   {
     group: NETWORKING,
     kind: 'EnvoyFilter',
     path: 'spec.configPatches.*.patch.value.filter_chains.[filters.*.name=envoy.filters.network.sni_dynamic_forward_proxy].filter_chain_match.server_names',
+    shape: 'forward-chain',
   },
   {
     group: NETWORKING,
@@ -59,7 +79,11 @@ export const HOST_PLACES: readonly HostPlace[] = [
 /** The annotation an item carries to receive the list named by its value; rendered items carry it too. */
 export const OPT_IN_ANNOTATION = 'wildcard-egress.dev/domain-list';
 
-/** `hosts` on an item of the stack keeps it to its host places: the function owns no other field of it. */
+/**
+ * How much of an item of the stack the function owns: `hosts` keeps an item it
+ * created to its host places; `all` hands an item it adopted over whole (every
+ * rendered field, as if it had created it).
+ */
 export const MANAGE_ANNOTATION = 'wildcard-egress.dev/manage';
 
 /** The label every resource the function renders carries (Kubernetes' recommended label): what it may prune. */

@@ -101,15 +101,23 @@ export function reportPlace(oc: PlaceOutcome, h: ItemHeader, check: boolean): Re
   const where = about(h);
   if (oc.refused) {
     return [
-      error(
-        `field ${oc.refused}; let the function render the stack's ServiceEntries, which split the list`,
-        { ...where, field: { path: oc.path } },
-      ),
+      error(`${oc.refused.field} ${oc.refused.message}`, {
+        ...where,
+        field: { path: oc.refused.field },
+      }),
     ];
   }
+  if (oc.left) {
+    return [
+      warning(`${oc.left.field} ${oc.left.message}`, { ...where, field: { path: oc.left.field } }),
+    ];
+  }
+  const notes = (oc.notes ?? []).map((n) =>
+    info(`${n.field}: ${n.message}`, { ...where, field: { path: n.field } }),
+  );
   if (oc.problem)
     return [warning(`field ${oc.problem}; left as is`, { ...where, field: { path: oc.path } })];
-  if (!oc.changed) return [];
+  if (!oc.changed) return notes;
   if (check) {
     return [
       error(`hosts differ from domain list: ${hostDrift(oc.current, oc.proposed)}`, {
@@ -119,6 +127,7 @@ export function reportPlace(oc: PlaceOutcome, h: ItemHeader, check: boolean): Re
     ];
   }
   return [
+    ...notes,
     info(
       `hosts updated (${hostDrift(oc.current, oc.proposed)}): ${oc.current.length} before, ${oc.proposed.length} after`,
       { ...where, field: { path: oc.path } },

@@ -3,7 +3,7 @@ import type { Options } from '../config/options.js';
 import { ItemError } from '../krm/item-source.js';
 import { error, warning, type Result } from '../krm/results.js';
 import type { Resource } from '../stack/resource.js';
-import type { Entry } from './reconcile.js';
+import type { Entry } from './entry.js';
 import { about, label, labelOf } from './report.js';
 
 /** Whether an item is a Sidecar for its whole namespace (no workloadSelector). */
@@ -26,16 +26,15 @@ function isNamespaceWideSidecar(e: Entry): boolean {
  * one namespace are an error naming them.
  */
 export function adoptSidecars(
-  entries: Entry[],
+  entries: readonly Entry[],
   rendered: readonly Resource[],
-  _o: Options,
   results: Result[],
 ): Set<Entry> {
   const adopted = new Set<Entry>();
   for (const r of rendered.filter((x) => x.kind === 'Sidecar')) {
     const ns = r.metadata.namespace;
     const wide = entries.filter((e) => e.header.namespace === ns && isNamespaceWideSidecar(e));
-    const users = wide.filter((e) => e.rendered !== r && !e.ours);
+    const users = wide.filter((e) => e.rendered !== r && e.role !== 'created');
     if (users.length === 0) continue;
     if (users.length > 1) {
       results.push(
@@ -50,7 +49,7 @@ export function adoptSidecars(
     for (const e of wide) {
       if (e === user || e.rendered !== r) continue;
       delete e.rendered;
-      if (!e.ours)
+      if (e.role !== 'created')
         results.push(
           warning(
             `${label(e.header)} is a second namespace-wide Sidecar beside ${label(user.header)}, which now holds the list: delete ${label(e.header)}`,
@@ -59,7 +58,7 @@ export function adoptSidecars(
         );
     }
     user.rendered = r;
-    user.optedIn = false;
+    user.role = 'adopted';
     adopted.add(user);
   }
   return adopted;
@@ -81,7 +80,7 @@ export function suppressedRoles(
   rendered: readonly Resource[],
   o: Options,
 ): Map<Resource, string> {
-  const opted = entries.filter((e) => e.optedIn);
+  const opted = entries.filter((e) => e.role === 'opted-in');
   const byKind = new Map<string, Entry[]>();
   for (const e of opted) {
     const kind = e.header.kind ?? '';

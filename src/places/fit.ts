@@ -1,0 +1,315 @@
+import { isObject, textOf, type JsonObject } from '../util/data.js';
+import { pathSegments } from '../util/concrete-path.js';
+
+/**
+ * Whether a host place of an item the function did not render can carry the
+ * list as the stack means it, judged on the item's own data before anything
+ * is written: a route that leads to a forwarder (not to a host by name), a
+ * ServiceEntry whose resolution admits the names and whose ports all lead
+ * through the forwarder, filter chains that stay apart. Each place kind has
+ * one check, named by the host-places table (`shape`).
+ */
+export type PlaceShape = 'vs-hosts' | 'vs-route' | 'service-entry' | 'forward-chain' | 'plain';
+
+/** What the list holds, as a check needs it. */
+export interface ListFacts {
+  /** Every name of the list. */
+  names: readonly string[];
+  /** The upstream ports each name is listed on. */
+  portsOf(name: string): readonly number[];
+}
+
+/** A place that fits, with the names it should hold; or the reason it cannot hold the list. */
+export type Fit =
+  | { fits: true; names: string[]; keep?: string[]; notes?: PlaceNote[] }
+  | { fits: false; refuse: boolean; field: string; message: string };
+
+/** A remark about a place that fits (names left out, a route left alone). */
+export interface PlaceNote {
+  field: string;
+  message: string;
+}
+
+/** Whether a host pattern (`*.example.com` or exact) matches a name, the way Istio and Envoy match. */
+export function hostMatches(pattern: string, name: string): boolean {
+  if (pattern === name) return true;
+  if (pattern === '*') return true;
+  return pattern.startsWith('*.') && name.endsWith(pattern.slice(1)) && name !== pattern.slice(2);
+}
+
+const strings = (x: unknown): string[] =>
+  Array.isArray(x) ? x.map((v) => textOf(v)).filter((v) => v !== '') : [];
+const list = (x: unknown): JsonObject[] => (Array.isArray(x) ? x.filter(isObject) : []);
+
+/** The value at a concrete path (`spec.tls[0].match[1]`) of plain data. */
+function at(data: unknown, path: string): unknown {
+  let cur: unknown = data;
+  for (const seg of pathSegments(path)) {
+    if (typeof seg === 'number') cur = Array.isArray(cur) ? (cur as unknown[])[seg] : undefined;
+    else cur = isObject(cur) ? cur[seg] : undefined;
+  }
+  return cur;
+}
+
+/** One route of a VirtualService (an element of http, tls or tcp). */
+interface Route {
+  path: string;
+  /** Applies to sidecars (a match bound to `mesh`, or no gateways at all). */
+  mesh: boolean;
+  /** Applies on a gateway. */
+  atGateway: boolean;
+  /** The hosts it matches by name: its sniHosts, else the VirtualService's hosts. */
+  own: string[];
+  destinations: string[];
+  /** What tells two mesh routes apart besides their hosts (port, source namespace, labels). */
+  signature: string;
+}
+
+function routesOf(vs: JsonObject): Route[] {
+  const spec = isObject(vs.spec) ? vs.spec : {};
+  const hosts = strings(spec.hosts);
+  const vsGateways = Array.isArray(spec.gateways) ? strings(spec.gateways) : ['mesh'];
+  const out: Route[] = [];
+  for (const section of ['http', 'tls', 'tcp'] as const) {
+    list(spec[section]).forEach((r, i) => {
+      const matches = list(r.match);
+      const gatewaysOf = (m: JsonObject) =>
+        Array.isArray(m.gateways) ? strings(m.gateways) : vsGateways;
+      const all = matches.length > 0 ? matches.flatMap(gatewaysOf) : vsGateways;
+      const sni = matches.flatMap((m) => strings(m.sniHosts));
+      const meshMatches = matches.filter((m) => gatewaysOf(m).includes('mesh'));
+      out.push({
+        path: `spec.${section}[${i}]`,
+        mesh: all.includes('mesh'),
+        atGateway: all.some((g) => g !== 'mesh'),
+        own: sni.length > 0 ? sni : hosts,
+        destinations: list(r.route).flatMap((d) =>
+          isObject(d.destination) ? strings([d.destination.host]) : [],
+        ),
+        signature: JSON.stringify(
+          (meshMatches.length > 0 ? meshMatches : [{}]).map((m) => ({
+            port: m.port,
+            sourceNamespace: m.sourceNamespace,
+            sourceLabels: m.sourceLabels,
+            destinationSubnets: m.destinationSubnets,
+          })),
+        ),
+      });
+    });
+  }
+  return out;
+}
+
+/** A route that sends each host to that host itself (by name), rather than to a forwarder. */
+function perDestination(r: Route, facts: ListFacts): string | undefined {
+  for (const d of r.destinations) {
+    const own = r.own.find((h) => hostMatches(h, d));
+    if (own !== undefined) return `routes ${JSON.stringify(own)} to ${JSON.stringify(d)} itself`;
+    if (facts.names.some((n) => hostMatches(n, d)))
+      return `routes to ${JSON.stringify(d)}, a name of the list itself`;
+  }
+  return undefined;
+}
+
+const routeNames = (facts: ListFacts, port: unknown): string[] => {
+  const p = typeof port === 'number' ? port : Number(textOf(port, 'NaN'));
+  return Number.isFinite(p)
+    ? facts.names.filter((n) => facts.portsOf(n).includes(p))
+    : [...facts.names];
+};
+
+/** A mesh tls route's sniHosts: only a route to a forwarder takes the list, and no two alike to different places. */
+function fitRoute(item: JsonObject, hitPath: string, facts: ListFacts): Fit {
+  const routes = routesOf(item);
+  const routePath = /^spec\.tls\[\d+\]/.exec(hitPath)?.[0] ?? hitPath;
+  const route = routes.find((r) => r.path === routePath);
+  if (!route) return { fits: true, names: [...facts.names] };
+  const direct = perDestination(route, facts);
+  if (direct) {
+    return {
+      fits: false,
+      refuse: false,
+      field: `${route.path}.route`,
+      message: `${direct}: a route per destination; the list is not merged into it (it stays as written)`,
+    };
+  }
+  const twin = routes.find(
+    (r) =>
+      r.path !== route.path &&
+      r.path.startsWith('spec.tls') &&
+      r.mesh &&
+      !perDestination(r, facts) &&
+      r.signature === route.signature &&
+      r.destinations.join() !== route.destinations.join(),
+  );
+  if (twin) {
+    return {
+      fits: false,
+      refuse: true,
+      field: `${route.path}.match`,
+      message: `${route.path} and ${twin.path} match the same connections but route to ${JSON.stringify(route.destinations.join(', '))} and ${JSON.stringify(twin.destinations.join(', '))}: istiod keeps the first route for a name, so the list cannot go into both; opt in a VirtualService with one route to the forwarder`,
+    };
+  }
+  return {
+    fits: true,
+    names: routeNames(facts, at(item, `${hitPath.replace(/\.sniHosts$/, '')}.port`)),
+  };
+}
+
+/** A VirtualService's hosts: every route sidecars use for them must lead to a forwarder. */
+function fitVirtualServiceHosts(item: JsonObject, facts: ListFacts): Fit {
+  const routes = routesOf(item);
+  const perHost = routes.find((r) => r.atGateway && !r.mesh && perDestination(r, facts));
+  const toGateway = routes.find((r) => r.mesh && !perDestination(r, facts));
+  if (perHost && toGateway) {
+    return {
+      fits: false,
+      refuse: true,
+      field: perHost.path,
+      message: `is a per-host egress gateway route: ${perDestination(perHost, facts)} at the gateway, so the gateway would drop every other name of the list. The function forwards by SNI with a stack of its own: remove the annotation and let it render the stack (generate: true), or give each name a route of its own`,
+    };
+  }
+  const mesh = routes.filter((r) => r.mesh);
+  const direct = mesh.filter((r) => perDestination(r, facts));
+  const http = direct.find((r) => !r.path.startsWith('spec.tls'));
+  if (http) {
+    return {
+      fits: false,
+      refuse: true,
+      field: `${http.path}.route`,
+      message: `${perDestination(http, facts)}: every name added to spec.hosts would be sent there too; opt in a VirtualService whose routes lead to the egress gateway`,
+    };
+  }
+  if (mesh.length > 0 && direct.length === mesh.length) {
+    return {
+      fits: false,
+      refuse: true,
+      field: `${direct[0].path}.route`,
+      message: `${perDestination(direct[0], facts)}: this VirtualService routes each host to itself, one route per destination, and has no route to a forwarder for the list; remove the annotation, or route through the egress gateway`,
+    };
+  }
+  // Hosts that routes the list does not fill still match by name: they stay.
+  const spec = isObject(item.spec) ? item.spec : {};
+  const keep = direct.flatMap((r) => r.own).filter((h) => strings(spec.hosts).includes(h));
+  return { fits: true, names: [...facts.names], keep: [...new Set(keep)] };
+}
+
+const WILDCARD_RESOLUTIONS = new Set(['NONE', 'DYNAMIC_DNS']);
+
+/** A ServiceEntry: its resolution must admit the names, and each of its ports must be one the list routes. */
+function fitServiceEntry(item: JsonObject, facts: ListFacts): Fit {
+  const spec = isObject(item.spec) ? item.spec : {};
+  const resolution = textOf(spec.resolution, 'NONE');
+  const ports = list(spec.ports);
+  const listPorts = new Set(facts.names.flatMap((n) => facts.portsOf(n)));
+  for (const [k, p] of ports.entries()) {
+    const number = Number(textOf(p.number, 'NaN'));
+    if (!listPorts.has(number)) {
+      return {
+        fits: false,
+        refuse: true,
+        field: `spec.ports[${k}]`,
+        message: `declares port ${textOf(p.number)} for the list's names, but the list routes them only on ${[...listPorts].sort((a, b) => a - b).join(', ')}: on port ${textOf(p.number)} they would leave around the forwarder (a bypass). Remove the port from this ServiceEntry, or list the names on it (spec.domains[].ports)`,
+      };
+    }
+  }
+  const numbers = ports.map((p) => Number(textOf(p.number, 'NaN')));
+  const names = facts.names.filter((n) => numbers.every((p) => facts.portsOf(n).includes(p)));
+  const left = facts.names.filter((n) => !names.includes(n));
+  const wildcard = names.find((n) => n.startsWith('*.'));
+  if (wildcard && !WILDCARD_RESOLUTIONS.has(resolution)) {
+    return {
+      fits: false,
+      refuse: true,
+      field: 'spec.resolution',
+      message: `is ${resolution}, which istiod refuses for a wildcard host such as ${JSON.stringify(wildcard)}: set resolution NONE (egress-gateway mode) or DYNAMIC_DNS (sidecar and waypoint modes), or let the function render its own ServiceEntries`,
+    };
+  }
+  const exact = names.find((n) => !n.startsWith('*.'));
+  if (resolution === 'DYNAMIC_DNS' && exact) {
+    return {
+      fits: false,
+      refuse: true,
+      field: 'spec.resolution',
+      message: `is DYNAMIC_DNS, which istiod accepts for wildcard hosts only, and the list holds the exact name ${JSON.stringify(exact)}: opt in a second ServiceEntry with resolution DNS for exact names, or let the function render its own`,
+    };
+  }
+  const notes =
+    left.length > 0
+      ? [
+          {
+            field: 'spec.ports',
+            message: `left out ${left.join(', ')}: not listed on every port of this ServiceEntry (${numbers.join(', ')})`,
+          },
+        ]
+      : [];
+  return { fits: true, names, notes };
+}
+
+/** An sni forward-proxy filter chain: the names on its upstream port, and no two chains of a listener alike. */
+function fitForwardChain(item: JsonObject, hitPath: string, facts: ListFacts): Fit {
+  const chainPath = hitPath.replace(/\.filter_chain_match\.server_names$/, '');
+  const chainsPath = chainPath.replace(/\[\d+\]$/, '');
+  const chain = at(item, chainPath);
+  const chains = list(at(item, chainsPath));
+  const forwardPort = (c: unknown) =>
+    list(isObject(c) ? c.filters : undefined)
+      .filter((f) => textOf(f.name).includes('sni_dynamic_forward_proxy'))
+      .map((f) => (isObject(f.typed_config) ? f.typed_config.port_value : undefined))[0];
+  const matchOf = (c: unknown) => {
+    const m = isObject(c) && isObject(c.filter_chain_match) ? { ...c.filter_chain_match } : {};
+    delete m.server_names;
+    return JSON.stringify(m);
+  };
+  const index = Number(/\[(\d+)\]$/.exec(chainPath)?.[1] ?? -1);
+  const twin = chains.findIndex(
+    (c, i) => i !== index && forwardPort(c) !== undefined && matchOf(c) === matchOf(chain),
+  );
+  if (twin >= 0) {
+    return {
+      fits: false,
+      refuse: true,
+      field: `${chainsPath}[${twin}]`,
+      message: `and ${chainPath} are forward-proxy chains of one listener that match alike: with the list in both, Envoy rejects the listener (overlapping matching rules); give them different filter_chain_match fields, or opt in one of them`,
+    };
+  }
+  return { fits: true, names: routeNames(facts, forwardPort(chain)) };
+}
+
+/**
+ * A per-host egress gateway in a VirtualService of the user's own: a route
+ * at a gateway that forwards a host to itself by name, beside a mesh route
+ * that sends it to that gateway. Undefined when the VirtualService is not one.
+ */
+export function perHostGateway(item: JsonObject): { field: string; detail: string } | undefined {
+  const none: ListFacts = { names: [], portsOf: () => [] };
+  const routes = routesOf(item);
+  const atGateway = routes.find((r) => r.atGateway && !r.mesh && perDestination(r, none));
+  const toGateway = routes.find((r) => r.mesh && !perDestination(r, none));
+  if (!atGateway || !toGateway) return undefined;
+  return {
+    field: atGateway.path,
+    detail: `${toGateway.path} sends ${JSON.stringify(toGateway.own.join(', '))} to ${JSON.stringify(toGateway.destinations.join(', '))}, and ${atGateway.path} ${perDestination(atGateway, none)} at the gateway`,
+  };
+}
+
+/** The check for a place of the given shape; `hitPath` is the concrete path of the host list. */
+export function fitPlace(
+  shape: PlaceShape,
+  item: JsonObject,
+  hitPath: string,
+  facts: ListFacts,
+): Fit {
+  switch (shape) {
+    case 'vs-hosts':
+      return fitVirtualServiceHosts(item, facts);
+    case 'vs-route':
+      return fitRoute(item, hitPath, facts);
+    case 'service-entry':
+      return fitServiceEntry(item, facts);
+    case 'forward-chain':
+      return fitForwardChain(item, hitPath, facts);
+    case 'plain':
+      return { fits: true, names: [...facts.names] };
+  }
+}

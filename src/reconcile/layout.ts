@@ -1,0 +1,165 @@
+import type { Options } from '../config/options.js';
+import { ItemError } from '../krm/item-source.js';
+import { error, warning, type Result } from '../krm/results.js';
+import { perHostGateway } from '../places/fit.js';
+import { groupOf, type Resource } from '../stack/resource.js';
+import { isObject, stringMap, textOf, type JsonObject } from '../util/data.js';
+import type { Entry } from './entry.js';
+import { about, label, labelOf } from './report.js';
+
+/** A forwarder of the user's own found in the input. */
+export interface FoundForwarder {
+  entry: Entry;
+  kind: 'per-host egress gateway' | 'SNI forward proxy' | 'ambient waypoint';
+  field: string;
+  detail: string;
+}
+
+function dataOf(e: Entry): JsonObject | undefined {
+  try {
+    const parsed = e.item?.parse();
+    const data: unknown = parsed?.root.toJS(parsed.doc, { maxAliasCount: 100 });
+    return isObject(data) ? data : undefined;
+  } catch (err) {
+    if (!(err instanceof ItemError)) throw err;
+    return undefined;
+  }
+}
+
+/** What kind of forwarder an item of the user's own is, if it is one. */
+function forwarderOf(e: Entry): FoundForwarder | undefined {
+  const kind = e.header.kind;
+  const group = groupOf(e.header.apiVersion ?? '');
+  if (kind === 'EnvoyFilter' && e.source.includes('sni_dynamic_forward_proxy')) {
+    return {
+      entry: e,
+      kind: 'SNI forward proxy',
+      field: 'spec.configPatches',
+      detail: 'forwards TLS by SNI with sni_dynamic_forward_proxy',
+    };
+  }
+  if (kind === 'VirtualService') {
+    const data = dataOf(e);
+    const found = data ? perHostGateway(data) : undefined;
+    if (found) return { entry: e, kind: 'per-host egress gateway', ...found };
+  }
+  if (kind === 'Gateway' && group === 'gateway.networking.k8s.io') {
+    const data = dataOf(e);
+    const spec = data && isObject(data.spec) ? data.spec : {};
+    if (textOf(spec.gatewayClassName) === 'istio-waypoint') {
+      return {
+        entry: e,
+        kind: 'ambient waypoint',
+        field: 'spec.gatewayClassName',
+        detail: 'is an Istio waypoint (gatewayClassName istio-waypoint)',
+      };
+    }
+  }
+  if (kind === 'ServiceEntry') {
+    const data = dataOf(e);
+    const metadata = data && isObject(data.metadata) ? data.metadata : {};
+    const waypoint = stringMap(metadata.labels)['istio.io/use-waypoint'];
+    if (waypoint) {
+      return {
+        entry: e,
+        kind: 'ambient waypoint',
+        field: 'metadata.labels.istio.io/use-waypoint',
+        detail: `is bound to the waypoint ${JSON.stringify(waypoint)} (istio.io/use-waypoint)`,
+      };
+    }
+  }
+  return undefined;
+}
+
+/** What the mode would add that a forwarder of the user's own makes a second one. */
+function secondForwarder(o: Options, rendered: readonly Resource[]): string | undefined {
+  const first = (kind: string) => rendered.find((r) => r.kind === kind);
+  if (o.mode === 'egress-gateway') {
+    const gw = first('Deployment') ?? first('Gateway');
+    return gw ? `a second egress gateway (${labelOf(gw)})` : undefined;
+  }
+  if (o.mode === 'waypoint') {
+    const wp = rendered.find((r) => r.kind === 'Gateway' && r.apiVersion.startsWith('gateway.'));
+    return wp ? `a second waypoint (${labelOf(wp)})` : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Recognises the layout the input already has: forwarders of the user's own
+ * (a per-host egress gateway, an SNI forward proxy, an ambient waypoint).
+ * When the run would add a forwarder beside one, or the mesh runs ambient and
+ * the mode is not `waypoint`, it fails and says what it found and which mode
+ * or option fits, unless `coexist` is set (then a warning says it).
+ * `added` is what the run would add, after the roles the input fills.
+ */
+export function layoutResults(
+  entries: readonly Entry[],
+  o: Options,
+  added: readonly Resource[],
+): Result[] {
+  if (!o.generate) return [];
+  const found = entries
+    .filter((e) => e.role === 'other' && !e.rendered)
+    .map(forwarderOf)
+    .filter((f): f is FoundForwarder => f !== undefined);
+  const out: Result[] = [];
+  const say = (f: FoundForwarder, message: string) =>
+    (o.coexist ? warning : error)(`${label(f.entry.header)} ${f.detail}: ${message}`, {
+      ...about(f.entry.header),
+      field: { path: f.field },
+    });
+  const ambient = found.find((f) => f.kind === 'ambient waypoint');
+  if (ambient && o.mode !== 'waypoint') {
+    out.push(
+      say(
+        ambient,
+        `this mesh runs ambient, where the ${o.mode} stack enforces nothing for ambient pods. Set spec.mode: waypoint to enforce the list on a waypoint${o.coexist ? '' : ', or spec.coexist: true to render this stack anyway'}`,
+      ),
+    );
+    return out;
+  }
+  const second = secondForwarder(o, added);
+  if (!second) return out;
+  const forwarder = found.find((f) =>
+    o.mode === 'waypoint' ? f.kind === 'ambient waypoint' : f.kind !== 'ambient waypoint',
+  );
+  if (forwarder) {
+    const advice: Record<FoundForwarder['kind'], string> = {
+      'SNI forward proxy': `To have the list forwarded by yours, annotate that EnvoyFilter (and the VirtualService and ServiceEntry that lead to it) with wildcard-egress.dev/domain-list: ${o.listName}: the function then fills them and adds no gateway`,
+      'per-host egress gateway':
+        'A per-host gateway forwards each host to itself by name and cannot forward wildcards: move its hosts into the list and delete those routes',
+      'ambient waypoint': `To have the list enforced on yours, set spec.gateway.namespace to its namespace if it is named "waypoint" (the function then adopts it), or annotate its ServiceEntries with wildcard-egress.dev/domain-list: ${o.listName} and set generate: false`,
+    };
+    out.push(
+      say(
+        forwarder,
+        `a ${forwarder.kind} of your own; the run would add ${second} beside it.${
+          o.coexist ? '' : ` ${advice[forwarder.kind]}; or set spec.coexist: true to keep both`
+        }`,
+      ),
+    );
+  }
+  return out;
+}
+
+/** Hosts the list holds that a ServiceEntry of the user's own declares too: a path the stack does not control. */
+export function overlapWarnings(entries: readonly Entry[], names: readonly string[]): Result[] {
+  const listed = new Set(names);
+  const out: Result[] = [];
+  for (const e of entries) {
+    if (e.role !== 'other' || e.header.kind !== 'ServiceEntry') continue;
+    const data = dataOf(e);
+    const spec = data && isObject(data.spec) ? data.spec : {};
+    const hosts = Array.isArray(spec.hosts) ? spec.hosts.map((h) => textOf(h)) : [];
+    const both = hosts.filter((h) => listed.has(h));
+    if (both.length === 0) continue;
+    out.push(
+      warning(
+        `${label(e.header)} also declares ${both.join(', ')} (resolution ${textOf(spec.resolution, 'NONE')}): sidecars may take its path to them rather than the stack's; remove them from it, or annotate it with wildcard-egress.dev/domain-list to let the function fill it`,
+        { ...about(e.header), field: { path: 'spec.hosts' } },
+      ),
+    );
+  }
+  return out;
+}

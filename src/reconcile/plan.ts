@@ -1,0 +1,241 @@
+import { isScalar, isSeq, isMap } from 'yaml';
+import type { Options, Target } from '../config/options.js';
+import type { DomainPlan } from '../domains/plan.js';
+import { annotationsOf, ItemError } from '../krm/item-source.js';
+import { error, warning, type Result } from '../krm/results.js';
+import { hostPlacesFor, type HostPlace } from '../places/host-places.js';
+import { GATEWAY_LABEL } from '../stack/names.js';
+import { groupOf, type Resource } from '../stack/resource.js';
+import { isObject } from '../util/data.js';
+import { ownsAllFields, type Entry } from './entry.js';
+import { layoutResults, overlapWarnings } from './layout.js';
+import { about, label, labelOf } from './report.js';
+import { adoptSidecars, suppressedRoles } from './roles.js';
+
+/** What the run does with one item. */
+export type ItemAction =
+  | { do: 'keep' }
+  | { do: 'remove'; why: string }
+  | {
+      do: 'write';
+      /** Merge every rendered field (the item is the function's), or only write host places. */
+      fields: 'all' | 'hosts';
+      /** Host places to write beyond a full merge, each with where its names come from. */
+      places: HostPlace[];
+      /** `rendered`: each place holds what the rendered resource holds there; `list`: the list, as the place fits. */
+      names: 'rendered' | 'list';
+      /** A target or an opt-in asked for a place: say so when none exists. */
+      expected: boolean;
+      /** Fields of an adopted item that resources the function creates depend on (merged in, reported). */
+      wiring?: Record<string, unknown>;
+    };
+
+/** The reconcile decided as plain data: what happens to each item, what is added and what is not. */
+export interface ReconcilePlan {
+  actions: Map<Entry, ItemAction>;
+  /** Namespace Sidecars of the user's own that take the rendered Sidecar's place. */
+  adoptedSidecars: Set<Entry>;
+  add: Resource[];
+  notAdded: { resource: Resource; why: string }[];
+  /** Hosts ServiceEntries of the user's own declare (a Sidecar's imports of them are the user's). */
+  userDeclared: Set<string>;
+}
+
+function targetMatches(t: Target, e: Entry): boolean {
+  const h = e.header;
+  const s = t.select ?? {};
+  if (s.group !== undefined && s.group !== groupOf(h.apiVersion ?? '')) return false;
+  if (s.kind !== undefined && s.kind !== h.kind) return false;
+  if (s.name !== undefined && s.name !== h.name) return false;
+  if (s.namespace !== undefined && s.namespace !== h.namespace) return false;
+  if (s.annotations && e.item) {
+    const all = annotationsOf(e.item.parse());
+    return Object.entries(s.annotations).every(([k, v]) => all[k] === v);
+  }
+  return true;
+}
+
+/** Gateways (`namespace/name`) that a VirtualService holding the list binds to: theirs get the list in their server hosts. */
+function gatewaysBoundByList(entries: readonly Entry[]): Set<string> {
+  const out = new Set<string>();
+  for (const e of entries) {
+    if (e.header.kind !== 'VirtualService' || !e.item || e.role === 'other') continue;
+    let gateways: unknown;
+    try {
+      const root = e.item.parse().root;
+      gateways = isMap(root) ? root.getIn(['spec', 'gateways'], true) : undefined;
+    } catch (err) {
+      if (!(err instanceof ItemError)) throw err;
+      continue;
+    }
+    if (!isSeq(gateways)) continue;
+    // Without namespaces in the files (kustomize or kubectl supplies one), a VirtualService and a Gateway share theirs.
+    const ns = e.header.namespace ?? '';
+    for (const g of gateways.items) {
+      const ref = isScalar(g) ? String(g.value) : '';
+      if (ref === '' || ref === 'mesh') continue;
+      out.add(ref.includes('/') ? ref : `${ns}/${ref}`);
+    }
+  }
+  return out;
+}
+
+/** Hosts the user's own ServiceEntries declare. */
+function declaredByUser(entries: readonly Entry[]): Set<string> {
+  const out = new Set<string>();
+  for (const e of entries) {
+    if (e.header.kind !== 'ServiceEntry' || e.role !== 'other' || !e.item) continue;
+    try {
+      const root = e.item.parse().root;
+      const hosts = isMap(root) ? root.getIn(['spec', 'hosts'], true) : undefined;
+      if (isSeq(hosts)) for (const h of hosts.items) if (isScalar(h)) out.add(String(h.value));
+    } catch (err) {
+      if (!(err instanceof ItemError)) throw err;
+    }
+  }
+  return out;
+}
+
+/**
+ * Fields of adopted items that the stack needs for the list to work: the
+ * gateway pods' own label, on an adopted Deployment, when a resource the
+ * function creates (its Service, Gateway, EnvoyFilter…) selects on it.
+ */
+function wiringFor(
+  entries: readonly Entry[],
+  rendered: readonly Resource[],
+  add: readonly Resource[],
+): Map<Resource, Record<string, unknown>> {
+  const out = new Map<Resource, Record<string, unknown>>();
+  const created = new Set([
+    ...add,
+    ...entries.flatMap((e) => (e.role === 'created' && e.rendered ? [e.rendered] : [])),
+  ]);
+  const selectsOnLabel = [...created].some((r) =>
+    JSON.stringify(r.spec ?? {}).includes(`"${GATEWAY_LABEL}"`),
+  );
+  if (!selectsOnLabel) return out;
+  for (const r of rendered) {
+    if (r.kind !== 'Deployment' || created.has(r)) continue;
+    const spec = isObject(r.spec) ? r.spec : {};
+    const template = isObject(spec.template) ? spec.template : {};
+    const metadata = isObject(template.metadata) ? template.metadata : {};
+    const labels = isObject(metadata.labels) ? metadata.labels : {};
+    if (labels[GATEWAY_LABEL] === undefined) continue;
+    out.set(r, {
+      spec: { template: { metadata: { labels: { [GATEWAY_LABEL]: labels[GATEWAY_LABEL] } } } },
+    });
+  }
+  return out;
+}
+
+/**
+ * Decides what the run does, before any text is written: which items the
+ * function merges whole (those it created, or that were handed over), which
+ * get only their host places (adopted, opted in, targeted, bound Gateways),
+ * which it removes (only those it created and no longer renders), what it
+ * adds, and what it does not add and why. Problems go to `results`.
+ */
+export function planReconcile(
+  entries: readonly Entry[],
+  rendered: readonly Resource[],
+  o: Options,
+  plan: DomainPlan,
+  results: Result[],
+): ReconcilePlan {
+  const adoptedSidecars = adoptSidecars(entries, rendered, results);
+  const suppressed = suppressedRoles(entries, rendered, o);
+  const present = new Set(
+    entries.flatMap((e) =>
+      e.rendered && !(e.role === 'created' && suppressed.has(e.rendered)) ? [e.rendered] : [],
+    ),
+  );
+  const add = o.generate ? rendered.filter((r) => !present.has(r) && !suppressed.has(r)) : [];
+  const notAdded = o.generate
+    ? rendered.flatMap((r) => {
+        const why = present.has(r) ? undefined : suppressed.get(r);
+        return why ? [{ resource: r, why }] : [];
+      })
+    : [];
+  results.push(...layoutResults(entries, o, add), ...overlapWarnings(entries, plan.all));
+  const bound = gatewaysBoundByList(entries);
+  const wiring = wiringFor(entries, rendered, add);
+  const actions = new Map<Entry, ItemAction>();
+  for (const e of entries) {
+    const h = e.header;
+    if (!e.item) {
+      actions.set(e, { do: 'keep' });
+      continue;
+    }
+    if (e.role === 'created' && (!e.rendered || suppressed.has(e.rendered)) && o.generate) {
+      actions.set(e, { do: 'remove', why: 'the config no longer needs it' });
+      continue;
+    }
+    const group = groupOf(h.apiVersion ?? '');
+    const all = ownsAllFields(e) || adoptedSidecars.has(e);
+    const places: HostPlace[] = [];
+    if (!all && (e.rendered || e.role === 'opted-in'))
+      places.push(...hostPlacesFor(group, h.kind ?? '').filter((p) => !p.gatewayHosts));
+    if (
+      h.kind === 'Gateway' &&
+      !all &&
+      (e.role === 'opted-in' || bound.has(`${h.namespace ?? ''}/${h.name}`))
+    ) {
+      places.push(...hostPlacesFor(group, 'Gateway').filter((p) => p.gatewayHosts));
+    }
+    let targeted = false;
+    for (const t of o.targets) {
+      try {
+        if (!targetMatches(t, e)) continue;
+      } catch (err) {
+        if (!(err instanceof ItemError)) throw err;
+        results.push(
+          error(`item ${e.index} ${err.message}`, {
+            field: { path: `items[${e.index}]` },
+            ...about(h),
+          }),
+        );
+        continue;
+      }
+      targeted = true;
+      places.push({
+        group,
+        kind: h.kind ?? '',
+        path: t.path,
+        ...(t.format ? { format: t.format } : {}),
+      });
+    }
+    if (!all && places.length === 0 && e.role !== 'adopted') {
+      if (e.role === 'opted-in')
+        results.push(
+          warning(
+            `${label(h)} asks for domain list ${JSON.stringify(o.listName)} but its kind has no host places; add a spec.targets entry for it`,
+            about(h),
+          ),
+        );
+      actions.set(e, { do: 'keep' });
+      continue;
+    }
+    const needed = !all && e.rendered ? wiring.get(e.rendered) : undefined;
+    actions.set(e, {
+      do: 'write',
+      fields: all ? 'all' : 'hosts',
+      places,
+      names: e.rendered ? 'rendered' : 'list',
+      expected: e.role === 'opted-in' || targeted,
+      ...(needed ? { wiring: needed } : {}),
+    });
+  }
+  for (const { resource, why } of notAdded)
+    results.push(
+      warning(`did not add ${labelOf(resource)}: ${why}`, {
+        resourceRef: {
+          apiVersion: resource.apiVersion,
+          kind: resource.kind,
+          name: resource.metadata.name,
+          ...(resource.metadata.namespace ? { namespace: resource.metadata.namespace } : {}),
+        },
+      }),
+    );
+  return { actions, adoptedSidecars, add, notAdded, userDeclared: declaredByUser(entries) };
+}
