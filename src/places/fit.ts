@@ -17,6 +17,8 @@ export interface ListFacts {
   names: readonly string[];
   /** The upstream ports each name is listed on. */
   portsOf(name: string): readonly number[];
+  /** Which forwarder enforces the list: the native modes need DYNAMIC_DNS for wildcards. */
+  mode?: 'egress-gateway' | 'sidecar' | 'waypoint';
 }
 
 /** A place that fits, with the names it should hold; or the reason it cannot hold the list. */
@@ -100,6 +102,23 @@ function routesOf(vs: JsonObject): Route[] {
   return out;
 }
 
+/** Whether a host is a name outside the cluster: not a Service (`x.ns.svc…`, a short name) nor `.local`. */
+function external(host: string): boolean {
+  return host.includes('.') && !/\.(svc|local)(\.|$)/.test(host);
+}
+
+/**
+ * At a gateway, an http or tls route that hands what it matches to one fixed
+ * host outside the cluster (by name, not by SNI): how a per-host egress
+ * gateway forwards. A tcp route (an SNI proxy's, the post's placeholder) is none.
+ */
+function toFixedHost(r: Route): string | undefined {
+  if (!r.atGateway || r.path.startsWith('spec.tcp')) return undefined;
+  const fixed = r.destinations.filter(external);
+  if (fixed.length === 0 || fixed.length !== r.destinations.length) return undefined;
+  return `forwards ${JSON.stringify(r.own.join(', '))} to ${JSON.stringify(fixed.join(', '))}`;
+}
+
 /** A route that sends each host to that host itself (by name), rather than to a forwarder. */
 function perDestination(r: Route, facts: ListFacts): string | undefined {
   for (const d of r.destinations) {
@@ -159,14 +178,14 @@ function fitRoute(item: JsonObject, hitPath: string, facts: ListFacts): Fit {
 /** A VirtualService's hosts: every route sidecars use for them must lead to a forwarder. */
 function fitVirtualServiceHosts(item: JsonObject, facts: ListFacts): Fit {
   const routes = routesOf(item);
-  const perHost = routes.find((r) => r.atGateway && !r.mesh && perDestination(r, facts));
+  const perHost = routes.find((r) => !r.mesh && toFixedHost(r));
   const toGateway = routes.find((r) => r.mesh && !perDestination(r, facts));
   if (perHost && toGateway) {
     return {
       fits: false,
       refuse: true,
       field: perHost.path,
-      message: `is a per-host egress gateway route: ${perDestination(perHost, facts)} at the gateway, so the gateway would drop every other name of the list. The function forwards by SNI with a stack of its own: remove the annotation and let it render the stack (generate: true), or give each name a route of its own`,
+      message: `is a per-host egress gateway route: it ${toFixedHost(perHost)} at the gateway, so the gateway would drop every other name of the list. The function forwards by SNI with a stack of its own: remove the annotation and let it render the stack (generate: true), or give each name a route of its own`,
     };
   }
   const mesh = routes.filter((r) => r.mesh);
@@ -188,13 +207,18 @@ function fitVirtualServiceHosts(item: JsonObject, facts: ListFacts): Fit {
       message: `${perDestination(direct[0], facts)}: this VirtualService routes each host to itself, one route per destination, and has no route to a forwarder for the list; remove the annotation, or route through the egress gateway`,
     };
   }
-  // Hosts that routes the list does not fill still match by name: they stay.
+  // Hosts that routes the list does not fill (per destination, or at a gateway) still match by
+  // name, and istiod wants every sniHost among the hosts: they stay.
   const spec = isObject(item.spec) ? item.spec : {};
-  const keep = direct.flatMap((r) => r.own).filter((h) => strings(spec.hosts).includes(h));
+  const unfilled = routes.filter(
+    (r) => r.path.startsWith('spec.tls') && (!r.mesh || perDestination(r, facts)),
+  );
+  const keep = unfilled.flatMap((r) => r.own).filter((h) => strings(spec.hosts).includes(h));
   return { fits: true, names: [...facts.names], keep: [...new Set(keep)] };
 }
 
-const WILDCARD_RESOLUTIONS = new Set(['NONE', 'DYNAMIC_DNS']);
+/** Port protocols istiod accepts with DYNAMIC_DNS (GRPC and HTTP2 since 1.30); HTTPS is refused. */
+const DYNAMIC_DNS_PROTOCOLS = new Set(['HTTP', 'TLS', 'GRPC', 'HTTP2']);
 
 /** A ServiceEntry: its resolution must admit the names, and each of its ports must be one the list routes. */
 function fitServiceEntry(item: JsonObject, facts: ListFacts): Fit {
@@ -217,13 +241,29 @@ function fitServiceEntry(item: JsonObject, facts: ListFacts): Fit {
   const names = facts.names.filter((n) => numbers.every((p) => facts.portsOf(n).includes(p)));
   const left = facts.names.filter((n) => !names.includes(n));
   const wildcard = names.find((n) => n.startsWith('*.'));
-  if (wildcard && !WILDCARD_RESOLUTIONS.has(resolution)) {
+  const native = facts.mode === 'sidecar' || facts.mode === 'waypoint';
+  if (wildcard && resolution !== 'DYNAMIC_DNS' && (native || resolution !== 'NONE')) {
+    const why =
+      resolution === 'NONE'
+        ? `in ${facts.mode} mode a wildcard host such as ${JSON.stringify(wildcard)} needs DYNAMIC_DNS: with NONE the proxy sends a connection to whatever address the app dialled (a bypass)`
+        : `which istiod refuses for a wildcard host such as ${JSON.stringify(wildcard)}`;
     return {
       fits: false,
       refuse: true,
       field: 'spec.resolution',
-      message: `is ${resolution}, which istiod refuses for a wildcard host such as ${JSON.stringify(wildcard)}: set resolution NONE (egress-gateway mode) or DYNAMIC_DNS (sidecar and waypoint modes), or let the function render its own ServiceEntries`,
+      message: `is ${resolution}, ${why}: set resolution ${native ? 'DYNAMIC_DNS' : 'NONE'}, or let the function render its own ServiceEntries`,
     };
+  }
+  if (resolution === 'DYNAMIC_DNS') {
+    const k = ports.findIndex((p) => !DYNAMIC_DNS_PROTOCOLS.has(textOf(p.protocol).toUpperCase()));
+    if (k >= 0) {
+      return {
+        fits: false,
+        refuse: true,
+        field: `spec.ports[${k}].protocol`,
+        message: `is ${JSON.stringify(textOf(ports[k].protocol))}, which istiod refuses with resolution DYNAMIC_DNS (HTTP, TLS, GRPC or HTTP2): use TLS for HTTPS traffic`,
+      };
+    }
   }
   const exact = names.find((n) => !n.startsWith('*.'));
   if (resolution === 'DYNAMIC_DNS' && exact) {
@@ -276,21 +316,55 @@ function fitForwardChain(item: JsonObject, hitPath: string, facts: ListFacts): F
   return { fits: true, names: routeNames(facts, forwardPort(chain)) };
 }
 
+/** Where a VirtualService's mesh tls routes send what they match, leaving out routes to a host itself. */
+export function meshForwarders(item: JsonObject): string[] {
+  const none: ListFacts = { names: [], portsOf: () => [] };
+  return [
+    ...new Set(
+      routesOf(item)
+        .filter((r) => r.mesh && r.path.startsWith('spec.tls') && !perDestination(r, none))
+        .flatMap((r) => r.destinations),
+    ),
+  ];
+}
+
 /**
- * A per-host egress gateway in a VirtualService of the user's own: a route
- * at a gateway that forwards a host to itself by name, beside a mesh route
- * that sends it to that gateway. Undefined when the VirtualService is not one.
+ * An egress gateway route in a VirtualService of the user's own: a mesh route
+ * that sends what it matches to a forwarder (a gateway's Service), beside a
+ * route at that gateway. `perHost` when the gateway route hands each host to
+ * one fixed upstream by name (the classic per-host egress gateway); otherwise
+ * the gateway forwards on (an SNI proxy behind it, TLS origination…).
+ * Undefined when the VirtualService is not one.
  */
-export function perHostGateway(item: JsonObject): { field: string; detail: string } | undefined {
+export function gatewayRouting(
+  item: JsonObject,
+): { field: string; detail: string; perHost: boolean } | undefined {
   const none: ListFacts = { names: [], portsOf: () => [] };
   const routes = routesOf(item);
-  const atGateway = routes.find((r) => r.atGateway && !r.mesh && perDestination(r, none));
   const toGateway = routes.find((r) => r.mesh && !perDestination(r, none));
+  const fixed = routes.find((r) => !r.mesh && toFixedHost(r));
+  const onward = routes.find((r) => r.atGateway && !r.mesh && r.destinations.length > 0);
+  const atGateway = fixed ?? onward;
   if (!atGateway || !toGateway) return undefined;
+  const what = fixed
+    ? toFixedHost(fixed)!
+    : `sends it on to ${JSON.stringify(atGateway.destinations.join(', '))}`;
   return {
     field: atGateway.path,
-    detail: `${toGateway.path} sends ${JSON.stringify(toGateway.own.join(', '))} to ${JSON.stringify(toGateway.destinations.join(', '))}, and ${atGateway.path} ${perDestination(atGateway, none)} at the gateway`,
+    detail: `${toGateway.path} sends ${JSON.stringify(toGateway.own.join(', '))} to ${JSON.stringify(toGateway.destinations.join(', '))}, and ${atGateway.path} ${what} at the gateway`,
+    perHost: fixed !== undefined,
   };
+}
+
+/** The hosts a VirtualService's routes for sidecars match by name (sniHosts, else its hosts). */
+export function meshHosts(item: JsonObject): string[] {
+  return [
+    ...new Set(
+      routesOf(item)
+        .filter((r) => r.mesh)
+        .flatMap((r) => r.own),
+    ),
+  ];
 }
 
 /** The check for a place of the given shape; `hitPath` is the concrete path of the host list. */

@@ -9,7 +9,11 @@ import { renderedCounterpart } from '../merge/counterpart.js';
 import { mergeItem } from '../merge/merge-item.js';
 import type { MergeScope } from '../merge/merge-values.js';
 import { rawOf } from '../merge/text-edits.js';
-import { editHostPlaces, type PlaceDecision } from '../places/edit-host-places.js';
+import {
+  editHostPlaces,
+  type PlaceDecision,
+  type PlaceOutcome,
+} from '../places/edit-host-places.js';
 import { listPathsInData, parseFieldPath } from '../places/field-path.js';
 import { fitPlace, type ListFacts } from '../places/fit.js';
 import {
@@ -80,7 +84,7 @@ function mergeable(r: Resource, created: boolean): Record<string, unknown> {
 }
 
 /** The list as the fit checks need it: every name and the ports it is listed on. */
-function listFacts(plan: DomainPlan): ListFacts {
+function listFacts(plan: DomainPlan, mode: Options['mode']): ListFacts {
   const ports = new Map<string, number[]>();
   for (const lane of plan.lanes)
     for (const d of lane.domains) {
@@ -88,7 +92,7 @@ function listFacts(plan: DomainPlan): ListFacts {
       if (!at.includes(lane.upstreamPort)) at.push(lane.upstreamPort);
       ports.set(d, at);
     }
-  return { names: plan.all, portsOf: (n) => ports.get(n) ?? [] };
+  return { names: plan.all, portsOf: (n) => ports.get(n) ?? [], mode };
 }
 
 /**
@@ -107,7 +111,7 @@ export function applyPlan(
 ): Reconciled {
   const tally: Tally = { reached: 0, changedPlaces: 0, changedFields: 0, added: 0, removed: 0 };
   const large = plan.all.reduce((n, d) => n + d.length + 3, 0) > SIZE_CHECK_FROM;
-  const facts = listFacts(plan);
+  const facts = listFacts(plan, o.mode);
   const prefix = `${o.routingNamespace}/`;
   const clusterSuffix = `.${o.clusterDomain}`;
   // An entry of a Sidecar's egress hosts is the list's when it imports an external name from the
@@ -208,10 +212,14 @@ export function applyPlan(
             ),
           );
         }
+        // A refused item says why once: the places left as written beside the refusal add nothing.
+        const refused = edit.outcomes.some((oc) => oc.refused);
         for (const oc of edit.outcomes) {
+          if (refused && oc.left) continue;
           tally.reached++;
           results.push(...reportPlace(oc, h, o.check));
           if (oc.changed) tally.changedPlaces++;
+          if (oc.changed && e.role !== 'created') results.push(...danglingNames(e, oc));
         }
         text = edit.text;
       }
@@ -251,6 +259,32 @@ export function applyPlan(
       info(
         `kept as written: ${fields.length} field(s) differ from what the function renders (${shown}${more})`,
         about(e.header),
+      ),
+    ];
+  }
+
+  /**
+   * Names an item of the user's own loses that other items still route by
+   * name (a VirtualService's hosts, a DestinationRule's host): one warning, so
+   * the user sees what no longer has a declaration.
+   */
+  function danglingNames(e: Entry, oc: PlaceOutcome): Result[] {
+    const dropped = oc.current.filter((h) => !oc.proposed.includes(h));
+    const users = new Map<string, string[]>();
+    for (const h of dropped) {
+      const by = (rp.routedBy.get(h) ?? []).filter((x) => x !== e);
+      if (by.length > 0)
+        users.set(
+          h,
+          by.map((x) => label(x.header)),
+        );
+    }
+    if (users.size === 0) return [];
+    const who = [...new Set([...users.values()].flat())].join(', ');
+    return [
+      warning(
+        `${oc.path} no longer holds ${[...users.keys()].join(', ')}, which ${who} still route${who.includes(',') ? '' : 's'} by name: add ${users.size === 1 ? 'it' : 'them'} to the list, or keep ${users.size === 1 ? 'it' : 'them'} in a ServiceEntry of ${users.size === 1 ? 'its' : 'their'} own`,
+        { ...about(e.header), field: { path: oc.path } },
       ),
     ];
   }
@@ -295,6 +329,14 @@ export function applyPlan(
     };
   }
 
+  // What the run does not add, and why; moot when the run fails.
+  if (!results.some((r) => r.severity === 'error'))
+    for (const { resource, why } of rp.notAdded)
+      results.push(
+        warning(`did not add ${labelOf(resource)}: ${why}`, {
+          resourceRef: resourceRefOf(resource),
+        }),
+      );
   for (const r of rp.add) {
     if (o.check) {
       results.push(
@@ -326,7 +368,7 @@ export function applyPlan(
   if (tally.reached === 0 && !(o.generate && !o.check)) {
     results.push(
       warning(
-        `domain list ${JSON.stringify(o.listName)} reached nothing: no item has a host place for it (annotate items with ${OPT_IN_ANNOTATION}: ${o.listName}, or set generate: true)`,
+        `domain list ${JSON.stringify(o.listName)} reached nothing: no item has a host place for it (annotate items with ${OPT_IN_ANNOTATION}: ${o.listName}${o.generate ? '' : ', or set generate: true'})`,
       ),
     );
   }

@@ -1,7 +1,7 @@
 import type { Options } from '../config/options.js';
 import { ItemError } from '../krm/item-source.js';
 import { error, warning, type Result } from '../krm/results.js';
-import { perHostGateway } from '../places/fit.js';
+import { gatewayRouting, hostMatches, meshHosts } from '../places/fit.js';
 import { groupOf, type Resource } from '../stack/resource.js';
 import { isObject, stringMap, textOf, type JsonObject } from '../util/data.js';
 import type { Entry } from './entry.js';
@@ -10,7 +10,8 @@ import { about, label, labelOf } from './report.js';
 /** A forwarder of the user's own found in the input. */
 export interface FoundForwarder {
   entry: Entry;
-  kind: 'per-host egress gateway' | 'SNI forward proxy' | 'ambient waypoint';
+  kind:
+    'per-host egress gateway' | 'egress gateway route' | 'SNI forward proxy' | 'ambient waypoint';
   field: string;
   detail: string;
 }
@@ -40,18 +41,26 @@ function forwarderOf(e: Entry): FoundForwarder | undefined {
   }
   if (kind === 'VirtualService') {
     const data = dataOf(e);
-    const found = data ? perHostGateway(data) : undefined;
-    if (found) return { entry: e, kind: 'per-host egress gateway', ...found };
+    const found = data ? gatewayRouting(data) : undefined;
+    if (found)
+      return {
+        entry: e,
+        kind: found.perHost ? 'per-host egress gateway' : 'egress gateway route',
+        field: found.field,
+        detail: found.detail,
+      };
   }
   if (kind === 'Gateway' && group === 'gateway.networking.k8s.io') {
     const data = dataOf(e);
     const spec = data && isObject(data.spec) ? data.spec : {};
-    if (textOf(spec.gatewayClassName) === 'istio-waypoint') {
+    const metadata = data && isObject(data.metadata) ? data.metadata : {};
+    const className = textOf(spec.gatewayClassName);
+    if (className.includes('waypoint') || stringMap(metadata.labels)['istio.io/waypoint-for']) {
       return {
         entry: e,
         kind: 'ambient waypoint',
         field: 'spec.gatewayClassName',
-        detail: 'is an Istio waypoint (gatewayClassName istio-waypoint)',
+        detail: `is a waypoint (gatewayClassName ${className})`,
       };
     }
   }
@@ -129,14 +138,47 @@ export function layoutResults(
       'SNI forward proxy': `To have the list forwarded by yours, annotate that EnvoyFilter (and the VirtualService and ServiceEntry that lead to it) with wildcard-egress.dev/domain-list: ${o.listName}: the function then fills them and adds no gateway`,
       'per-host egress gateway':
         'A per-host gateway forwards each host to itself by name and cannot forward wildcards: move its hosts into the list and delete those routes',
+      'egress gateway route': `To have the list forwarded through yours, annotate that VirtualService (and its ServiceEntry) with wildcard-egress.dev/domain-list: ${o.listName}: the function then fills them and adds no gateway`,
       'ambient waypoint': `To have the list enforced on yours, set spec.gateway.namespace to its namespace if it is named "waypoint" (the function then adopts it), or annotate its ServiceEntries with wildcard-egress.dev/domain-list: ${o.listName} and set generate: false`,
     };
     out.push(
       say(
         forwarder,
-        `a ${forwarder.kind} of your own; the run would add ${second} beside it.${
+        `${forwarder.kind === 'ambient waypoint' || forwarder.kind === 'egress gateway route' ? 'an' : 'a'} ${forwarder.kind} of your own; the run would add ${second} beside it.${
           o.coexist ? '' : ` ${advice[forwarder.kind]}; or set spec.coexist: true to keep both`
         }`,
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * VirtualServices of the user's own that route names of the list for
+ * sidecars, when the run routes them too (egress-gateway mode): two mesh
+ * VirtualServices for one host conflict, and istiod keeps only one (IST0109).
+ * An error naming the hosts and how to resolve it.
+ */
+export function meshConflicts(
+  entries: readonly Entry[],
+  names: readonly string[],
+  o: Options,
+  routesList: boolean,
+): Result[] {
+  if (!routesList) return [];
+  const out: Result[] = [];
+  for (const e of entries) {
+    if (e.role !== 'other' || e.header.kind !== 'VirtualService') continue;
+    const data = dataOf(e);
+    if (!data) continue;
+    const both = meshHosts(data).filter((h) =>
+      names.some((n) => hostMatches(h, n) || hostMatches(n, h)),
+    );
+    if (both.length === 0) continue;
+    out.push(
+      error(
+        `${label(e.header)} routes ${both.join(', ')} for sidecars too, and so does the stack's VirtualService: two mesh VirtualServices for one host conflict and istiod keeps only one (IST0109). Annotate it with wildcard-egress.dev/domain-list: ${o.listName} to have the list routed there, or take those hosts out of it`,
+        { ...about(e.header), field: { path: 'spec.hosts' } },
       ),
     );
   }

@@ -8,8 +8,8 @@ import { GATEWAY_LABEL } from '../stack/names.js';
 import { groupOf, type Resource } from '../stack/resource.js';
 import { isObject } from '../util/data.js';
 import { ownsAllFields, type Entry } from './entry.js';
-import { layoutResults, overlapWarnings } from './layout.js';
-import { about, label, labelOf } from './report.js';
+import { layoutResults, meshConflicts, overlapWarnings } from './layout.js';
+import { about, label } from './report.js';
 import { adoptSidecars, suppressedRoles } from './roles.js';
 
 /** What the run does with one item. */
@@ -39,6 +39,8 @@ export interface ReconcilePlan {
   notAdded: { resource: Resource; why: string }[];
   /** Hosts ServiceEntries of the user's own declare (a Sidecar's imports of them are the user's). */
   userDeclared: Set<string>;
+  /** Hosts that VirtualServices and DestinationRules route by name, and which items do. */
+  routedBy: Map<string, Entry[]>;
 }
 
 function targetMatches(t: Target, e: Entry): boolean {
@@ -75,6 +77,42 @@ function gatewaysBoundByList(entries: readonly Entry[]): Set<string> {
       const ref = isScalar(g) ? String(g.value) : '';
       if (ref === '' || ref === 'mesh') continue;
       out.add(ref.includes('/') ? ref : `${ns}/${ref}`);
+    }
+  }
+  return out;
+}
+
+/** Hosts that VirtualServices (hosts, sniHosts) and DestinationRules (host) name, and the items naming them. */
+function routedHosts(entries: readonly Entry[]): Map<string, Entry[]> {
+  const out = new Map<string, Entry[]>();
+  const add = (host: unknown, e: Entry) => {
+    if (!isScalar(host)) return;
+    const h = String(host.value);
+    const at = out.get(h) ?? [];
+    if (!at.includes(e)) at.push(e);
+    out.set(h, at);
+  };
+  for (const e of entries) {
+    const kind = e.header.kind;
+    if ((kind !== 'VirtualService' && kind !== 'DestinationRule') || !e.item) continue;
+    try {
+      const root = e.item.parse().root;
+      if (!isMap(root)) continue;
+      if (kind === 'DestinationRule') add(root.getIn(['spec', 'host'], true), e);
+      const hosts = root.getIn(['spec', 'hosts'], true);
+      if (isSeq(hosts)) for (const h of hosts.items) add(h, e);
+      const tls = root.getIn(['spec', 'tls'], true);
+      if (isSeq(tls))
+        for (const route of tls.items) {
+          const matches = isMap(route) ? route.get('match', true) : undefined;
+          if (!isSeq(matches)) continue;
+          for (const m of matches.items) {
+            const sni = isMap(m) ? m.get('sniHosts', true) : undefined;
+            if (isSeq(sni)) for (const h of sni.items) add(h, e);
+          }
+        }
+    } catch (err) {
+      if (!(err instanceof ItemError)) throw err;
     }
   }
   return out;
@@ -157,7 +195,15 @@ export function planReconcile(
         return why ? [{ resource: r, why }] : [];
       })
     : [];
-  results.push(...layoutResults(entries, o, add), ...overlapWarnings(entries, plan.all));
+  // The stack routes the list for sidecars when it adds or owns its VirtualService (egress-gateway mode).
+  const routesList = [...add, ...entries.flatMap((e) => (e.rendered ? [e.rendered] : []))].some(
+    (r) => r.kind === 'VirtualService',
+  );
+  results.push(
+    ...layoutResults(entries, o, add),
+    ...meshConflicts(entries, plan.all, o, routesList),
+    ...overlapWarnings(entries, plan.all),
+  );
   const bound = gatewaysBoundByList(entries);
   const wiring = wiringFor(entries, rendered, add);
   const actions = new Map<Entry, ItemAction>();
@@ -226,16 +272,12 @@ export function planReconcile(
       ...(needed ? { wiring: needed } : {}),
     });
   }
-  for (const { resource, why } of notAdded)
-    results.push(
-      warning(`did not add ${labelOf(resource)}: ${why}`, {
-        resourceRef: {
-          apiVersion: resource.apiVersion,
-          kind: resource.kind,
-          name: resource.metadata.name,
-          ...(resource.metadata.namespace ? { namespace: resource.metadata.namespace } : {}),
-        },
-      }),
-    );
-  return { actions, adoptedSidecars, add, notAdded, userDeclared: declaredByUser(entries) };
+  return {
+    actions,
+    adoptedSidecars,
+    add,
+    notAdded,
+    userDeclared: declaredByUser(entries),
+    routedBy: routedHosts(entries),
+  };
 }

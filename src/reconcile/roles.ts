@@ -3,6 +3,9 @@ import type { Options } from '../config/options.js';
 import { ItemError } from '../krm/item-source.js';
 import { error, warning, type Result } from '../krm/results.js';
 import type { Resource } from '../stack/resource.js';
+import { meshForwarders } from '../places/fit.js';
+import { stackNames } from '../stack/names.js';
+import { isObject } from '../util/data.js';
 import type { Entry } from './entry.js';
 import { about, label, labelOf } from './report.js';
 
@@ -75,6 +78,32 @@ const GATEWAY_ROLE = new Set(['Gateway', 'DestinationRule', 'EnvoyFilter', 'Tele
  * forwarder for the same pods would clash in Envoy (duplicate listener and
  * cluster names) and a second VirtualService in Istio.
  */
+/**
+ * Whether an opted-in VirtualService sends the list's names to a forwarder of
+ * the user's own (their gateway, an SNI proxy) rather than to the stack's
+ * gateway Service: then the stack's gateway side would serve nothing.
+ */
+function routesElsewhere(e: Entry, o: Options): boolean {
+  if (e.header.kind !== 'VirtualService' || !e.item) return false;
+  let data: unknown;
+  try {
+    const parsed = e.item.parse();
+    data = parsed.root.toJS(parsed.doc, { maxAliasCount: 100 });
+  } catch (err) {
+    if (!(err instanceof ItemError)) throw err;
+    return false;
+  }
+  if (!isObject(data)) return false;
+  const destinations = meshForwarders(data);
+  const gw = stackNames(o);
+  const ours = (host: string) =>
+    host === gw.serviceHost ||
+    host.startsWith(`${gw.service}.${o.gateway.namespace}.`) ||
+    host === `${gw.service}.${o.gateway.namespace}` ||
+    (host === gw.service && e.header.namespace === o.gateway.namespace);
+  return destinations.length > 0 && !destinations.some(ours);
+}
+
 export function suppressedRoles(
   entries: readonly Entry[],
   rendered: readonly Resource[],
@@ -87,9 +116,10 @@ export function suppressedRoles(
     if (!byKind.has(kind)) byKind.set(kind, []);
     byKind.get(kind)!.push(e);
   }
-  const forwarder = opted.find(
-    (e) => e.header.kind === 'EnvoyFilter' && e.source.includes('sni_dynamic_forward_proxy'),
-  );
+  const forwarder =
+    opted.find(
+      (e) => e.header.kind === 'EnvoyFilter' && e.source.includes('sni_dynamic_forward_proxy'),
+    ) ?? opted.find((e) => routesElsewhere(e, o));
   const out = new Map<Resource, string>();
   for (const r of rendered) {
     if (r.kind === 'Sidecar') continue;
@@ -105,7 +135,7 @@ export function suppressedRoles(
     ) {
       out.set(
         r,
-        `${label(forwarder.header)} already forwards the list's names; ${labelOf(r)} would belong to a second gateway`,
+        `${label(forwarder.header)} already ${forwarder.header.kind === 'EnvoyFilter' ? "forwards the list's names" : "routes the list's names to a forwarder of your own"}; ${labelOf(r)} would belong to a second gateway`,
       );
     }
   }

@@ -1,1 +1,0 @@
-kubectl label ns istio-egress istio.io/use-waypoint=egress-gateway
