@@ -13,7 +13,7 @@ import {
   printResults,
   type Result,
 } from './krm/results.js';
-import { FieldPathError, parseFieldPath } from './places/field-path.js';
+import { FieldPathError, parseFieldPath } from './paths/field-path.js';
 import { reconcile } from './reconcile/reconcile.js';
 
 /** What one run produced: the ResourceList text, the exit code, and lines for stderr. */

@@ -390,3 +390,42 @@ describe('7. the layout is recognised, and no second forwarder is added silently
     );
   });
 });
+
+describe("an adopted namespace Sidecar keeps the user's own imports", () => {
+  const sidecar = [
+    'apiVersion: networking.istio.io/v1',
+    'kind: Sidecar',
+    'metadata:',
+    '  name: default',
+    '  namespace: shop',
+    'spec:',
+    '  egress:',
+    '  - hosts:',
+    '    - "./*"',
+    '    - "istio-system/grafana.istio-system.svc.cluster.local" # dashboards',
+    '    - "istio-system/api.partner.example" # our own ServiceEntry',
+    '    - "istio-system/old.example.com"',
+    '',
+  ].join('\n');
+  const partner =
+    'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: partner\n  namespace: istio-system\nspec:\n  hosts: [api.partner.example]\n  ports: [{number: 443, name: tls, protocol: TLS}]\n  resolution: DNS\n';
+  it('cluster names and names its own ServiceEntries declare stay; the stale list name goes; comments stay', () => {
+    const out = run(
+      [sidecar, partner],
+      domainList(LIST, 'production:\n  sidecars: true\n  namespaces: [shop]'),
+    );
+    expect(out.exitCode, out.stderr).toBe(0);
+    const [sc] = ofKind(out.parsed, 'Sidecar');
+    expect(sc.spec.egress[0].hosts).toEqual([
+      './*',
+      'istio-system/grafana.istio-system.svc.cluster.local',
+      'istio-system/api.partner.example',
+      'istio-egress/egressgateway.istio-egress.svc.cluster.local',
+      'istio-system/api.github.com',
+      'istio-system/*.wikipedia.org',
+    ]);
+    expect(out.stdout).toContain('# dashboards');
+    expect(out.stdout).toContain('# our own ServiceEntry');
+    expect(JSON.stringify(sc)).not.toContain('old.example.com');
+  });
+});

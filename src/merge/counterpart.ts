@@ -1,4 +1,4 @@
-import { pathSegments } from '../util/concrete-path.js';
+import { pathSegments } from '../paths/concrete-path.js';
 import { isObject } from '../util/data.js';
 import { effectiveRule, keyOf, type MergeScope } from './merge-values.js';
 

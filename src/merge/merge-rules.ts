@@ -26,14 +26,23 @@ export type MergeRule =
   | { type: 'map'; key: string[]; owned?: Ownership }
   | { type: 'set'; owned?: Ownership };
 
-/** Recognises an element (or a set entry) the function writes: a field (`.` for the entry itself) and what it holds. */
+/**
+ * Recognises an element (or a set entry) the function writes: a field path
+ * (`.` for the entry itself) and what it holds: `equals`, or starts with
+ * `prefix`, and is none of `except`; `{routingNamespace}` is filled in.
+ */
 export interface Ownership {
   path: string;
   prefix?: string;
   equals?: string;
+  except?: string[];
 }
 
-/** A row: which kind (`*` for every kind), which field (dotted, `*` for any list element), and its rule. */
+/**
+ * A row: which kind (`*` for every kind), which field (a field path, `*` for
+ * any list element), and its rule; keys and ownership tests are field paths
+ * relative to an element (paths/field-path.ts), `?` after a key reading its presence.
+ */
 export interface MergeRow {
   group: string;
   kind: string;
@@ -153,7 +162,16 @@ export const MERGE_ROWS: readonly MergeRow[] = [
     path: 'spec.egress',
     rule: { type: 'map', key: ['port.number?'] },
   },
-  { group: NET, kind: 'Sidecar', path: 'spec.egress.*.hosts', rule: { type: 'set' } },
+  // Imports of the list's names from the routing namespace are the function's; `ns/*` stays the user's.
+  {
+    group: NET,
+    kind: 'Sidecar',
+    path: 'spec.egress.*.hosts',
+    rule: {
+      type: 'set',
+      owned: { path: '.', prefix: '{routingNamespace}/', except: ['{routingNamespace}/*'] },
+    },
+  },
   { group: 'telemetry.istio.io', kind: 'Telemetry', path: 'spec.selector', rule: ATOMIC },
   { group: 'telemetry.istio.io', kind: 'Telemetry', path: 'spec.accessLogging', rule: ATOMIC },
   { group: 'networking.k8s.io', kind: 'NetworkPolicy', path: 'spec.podSelector', rule: ATOMIC },
@@ -203,15 +221,4 @@ export function ruleFor(group: string, kind: string, path: string): MergeRule | 
       (r.group === group || r.kind === '*') &&
       r.path === path,
   )?.rule;
-}
-
-/**
- * A dotted path relative to an element; `\.` escapes a dot inside a key
- * (label keys), a trailing `?` reads presence (`"yes"`/`""`) instead of the value.
- */
-export function splitPath(path: string): { segments: string[]; presence: boolean } {
-  const presence = path.endsWith('?');
-  const body = presence ? path.slice(0, -1) : path;
-  const segments = body.split(/(?<!\\)\./).map((s) => s.replaceAll('\\.', '.'));
-  return { segments, presence };
 }

@@ -1,7 +1,8 @@
 import { isObject as isDataObject } from '../util/data.js';
 import type { Node } from 'yaml';
 import { ABSENT, RawText } from '../krm/emit-yaml.js';
-import { ruleFor, splitPath, type MergeRule, type Ownership } from './merge-rules.js';
+import { parseFieldPath, valuesAt, type Segment } from '../paths/field-path.js';
+import { ruleFor, type MergeRule, type Ownership } from './merge-rules.js';
 import { isRenderedScalar, sameScalar } from './scalars.js';
 
 /**
@@ -15,8 +16,12 @@ import { isRenderedScalar, sameScalar } from './scalars.js';
 export interface MergeScope {
   group: string;
   kind: string;
-  /** Whether an entry of a `set` list at this field pattern is one the function writes. */
-  ownsEntry(pattern: string, entry: string): boolean;
+  /** Values for `{name}` placeholders in the table's `owned` tests (`routingNamespace`). */
+  vars?: Readonly<Record<string, string>>;
+  /** Every entry of a `set` list is the function's (an item it created), whatever the table says. */
+  ownsAll?: boolean;
+  /** An entry the table calls the function's that is still the user's (a name the user's ServiceEntries declare). */
+  keepsEntry?(entry: string): boolean;
   /** Whether the list of strings at this concrete path is a set (a host list): its order is the user's. */
   unordered?(path: string): boolean;
 }
@@ -26,7 +31,7 @@ export function patternOf(segs: readonly (string | number)[]): string {
   return segs.map((s) => (typeof s === 'number' ? '*' : s)).join('.');
 }
 
-export { pathOf } from '../util/concrete-path.js';
+export { pathOf } from '../paths/concrete-path.js';
 
 /** The string a raw or rendered scalar reads as. */
 export function valueOf(x: unknown): string | undefined {
@@ -39,18 +44,26 @@ export function valueOf(x: unknown): string | undefined {
 export const isObject = (x: unknown): x is Record<string, unknown> =>
   isDataObject(x) && !(x instanceof RawText);
 
-/** The value at a dotted path inside a raw or rendered element, as a string. */
+// Merge keys are parsed once each: the table holds a few dozen.
+const parsedKeys = new Map<string, Segment[]>();
+
+/**
+ * The value at a field path (paths/field-path.ts) inside a raw or rendered
+ * element, as a string: the first scalar it reaches. `.` is the element
+ * itself; a trailing `?` reads presence (`"yes"`/`""`) instead of the value.
+ */
 export function fieldOf(x: unknown, path: string): string | undefined {
-  const { segments, presence } = splitPath(path);
-  let cur: unknown = x;
-  for (const seg of segments) {
-    if (seg === '.') continue;
-    if (Array.isArray(cur) && /^\d+$/.test(seg)) cur = cur[Number(seg)];
-    else if (isObject(cur)) cur = cur[seg];
-    else cur = undefined;
+  if (path === '.') return valueOf(x);
+  const presence = path.endsWith('?');
+  const body = presence ? path.slice(0, -1) : path;
+  let segments = parsedKeys.get(body);
+  if (!segments) {
+    segments = parseFieldPath(body);
+    parsedKeys.set(body, segments);
   }
-  if (presence) return cur === undefined || cur === ABSENT ? '' : 'yes';
-  return valueOf(cur);
+  const found = valuesAt(x, segments, (v) => (v === ABSENT ? undefined : valueOf(v)));
+  if (presence) return found === undefined ? '' : 'yes';
+  return found?.[0];
 }
 
 /** Key of a list element under a `map` rule: its key fields, joined. */
@@ -58,12 +71,22 @@ export function keyOf(x: unknown, key: readonly string[]): string {
   return key.map((k) => fieldOf(x, k) ?? '').join('\u0000');
 }
 
-export function ownedBy(o: Ownership | undefined, x: unknown): boolean {
+/**
+ * Whether an element (or a set entry) is one the function writes, by the
+ * table's `owned` test; `{name}` placeholders in it take the scope's values.
+ */
+export function ownedBy(
+  o: Ownership | undefined,
+  x: unknown,
+  vars: Readonly<Record<string, string>> = {},
+): boolean {
   if (!o) return false;
   const v = fieldOf(x, o.path);
   if (v === undefined) return false;
-  if (o.equals !== undefined) return v === o.equals;
-  return v.startsWith(o.prefix ?? '');
+  const fill = (t: string) => t.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m);
+  if (o.except?.some((e) => fill(e) === v)) return false;
+  if (o.equals !== undefined) return v === fill(o.equals);
+  return v.startsWith(fill(o.prefix ?? ''));
 }
 
 /** The rule that applies: the table's row, or the default for a list (by `name` when every element has one, else atomic). */
@@ -182,12 +205,14 @@ export function mergeValue(
     const items: unknown[] = Array.isArray(raw) ? (raw as unknown[]) : [];
     if (rule?.type === 'set') {
       const strings = rendered.map(String);
-      const pattern = patternOf(segs);
       // Entries stay where they are unless the function wrote them and no longer renders them; new ones go last.
       const wanted = new Set(strings);
+      const owns = (v: string) =>
+        scope.ownsAll === true ||
+        (ownedBy(rule.owned, v, scope.vars) && !(scope.keepsEntry?.(v) ?? false));
       const kept = items.filter((e) => {
         const v = valueOf(e);
-        return v === undefined || wanted.has(v) || !scope.ownsEntry(pattern, v);
+        return v === undefined || wanted.has(v) || !owns(v);
       });
       const present = new Set(kept.map(valueOf));
       return [...kept, ...strings.filter((s) => !present.has(s))];

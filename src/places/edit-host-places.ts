@@ -2,7 +2,7 @@ import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { keptListSplice } from '../merge/list-splice.js';
 import { applySplices, type Splice } from '../merge/text-edits.js';
 import { textOf } from '../util/data.js';
-import { resolveFieldPath, parseFieldPath } from './field-path.js';
+import { resolveFieldPath, parseFieldPath } from '../paths/field-path.js';
 import type { PlaceNote } from './fit.js';
 import type { HostPlace } from './host-places.js';
 

@@ -1,5 +1,5 @@
 import { isObject, textOf, type JsonObject } from '../util/data.js';
-import { pathSegments } from '../util/concrete-path.js';
+import { pathSegments } from '../paths/concrete-path.js';
 
 /**
  * Whether a host place of an item the function did not render can carry the

@@ -14,7 +14,7 @@ import {
   type PlaceDecision,
   type PlaceOutcome,
 } from '../places/edit-host-places.js';
-import { listPathsInData, parseFieldPath } from '../places/field-path.js';
+import { listPathsInData, parseFieldPath } from '../paths/field-path.js';
 import { fitPlace, type ListFacts } from '../places/fit.js';
 import {
   hostPlacesFor,
@@ -116,16 +116,20 @@ export function applyPlan(
   const clusterSuffix = `.${o.clusterDomain}`;
   // An entry of a Sidecar's egress hosts is the list's when it imports an external name from the
   // routing namespace that no ServiceEntry of the user's declares; `ns/*` and cluster names stay the user's.
-  const ownsSidecarEntry = (entry: string) => {
-    if (!entry.startsWith(prefix) || entry === `${prefix}*`) return false;
-    const host = entry.slice(prefix.length);
-    return !host.endsWith(clusterSuffix) && !rp.userDeclared.has(host);
+  const userKeeps = (entry: string) => {
+    const host = entry.slice(entry.indexOf('/') + 1);
+    return host.endsWith(clusterSuffix) || rp.userDeclared.has(host);
   };
+  const ownsSidecarEntry = (entry: string) =>
+    entry.startsWith(prefix) && entry !== `${prefix}*` && !userKeeps(entry);
   const scopeOf = (e: Entry): MergeScope => ({
     group: groupOf(e.header.apiVersion ?? ''),
     kind: e.header.kind ?? '',
-    ownsEntry: (pattern, entry) =>
-      pattern === 'spec.egress.*.hosts' && (e.role === 'created' || ownsSidecarEntry(entry)),
+    vars: { routingNamespace: o.routingNamespace },
+    // In what it created every entry is the function's; in a Sidecar of the user's, imports of
+    // cluster names and of names the user's ServiceEntries declare stay the user's.
+    ownsAll: e.role === 'created',
+    keepsEntry: userKeeps,
     unordered: (path) => (e.rendered ? hostPlacePaths(e.rendered).has(path) : false),
   });
   const drifted: string[] = [];

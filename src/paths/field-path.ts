@@ -2,10 +2,13 @@ import { isObject } from '../util/data.js';
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 
 /**
- * Field paths in kustomize's style: keys separated by dots, `*` for every
- * element of a list, `[key=value]` for the elements of a list of maps whose
- * `key` (itself a dotted path, list values flattened) includes `value`, and
- * `[key~value]`, which also accepts elements where `key` is absent.
+ * Field paths in kustomize's style, the one path language of the project
+ * (host places, targets and merge keys): keys separated by dots (`\.` is a
+ * dot inside a key, as in label keys), `*` for every element of a list, a
+ * number for one element (`route.0.destination.host`), `[key=value]` for the
+ * elements of a list of maps whose `key` (itself a path, list values
+ * flattened) includes `value`, and `[key~value]`, which also accepts
+ * elements where `key` is absent.
  */
 export type Segment =
   | { type: 'key'; key: string }
@@ -20,7 +23,13 @@ export function parseFieldPath(path: string): Segment[] {
   const parts: string[] = [];
   let depth = 0;
   let current = '';
-  for (const c of path) {
+  for (let i = 0; i < path.length; i++) {
+    const c = path[i];
+    if (c === '\\' && path[i + 1] === '.' && depth === 0) {
+      current += '\u0000';
+      i++;
+      continue;
+    }
     if (c === '[') depth++;
     if (c === ']') depth--;
     if (depth < 0)
@@ -45,12 +54,58 @@ export function parseFieldPath(path: string): Segment[] {
         );
       return { type: 'select', path: parseFieldPath(m[1]), value: m[3], orAbsent: m[2] === '~' };
     }
-    return { type: 'key', key: part };
+    return { type: 'key', key: part.replaceAll('\u0000', '.') };
   });
   if (segments[segments.length - 1].type !== 'key') {
     throw new FieldPathError(`field path ${JSON.stringify(path)} must end with a field name`);
   }
   return segments;
+}
+
+/** A segment that picks one list element by its position. */
+const INDEX = /^\d+$/;
+
+/**
+ * The scalar values a path reaches in plain data, lists flattened, read by
+ * `scalar` (which may see through wrappers such as the merge's source text);
+ * undefined when the path is absent.
+ */
+export function valuesAt(
+  data: unknown,
+  segments: readonly Segment[],
+  scalar: (x: unknown) => string | undefined,
+): string[] | undefined {
+  const walkData = (x: unknown, i: number): string[] | undefined => {
+    if (i === segments.length) {
+      if (Array.isArray(x)) return x.flatMap((v) => scalar(v) ?? []);
+      const v = scalar(x);
+      return v === undefined ? [] : [v];
+    }
+    const seg = segments[i];
+    if (seg.type === 'key') {
+      if (Array.isArray(x) && INDEX.test(seg.key)) {
+        const el: unknown = x[Number(seg.key)];
+        return el === undefined ? undefined : walkData(el, i + 1);
+      }
+      return isObject(x) && seg.key in x ? walkData(x[seg.key], i + 1) : undefined;
+    }
+    if (!Array.isArray(x)) return undefined;
+    let any = false;
+    const all: string[] = [];
+    for (const el of x as unknown[]) {
+      if (seg.type === 'select') {
+        const found = isObject(el) ? valuesAt(el, seg.path, scalar) : undefined;
+        if (found === undefined ? !seg.orAbsent : !found.includes(seg.value)) continue;
+      }
+      const v = walkData(el, i + 1);
+      if (v !== undefined) {
+        any = true;
+        all.push(...v);
+      }
+    }
+    return any ? all : undefined;
+  };
+  return walkData(data, 0);
 }
 
 /** One field the path reaches: the map holding it, its key, and the concrete path for results. */
@@ -77,6 +132,11 @@ function walk(
 ): void {
   const seg = segments[i];
   if (seg.type === 'key') {
+    if (isSeq(node) && INDEX.test(seg.key)) {
+      const child = node.items[Number(seg.key)];
+      if (child !== undefined) walk(child, segments, i + 1, `${at}[${seg.key}]`, hits);
+      return;
+    }
     if (!isMap(node) || !node.has(seg.key)) return;
     const child = node.get(seg.key, true) as Node | null;
     const path = at ? `${at}.${seg.key}` : seg.key;
