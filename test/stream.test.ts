@@ -107,7 +107,7 @@ describe('runStream', () => {
     for (const line of POST.split('\n').filter((l) => /^\s*#/.test(l)))
       expect(out.stdout).toContain(line.trim());
     expect(out.stderr).toBe(
-      'info: 2 domain(s): 38 owned field(s) changed, 4 of 4 host place(s) changed\n',
+      'info: 2 domain(s): 40 owned field(s) changed, 4 of 4 host place(s) changed\n',
     );
   });
 

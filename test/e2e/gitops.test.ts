@@ -50,7 +50,7 @@ describeWithTool(
         Array(4).fill(['api.github.com', '*.wikipedia.org']),
       );
       expect(r.stderr).toBe(
-        'info: 2 domain(s): 38 owned field(s) changed, 4 of 4 host place(s) changed\n',
+        'info: 2 domain(s): 40 owned field(s) changed, 4 of 4 host place(s) changed\n',
       );
     });
 
