@@ -95,6 +95,7 @@ describe('21.6 application pods reach only the pods the mesh needs, not every po
       },
     ]);
     expect(JSON.stringify(np.spec.egress)).not.toContain('"namespaceSelector":{}');
+    expect(external(np)).toBeUndefined();
   });
 
   it('peerNamespaces adds namespaces the applications may reach; istiodNamespace moves the istiod rule', () => {
@@ -119,8 +120,9 @@ describe('21.6 application pods reach only the pods the mesh needs, not every po
     });
   });
 
-  it('waypoint: the waypoint on HBONE (15008) instead of istiod and a gateway', () => {
+  it('waypoint: the waypoint on HBONE (15008) instead of istiod and a gateway; no public address', () => {
     const np = policy(items(caseConfig('mode-waypoint')), 'shop');
+    expect(external(np)).toBeUndefined();
     expect(np.spec.egress[1]).toEqual({
       to: [
         {
