@@ -1,4 +1,4 @@
-import { run } from '@bufbuild/cel';
+import { celEnv, isCelError, parse, plan } from '@bufbuild/cel';
 
 /**
  * The rendered ValidatingAdmissionPolicies applied to one request the way the
@@ -43,12 +43,20 @@ export function toCel(v: unknown): unknown {
   return v;
 }
 
+const env = celEnv();
+const programs = new Map<string, ReturnType<typeof plan>>();
+
+/** Evaluates one expression (parsed and planned once); a CEL error throws, naming where. */
 function evaluate(expression: string, vars: Record<string, unknown>, where: string): unknown {
-  try {
-    return run(expression, vars as never);
-  } catch (e) {
-    throw new Error(`${where}: CEL error in ${expression}: ${String(e)}`, { cause: e });
+  let program = programs.get(expression);
+  if (!program) {
+    program = plan(env, parse(expression));
+    programs.set(expression, program);
   }
+  const result = program(vars as never);
+  if (isCelError(result))
+    throw new Error(`${where}: CEL error in ${expression}: ${result.message}`);
+  return result;
 }
 
 function selects(binding: Item, namespace: string): boolean {
