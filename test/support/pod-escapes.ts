@@ -15,6 +15,15 @@ export const MESHES: [string, Mesh][] = [
   ['Istio CNI', { cni: true }],
   ['native sidecar', { native: true }],
   ['Istio CNI and native sidecar', { cni: true, native: true }],
+  [
+    'Istio CNI, mesh-wide TPROXY, DNS capture and extra outbound ports',
+    {
+      cni: true,
+      interceptionMode: 'TPROXY',
+      includeOutboundPorts: '9443',
+      proxyMetadata: { ISTIO_META_DNS_CAPTURE: 'true' },
+    },
+  ],
 ];
 
 /** What one escape looks like before injection, the install it needs, and the refusal it meets. */
