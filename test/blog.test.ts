@@ -64,6 +64,8 @@ const DOCUMENTED: Record<string, RegExp> = {
     /^EnvoyFilter\/istio-system\/sni-magic spec\.configPatches\[[12]\]\.patch\.value\.(cluster_type\.typed_config|filter_chains\[0\]\.filters\[0\]\.typed_config)\.dns_cache_config\.name: "dynamic_forward_proxy_cache_<hash>" \| "dynamic_forward_proxy_cache_config"$/,
   'explicit DNS cache limits':
     /^EnvoyFilter\/istio-system\/sni-magic spec\.configPatches\[[12]\]\.patch\.value\.(cluster_type\.typed_config|filter_chains\[0\]\.filters\[0\]\.typed_config)\.dns_cache_config\.(max_hosts: 1024|dns_cache_circuit_breaker: \{"max_pending_requests":1024\}) \| undefined$/,
+  "listed names resolved without the pod's search domains":
+    /^EnvoyFilter\/istio-system\/sni-magic spec\.configPatches\[[12]\]\.patch\.value\.(cluster_type\.typed_config|filter_chains\[0\]\.filters\[0\]\.typed_config)\.dns_cache_config\.typed_dns_resolver_config: \{"name":"envoy\.network\.dns_resolver\.cares","typed_config":\{"@type":"type\.googleapis\.com\/envoy\.extensions\.network\.dns_resolver\.cares\.v3\.CaresDnsResolverConfig","dns_resolver_options":\{"no_default_search_domain":true\}\}\} \| undefined$/,
   'circuit breakers on the added clusters':
     /^EnvoyFilter\/istio-system\/sni-magic spec\.configPatches\[[01]\]\.patch\.value\.circuit_breakers: \{"thresholds":\[\{"max_connections":100000,"max_pending_requests":100000,"max_requests":100000\}\]\} \| undefined$/,
   'refused SNI names logged by the internal listener':

@@ -1,8 +1,9 @@
-import { run } from '@bufbuild/cel';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runFunction } from '../src/run.js';
 import { domainList, ofKind, parseOutput, resourceList, ROOT } from './helpers.js';
+import { runPolicy } from './support/admission.js';
+import { appPod, injectPod } from './support/injected-pod.js';
 import { allProblems, covers, wiringProblems } from './support/istio-rules.js';
 import {
   bypassProblems,
@@ -368,16 +369,32 @@ describe('6. DNS only to the cluster resolver; the gateway never dials private a
     expect(networkPolicyProblems(items)).toEqual([]);
     const old = structuredClone(items);
     const np = find(old, 'NetworkPolicy', 'wildcard-egress');
-    np.spec.egress[1] = { ports: [{ protocol: 'UDP', port: 53 }] };
+    np.spec.egress[3] = { ports: [{ protocol: 'UDP', port: 53 }] };
+    // The old in-cluster rule: every pod of every namespace, on every port.
+    np.spec.egress[0] = { to: [{ namespaceSelector: {} }] };
     find(old, 'NetworkPolicy', 'istio-egressgateway-egress').spec.egress[0].to[0] = {
       ipBlock: { cidr: '0.0.0.0/0' },
     };
     expect(networkPolicyProblems(old)).toEqual([
-      'NetworkPolicy/shop/wildcard-egress egress[1] has no "to": it allows every address',
+      'NetworkPolicy/shop/wildcard-egress egress[0] reaches every pod of every namespace: any of them could relay',
+      'NetworkPolicy/shop/wildcard-egress egress[3] has no "to": it allows every address',
       'NetworkPolicy/istio-egress/istio-egressgateway-egress egress[0]: 0.0.0.0/0 reaches 169.254.0.0/16',
       'NetworkPolicy/istio-egress/istio-egressgateway-egress egress[0]: 0.0.0.0/0 reaches 10.0.0.0/8',
       'NetworkPolicy/istio-egress/istio-egressgateway-egress egress[0]: 0.0.0.0/0 reaches 172.16.0.0/12',
       'NetworkPolicy/istio-egress/istio-egressgateway-egress egress[0]: 0.0.0.0/0 reaches 192.168.0.0/16',
+      'NetworkPolicy/istio-egress/istio-egressgateway-egress egress[0]: 0.0.0.0/0 reaches 100.64.0.0/10',
+      'NetworkPolicy/istio-egress/istio-egressgateway-egress egress[0]: 0.0.0.0/0 reaches 0.0.0.0/8',
+      'NetworkPolicy/istio-egress/istio-egressgateway-egress egress[0]: 0.0.0.0/0 reaches 127.0.0.0/8',
+    ]);
+    // The old IPv6 block: private and local-use NAT64 ranges left out only in part.
+    const v6 = structuredClone(items);
+    find(v6, 'NetworkPolicy', 'istio-egressgateway-egress').spec.egress[0].to[1].ipBlock.except = [
+      'fc00::/7',
+      'fe80::/10',
+    ];
+    expect(networkPolicyProblems(v6)).toEqual([
+      'NetworkPolicy/istio-egress/istio-egressgateway-egress egress[0]: ::/0 reaches ::1/128',
+      'NetworkPolicy/istio-egress/istio-egressgateway-egress egress[0]: ::/0 reaches 64:ff9b:1::/48',
     ]);
   });
 
@@ -389,7 +406,7 @@ describe('6. DNS only to the cluster resolver; the gateway never dials private a
       ),
     );
     const np = find(items, 'NetworkPolicy', 'wildcard-egress');
-    expect(np.spec.egress.slice(1)).toEqual([
+    expect(np.spec.egress.slice(3)).toEqual([
       {
         to: [
           {
@@ -414,6 +431,8 @@ describe('6. DNS only to the cluster resolver; the gateway never dials private a
     expect(gw.spec.egress[0].to[1].ipBlock.except).toEqual([
       'fc00::/7',
       'fe80::/10',
+      '::1/128',
+      '64:ff9b:1::/48',
       '64:ff9b::/96',
     ]);
     expect(networkPolicyProblems(items)).toEqual([]);
@@ -435,7 +454,7 @@ describe('7. what REGISTRY_ONLY and the NetworkPolicy cut can be given back', ()
       'default/kubernetes.default.svc.cluster.local',
       'istio-system/a.example.com',
     ]);
-    expect(find(items, 'NetworkPolicy', 'wildcard-egress').spec.egress.slice(3)).toEqual([
+    expect(find(items, 'NetworkPolicy', 'wildcard-egress').spec.egress.slice(5)).toEqual([
       { to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] },
       { to: [{ ipBlock: { cidr: '192.168.7.0/24' } }] },
     ]);
@@ -485,13 +504,6 @@ describe('10. the HPA owns the replica count', () => {
   });
 });
 
-/** Plain data as CEL values: objects as maps, lists as lists. */
-function toCel(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(toCel);
-  if (v && typeof v === 'object') return new Map(Object.entries(v).map(([k, x]) => [k, toCel(x)]));
-  return v;
-}
-
 describe('11. the guard refuses self-service bypasses at admission', () => {
   let items: any[];
   const policy = (name: string) =>
@@ -502,32 +514,39 @@ describe('11. the guard refuses self-service bypasses at admission', () => {
     items = renderOk(caseConfig('production-recommended'));
   });
 
-  /** Runs a policy's match conditions and validations (standard CEL only: no extension function is bound) on one request. */
+  const RESOURCES: Record<string, [group: string, resource: string]> = {
+    ServiceEntry: ['networking.istio.io', 'serviceentries'],
+    WorkloadEntry: ['networking.istio.io', 'workloadentries'],
+    EnvoyFilter: ['networking.istio.io', 'envoyfilters'],
+    Sidecar: ['networking.istio.io', 'sidecars'],
+    Gateway: ['networking.istio.io', 'gateways'],
+    NetworkPolicy: ['networking.k8s.io', 'networkpolicies'],
+    Pod: ['', 'pods'],
+  };
+  /** Runs one policy's match conditions, variables and validations (test/support/admission.ts) on one request. */
   function admits(
     name: string,
     kind: string,
     object: unknown,
-    extra: { operation?: string; user?: string; groups?: string[]; oldObject?: unknown } = {},
+    extra: {
+      operation?: 'CREATE' | 'UPDATE' | 'DELETE';
+      user?: string;
+      groups?: string[];
+      oldObject?: unknown;
+    } = {},
   ): boolean {
-    const p = policy(name);
-    const request = {
-      kind: { group: 'networking.istio.io', version: 'v1', kind },
-      operation: extra.operation ?? 'CREATE',
-      userInfo: {
-        username: extra.user ?? 'jane',
-        groups: extra.groups ?? ['system:authenticated'],
-      },
-    };
-    const vars = {
-      object: toCel(object),
-      oldObject: toCel(extra.oldObject ?? null),
-      request: toCel(request),
-    };
-    if (
-      !(p.spec.matchConditions ?? []).every((c: any) => run(c.expression, vars as never) === true)
-    )
-      return true;
-    return p.spec.validations.every((v: any) => run(v.expression, vars as never) === true);
+    const [group, resource] = RESOURCES[kind];
+    return (
+      runPolicy(policy(name), {
+        group,
+        kind,
+        resource,
+        namespace: 'shop',
+        operation: extra.operation ?? 'CREATE',
+        object,
+        ...extra,
+      }).length === 0
+    );
   }
   const guard = (kind: string, object: unknown, extra = {}) =>
     admits('wildcard-egress-guard', kind, object, extra);
@@ -732,15 +751,9 @@ describe('11. the guard refuses self-service bypasses at admission', () => {
     );
   });
 
-  const pod = (meta: object, spec: object = {}) => ({
-    metadata: meta,
-    spec: {
-      containers: [{ name: 'app' }, { name: 'istio-proxy', securityContext: { runAsUser: 1337 } }],
-      ...spec,
-    },
-  });
+  const pod = (extra: Parameters<typeof appPod>[1] = {}) => injectPod(appPod('shop', extra));
   const podCases: [name: string, object: unknown, admitted: boolean][] = [
-    ['an ordinary pod (its sidecar runs as 1337)', pod({ labels: { app: 'web' } }), true],
+    ['an ordinary injected pod (its sidecar runs as 1337)', pod(), true],
     [
       'a pod that turns its sidecar off',
       pod({ labels: { 'sidecar.istio.io/inject': 'false' } }),
@@ -758,10 +771,10 @@ describe('11. the guard refuses self-service bypasses at admission', () => {
     ],
     [
       'a pod whose app runs as 1337',
-      pod({}, { containers: [{ name: 'app', securityContext: { runAsUser: 1337 } }] }),
+      pod({ spec: { containers: [{ name: 'app', securityContext: { runAsUser: 1337 } }] } }),
       false,
     ],
-    ['a pod on the host network', pod({}, { hostNetwork: true }), false],
+    ['a pod on the host network', appPod('shop', { spec: { hostNetwork: true } }), false],
   ];
   for (const [name, object, admitted] of podCases) {
     it(`in the application namespaces, ${admitted ? 'admits' : 'refuses'} ${name}`, () => {
@@ -807,13 +820,21 @@ describe('11. the guard refuses self-service bypasses at admission', () => {
     ]);
   });
 
-  it('matches CREATE and UPDATE of the kinds that could open a path out', () => {
+  it('matches CREATE and UPDATE of the kinds that could open a path out (WorkloadGroups and ProxyConfigs too)', () => {
     expect(policy('wildcard-egress-guard').spec.matchConstraints.resourceRules).toEqual([
       {
         apiGroups: ['networking.istio.io'],
         apiVersions: ['*'],
         operations: ['CREATE', 'UPDATE'],
-        resources: ['serviceentries', 'workloadentries', 'envoyfilters', 'sidecars', 'gateways'],
+        resources: [
+          'serviceentries',
+          'workloadentries',
+          'workloadgroups',
+          'envoyfilters',
+          'proxyconfigs',
+          'sidecars',
+          'gateways',
+        ],
       },
       {
         apiGroups: ['networking.k8s.io'],
@@ -873,8 +894,10 @@ describe('8. one namespace-wide Sidecar per namespace', () => {
       'istio-system/*.wikipedia.org',
       'monitoring/prometheus.monitoring.svc.cluster.local',
     ]);
-    // Adopted, not created: neither the managed-by label nor the list's annotation is written on it.
-    expect(sidecars[0].metadata.annotations).toBeUndefined();
+    // Adopted, not created: no mark of creation, only the mark of adoption the guard keeps to its admins.
+    expect(sidecars[0].metadata.annotations).toEqual({
+      'wildcard-egress.dev/adopted-by': 'egress',
+    });
     expect(sidecars[0].metadata.labels).toBeUndefined();
     // A later run with another list replaces only the list's own entries.
     const at = out.stdout.indexOf('functionConfig:');

@@ -429,3 +429,23 @@ describe("an adopted namespace Sidecar keeps the user's own imports", () => {
     expect(JSON.stringify(sc)).not.toContain('old.example.com');
   });
 });
+
+describe('the mark of adoption', () => {
+  const mine =
+    'apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: default\n  namespace: shop\nspec:\n  egress:\n  - hosts:\n    - "./*"\n';
+  it('is written on a Sidecar the run adopts, and taken off once it no longer does; the Sidecar stays', () => {
+    const on = run([mine], domainList(LIST, 'production:\n  sidecars: true\n  namespaces: [shop]'));
+    expect(on.exitCode, on.stderr).toBe(0);
+    expect(ofKind(on.parsed, 'Sidecar')[0].metadata.annotations).toEqual({
+      'wildcard-egress.dev/adopted-by': 'egress',
+    });
+    const off = run(again(on.stdout), domainList(LIST));
+    expect(off.exitCode, off.stderr).toBe(0);
+    const [sc] = ofKind(off.parsed, 'Sidecar');
+    expect(sc.metadata.name).toBe('default');
+    expect(sc.metadata.annotations ?? {}).toEqual({});
+    expect(off.parsed.results.map((r) => r.message)).toContain(
+      'metadata.annotations: {"wildcard-egress.dev/adopted-by":"egress"} → (absent)',
+    );
+  });
+});

@@ -55,6 +55,8 @@ describe('production: the recommended set', () => {
       'ValidatingAdmissionPolicyBinding/undefined',
       'ValidatingAdmissionPolicy/undefined',
       'ValidatingAdmissionPolicyBinding/undefined',
+      'ValidatingAdmissionPolicy/undefined',
+      'ValidatingAdmissionPolicyBinding/undefined',
     ]);
     expect(allProblems(items)).toEqual([]);
     expect(wiringProblems(items)).toEqual([]);
@@ -77,7 +79,7 @@ describe('production: the recommended set', () => {
     }
   });
 
-  it("denies by default on the network: apps reach pods and the cluster's DNS only; the gateway reaches istiod, DNS and public addresses on the upstream port", () => {
+  it("denies by default on the network: apps reach their namespaces' pods, istiod, the gateway and the cluster's DNS only; the gateway reaches istiod, DNS and public addresses on the upstream port", () => {
     const [shop, , gateway] = ofKind(parsed, 'NetworkPolicy');
     const dns = [
       {
@@ -100,10 +102,46 @@ describe('production: the recommended set', () => {
         ],
       },
     ];
+    const istiod = {
+      to: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } },
+          podSelector: { matchLabels: { app: 'istiod' } },
+        },
+      ],
+      ports: [{ protocol: 'TCP', port: 15012 }],
+    };
     expect(shop.spec).toEqual({
       podSelector: {},
       policyTypes: ['Egress'],
-      egress: [{ to: [{ namespaceSelector: {} }] }, ...dns],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: {
+                matchExpressions: [
+                  {
+                    key: 'kubernetes.io/metadata.name',
+                    operator: 'In',
+                    values: ['shop', 'billing'],
+                  },
+                ],
+              },
+            },
+          ],
+        },
+        istiod,
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-egress' } },
+              podSelector: { matchLabels: { 'wildcard-egress.dev/gateway': 'egressgateway' } },
+            },
+          ],
+          ports: [{ protocol: 'TCP', port: 8443 }],
+        },
+        ...dns,
+      ],
     });
     expect(selects(gateway.spec.podSelector.matchLabels, podLabels)).toBe(true);
     expect(gateway.spec.egress).toEqual([
@@ -118,22 +156,21 @@ describe('production: the recommended set', () => {
                 '192.168.0.0/16',
                 '169.254.0.0/16',
                 '100.64.0.0/10',
+                '0.0.0.0/8',
+                '127.0.0.0/8',
               ],
             },
           },
-          { ipBlock: { cidr: '::/0', except: ['fc00::/7', 'fe80::/10'] } },
+          {
+            ipBlock: {
+              cidr: '::/0',
+              except: ['fc00::/7', 'fe80::/10', '::1/128', '64:ff9b:1::/48'],
+            },
+          },
         ],
         ports: [{ protocol: 'TCP', port: 443 }],
       },
-      {
-        to: [
-          {
-            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } },
-            podSelector: { matchLabels: { app: 'istiod' } },
-          },
-        ],
-        ports: [{ protocol: 'TCP', port: 15012 }],
-      },
+      istiod,
       ...dns,
     ]);
   });

@@ -54,9 +54,16 @@ export function modeProblems(o: Options, plan: DomainPlan, file?: Result['file']
       );
       out.push(
         warning(
-          'mode sidecar: the list is enforced by each sidecar and traffic leaves from every pod, not through one egress point; and native DYNAMIC_DNS forwarding trusts the SNI (or Host) a client sends: a client may name a listed host and connect to another address (Istio 1.30 release note). Use mode egress-gateway for one audited egress point.',
+          "mode sidecar: the list is enforced by each sidecar and traffic leaves from every pod, not through one egress point. With DYNAMIC_DNS the sidecar resolves the SNI (or Host) the client sends and connects to that name's addresses, so a client cannot pick the address; what remains is domain fronting: a listed name served by shared infrastructure (a CDN) can carry requests for the other sites it serves. Use mode egress-gateway for one audited egress point.",
         ),
       );
+      if (o.production.networkPolicies && !o.production.dualStackCapture)
+        out.push(
+          warning(
+            'mode sidecar: the application NetworkPolicies open public IPv4 addresses only: without ISTIO_DUAL_STACK istio-iptables installs no IPv6 rules on a pod whose first address is IPv4, so IPv6 would leave uncaptured. Once the mesh captures IPv6 (proxyMetadata ISTIO_DUAL_STACK=true), set spec.production.dualStackCapture: true.',
+            { field: { path: 'spec.production.dualStackCapture' } },
+          ),
+        );
       break;
     case 'waypoint':
       if (tls.length > 0) needs(MINIMUM.waypointTls, 'mode waypoint with TLS names');

@@ -4,6 +4,7 @@ import type {
   DomainListSpec,
   DomainSpec,
   HighAvailabilitySpec,
+  MeshCaptureSpec,
   ProductionSpec,
   Target,
   TargetSelector,
@@ -47,8 +48,16 @@ export interface Production {
   sidecarHosts: string[];
   egressCIDRs: CidrDestination[];
   dns: Required<DnsSpec>;
-  /** Ranges the gateway may not dial, IPv4 and IPv6 together. */
+  /** Ranges the gateway may not dial, IPv4 and IPv6 together (the never-public ranges and clusterCIDRs included). */
   externalExcept: string[];
+  /** Where istiod runs: its service accounts are `istiod` and `istiod-<revision>` there. */
+  istiodNamespace: string;
+  /** Namespaces besides the application namespaces whose pods the application pods may reach. */
+  peerNamespaces: string[];
+  /** The mesh-wide outbound capture values, as the injector writes them with Istio CNI. */
+  meshCapture: Required<MeshCaptureSpec>;
+  /** Sidecar mode: the mesh captures IPv6 (ISTIO_DUAL_STACK), so public IPv6 may be opened. */
+  dualStackCapture: boolean;
 }
 
 /** Limits of the forwarder's clusters and DNS caches. */
@@ -145,6 +154,20 @@ export const PRIVATE_RANGES = [
 /** The NAT64 well-known prefix: an IPv6 name there reaches an IPv4 address, private ones included. */
 export const NAT64_PREFIX = '64:ff9b::/96';
 
+/**
+ * Ranges that never hold a public destination, excepted whatever `externalExcept` says:
+ * "this network" (0.0.0.0/8), loopback (127.0.0.0/8, ::1/128) and the local-use NAT64
+ * prefix (64:ff9b:1::/48, RFC 8215), which a cluster's own translator may map to private addresses.
+ */
+export const NEVER_PUBLIC = ['0.0.0.0/8', '127.0.0.0/8', '::1/128', '64:ff9b:1::/48'];
+
+/** Istio's own defaults for the mesh-wide capture values (values.global.proxy of the istio-discovery chart). */
+export const MESH_CAPTURE_DEFAULTS: Required<MeshCaptureSpec> = {
+  includeOutboundIPRanges: '*',
+  excludeOutboundIPRanges: '',
+  excludeOutboundPorts: '',
+};
+
 /** What `highAvailability` (or `recommended`) means when a field is left out. */
 function highAvailability(ha: HighAvailabilitySpec): Required<HighAvailabilitySpec> {
   const replicas = ha.replicas ?? 3;
@@ -166,7 +189,7 @@ function cidrDestination(rule: CidrRule): CidrDestination {
 }
 
 /** Each production part is on when set, or when `recommended` is and the part is not set to false. */
-function production(p: ProductionSpec = {}): Production {
+function production(p: ProductionSpec = {}, rootNamespace: string): Production {
   const on = (v: boolean | undefined) => v ?? p.recommended ?? false;
   const ha = p.highAvailability ?? (p.recommended ? {} : undefined);
   return {
@@ -184,7 +207,18 @@ function production(p: ProductionSpec = {}): Production {
     sidecarHosts: p.sidecarHosts ?? [],
     egressCIDRs: (p.egressCIDRs ?? []).map(cidrDestination),
     dns: { ...DNS_DEFAULTS, ...p.dns },
-    externalExcept: [...(p.externalExcept ?? PRIVATE_RANGES), ...(p.nat64 ? [NAT64_PREFIX] : [])],
+    externalExcept: [
+      ...new Set([
+        ...(p.externalExcept ?? PRIVATE_RANGES),
+        ...NEVER_PUBLIC,
+        ...(p.clusterCIDRs ?? []),
+        ...(p.nat64 ? [NAT64_PREFIX] : []),
+      ]),
+    ],
+    istiodNamespace: p.istiodNamespace ?? rootNamespace,
+    peerNamespaces: p.peerNamespaces ?? [],
+    meshCapture: { ...MESH_CAPTURE_DEFAULTS, ...p.meshCapture },
+    dualStackCapture: p.dualStackCapture ?? false,
   };
 }
 
@@ -217,6 +251,6 @@ export function withDefaults(spec: DomainListSpec, listName: string): Options {
       maxRequests: f.maxRequests ?? FORWARDER_DEFAULTS.maxRequests,
       dnsCache: { ...FORWARDER_DEFAULTS.dnsCache, ...f.dnsCache },
     },
-    production: production(spec.production),
+    production: production(spec.production, spec.rootNamespace ?? DEFAULTS.rootNamespace),
   };
 }

@@ -137,6 +137,7 @@ export function planDomains(
       ),
     );
   }
+  results.push(...reservedUpstreamPorts(entries, o));
   const usedPorts = new Set([o.gateway.targetPort, o.gateway.servicePort]);
   let next = o.gateway.targetPort;
   const nextFreePort = () => {
@@ -221,6 +222,32 @@ export function planDomains(
     },
     results,
   };
+}
+
+/**
+ * Upstream ports in Istio's own range are refused: every proxy listens there
+ * (15000 admin, 15001 and 15006 capture, 15021 health, 15090 metrics), so a
+ * listed name that resolves to a loopback address would reach them.
+ */
+function reservedUpstreamPorts(entries: readonly DomainEntry[], o: Options): Result[] {
+  const range = `${RESERVED_PORTS.from}-${RESERVED_PORTS.to}`;
+  const why = `the ports Istio's proxies listen on (a listed name that resolves to a loopback address would reach them): choose another`;
+  const out: Result[] = [];
+  if (isReserved(o.upstreamPort))
+    out.push(
+      error(`spec.upstreamPort ${o.upstreamPort} is in ${range}, ${why}`, {
+        field: { path: 'spec.upstreamPort', currentValue: o.upstreamPort },
+      }),
+    );
+  for (const e of entries)
+    for (const port of (e.ports ?? []).filter(isReserved))
+      out.push(
+        error(
+          `domain ${JSON.stringify(e.raw.value)}: upstream port ${port} is in ${range}, ${why}`,
+          { field: { path: e.raw.path.replace(/\.name$/, '.ports'), currentValue: port } },
+        ),
+      );
+  return out;
 }
 
 /** How a lane is named in messages: `team payments, port 8443`, or `the shared list, port 443`. */

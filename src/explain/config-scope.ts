@@ -1,6 +1,7 @@
 import { appNamespaces, type Options } from '../config/options.js';
 import { compareDomains } from '../domains/normalize-list.js';
 import type { DomainPlan, Lane } from '../domains/plan.js';
+import { namespacePorts } from '../stack/lane-scope.js';
 import { SIDECAR_HOST_BYTES } from '../stack/limits.js';
 import { APP_RESOURCE_NAME, stackNames } from '../stack/names.js';
 import type { Item } from './manifests.js';
@@ -77,8 +78,8 @@ export function configSidecarScope(
  * The application NetworkPolicy the config gives a namespace, for a
  * connection that leaves from the pod: with production.networkPolicies each
  * application namespace may reach cluster pods, DNS and the extra CIDRs, and
- * in sidecar mode public addresses on the listed upstream ports
- * (src/stack/render-network-policies.ts).
+ * in sidecar mode public addresses on the upstream ports of the lanes it may
+ * use (src/stack/render-network-policies.ts).
  */
 export function configNetworkVerdict(
   o: Options,
@@ -105,7 +106,7 @@ export function configNetworkVerdict(
   );
   if (dns)
     return { kind: 'admits', resource, field: 'spec.egress', detail: `admits ${dns} on port 53` };
-  if (o.mode === 'sidecar' && plan.lanes.some((l) => l.upstreamPort === port)) {
+  if (o.mode === 'sidecar' && namespacePorts(o, plan.lanes, ns).includes(port)) {
     return {
       kind: 'admits',
       resource,

@@ -21,6 +21,7 @@ export interface ItemHeader {
 export const READ_ANNOTATIONS = new Set([
   'wildcard-egress.dev/domain-list',
   'wildcard-egress.dev/manage',
+  'wildcard-egress.dev/adopted-by',
   'config.kubernetes.io/path',
   'config.kubernetes.io/index',
   'internal.config.kubernetes.io/path',

@@ -233,13 +233,17 @@ export function mergeValue(
   if (isObject(rendered)) {
     if (!isObject(raw)) return atomicMerge(undefined, rendered);
     const out: Record<string, unknown> = { ...raw };
+    let removed = false;
     for (const [k, v] of Object.entries(rendered)) {
       if (v === undefined) continue;
       const m = mergeValue(scope, raw[k], v, [...segs, k]);
-      if (m === ABSENT) delete out[k];
-      else out[k] = m;
+      if (m === ABSENT) {
+        removed ||= k in out;
+        delete out[k];
+      } else out[k] = m;
     }
-    return out;
+    // A map the merge emptied (the last annotation it wrote gone) goes with its key.
+    return removed && Object.keys(out).length === 0 ? ABSENT : out;
   }
   return rendered;
 }

@@ -86,6 +86,14 @@ export const OPT_IN_ANNOTATION = 'wildcard-egress.dev/domain-list';
  */
 export const MANAGE_ANNOTATION = 'wildcard-egress.dev/manage';
 
+/**
+ * The mark of adoption, distinct from the marks of creation: a namespace's own
+ * Sidecar the function adopted for the list (production.sidecars) carries it,
+ * so the guard keeps it to its admins; the function removes it when it no
+ * longer adopts the Sidecar. Its value is the list's name.
+ */
+export const ADOPTED_ANNOTATION = 'wildcard-egress.dev/adopted-by';
+
 /** The label every resource the function renders carries (Kubernetes' recommended label): what it may prune. */
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'wildcard-egress';

@@ -1,7 +1,7 @@
 import type { YAMLMap } from 'yaml';
 import type { Options } from '../config/options.js';
 import type { DomainPlan } from '../domains/plan.js';
-import { emitYaml } from '../krm/emit-yaml.js';
+import { ABSENT, emitYaml } from '../krm/emit-yaml.js';
 import { ItemError, ItemSource } from '../krm/item-source.js';
 import { toEntry } from '../krm/resource-list.js';
 import { error, info, warning, type Result } from '../krm/results.js';
@@ -17,6 +17,7 @@ import {
 import { listPathsInData, parseFieldPath } from '../paths/field-path.js';
 import { fitPlace, type ListFacts } from '../places/fit.js';
 import {
+  ADOPTED_ANNOTATION,
   hostPlacesFor,
   MANAGE_ANNOTATION,
   MANAGED_BY_LABEL,
@@ -66,16 +67,18 @@ export function hostPlacePaths(r: Resource): Set<string> {
   return paths;
 }
 
-/** The fields of a rendered resource a merge writes: all but its identity; the marks of creation only on what the function created. */
-function mergeable(r: Resource, created: boolean): Record<string, unknown> {
+/**
+ * The fields of a rendered resource a merge writes: all but its identity; the
+ * marks of creation only on what the function created, the mark of adoption
+ * (`adoptedBy`, the list's name) on a Sidecar it adopted.
+ */
+function mergeable(r: Resource, created: boolean, adoptedBy?: string): Record<string, unknown> {
   const { apiVersion: _a, kind: _k, metadata, ...rest } = r;
   const { name: _n, namespace: _ns, labels, annotations, ...meta } = metadata;
   if (created) return { metadata: { ...meta, labels, annotations }, ...rest };
   const { [MANAGED_BY_LABEL]: _l, ...ownLabels } = (labels ?? {}) as Record<string, string>;
-  const { [OPT_IN_ANNOTATION]: _o, ...ownAnnotations } = (annotations ?? {}) as Record<
-    string,
-    string
-  >;
+  const { [OPT_IN_ANNOTATION]: _o, ...rendered } = (annotations ?? {}) as Record<string, string>;
+  const ownAnnotations = adoptedBy ? { ...rendered, [ADOPTED_ANNOTATION]: adoptedBy } : rendered;
   const marks = {
     ...(Object.keys(ownLabels).length > 0 ? { labels: ownLabels } : {}),
     ...(Object.keys(ownAnnotations).length > 0 ? { annotations: ownAnnotations } : {}),
@@ -171,7 +174,11 @@ export function applyPlan(
         const merge = mergeItem(
           text,
           e.item!.parse().root as YAMLMap,
-          mergeable(e.rendered, e.role === 'created'),
+          mergeable(
+            e.rendered,
+            e.role === 'created',
+            rp.adoptedSidecars.has(e) ? o.listName : undefined,
+          ),
           scopeOf(e),
         );
         const placePaths = hostPlacePaths(e.rendered);
@@ -181,6 +188,20 @@ export function applyPlan(
           else tally.changedFields++;
         }
         tally.reached += placePaths.size;
+        text = merge.text;
+      }
+      if (action.unmark) {
+        // A Sidecar the function adopted before and no longer does: its mark of adoption goes.
+        const merge = mergeItem(
+          text,
+          e.item!.parse().root as YAMLMap,
+          { metadata: { annotations: { [ADOPTED_ANNOTATION]: ABSENT } } },
+          scopeOf(e),
+        );
+        for (const c of merge.changes) {
+          results.push(reportField(c, e.header, o.check));
+          tally.changedFields++;
+        }
         text = merge.text;
       }
       if (action.wiring) {

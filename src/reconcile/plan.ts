@@ -3,7 +3,7 @@ import type { Options, Target } from '../config/options.js';
 import type { DomainPlan } from '../domains/plan.js';
 import { annotationsOf, ItemError } from '../krm/item-source.js';
 import { error, warning, type Result } from '../krm/results.js';
-import { hostPlacesFor, type HostPlace } from '../places/host-places.js';
+import { ADOPTED_ANNOTATION, hostPlacesFor, type HostPlace } from '../places/host-places.js';
 import { GATEWAY_LABEL } from '../stack/names.js';
 import { groupOf, type Resource } from '../stack/resource.js';
 import { isObject } from '../util/data.js';
@@ -28,6 +28,8 @@ export type ItemAction =
       expected: boolean;
       /** Fields of an adopted item that resources the function creates depend on (merged in, reported). */
       wiring?: Record<string, unknown>;
+      /** The item carries this list's mark of adoption, and the run no longer adopts it: remove the mark. */
+      unmark?: boolean;
     };
 
 /** The reconcile decided as plain data: what happens to each item, what is added and what is not. */
@@ -251,7 +253,9 @@ export function planReconcile(
         ...(t.format ? { format: t.format } : {}),
       });
     }
-    if (!all && places.length === 0 && e.role !== 'adopted') {
+    const unmark =
+      e.header.annotations[ADOPTED_ANNOTATION] === o.listName && !adoptedSidecars.has(e);
+    if (!all && places.length === 0 && e.role !== 'adopted' && !unmark) {
       if (e.role === 'opted-in')
         results.push(
           warning(
@@ -270,6 +274,7 @@ export function planReconcile(
       names: e.rendered ? 'rendered' : 'list',
       expected: e.role === 'opted-in' || targeted,
       ...(needed ? { wiring: needed } : {}),
+      ...(unmark ? { unmark } : {}),
     });
   }
   return {

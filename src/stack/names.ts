@@ -22,6 +22,8 @@ export function stackNames(o: Options) {
     sdsRole: `istio-${gw}-sds`,
     /** The pods' labels: the post's `istio` label (the Deployment selects on it) and this project's own. */
     podLabels: { istio: gw, [GATEWAY_LABEL]: gw },
+    /** The labels the Deployment's pod template writes: the pods' own and the injection switch. */
+    templateLabels: { istio: gw, [GATEWAY_LABEL]: gw, 'sidecar.istio.io/inject': 'true' },
     /** What every selector of the stack selects: only pods of this project, never a stock `istio: egressgateway`. */
     selector: { [GATEWAY_LABEL]: gw },
     /** The Deployment's selector stays the post's: it is immutable on existing installs. */

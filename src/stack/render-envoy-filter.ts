@@ -3,7 +3,7 @@ import { bucketCount, splitInto } from '../domains/buckets.js';
 import type { DomainPlan, Lane } from '../domains/plan.js';
 import { NAME_BYTES_PER_OBJECT } from './limits.js';
 import { bucketName } from './render-routing.js';
-import { dnsCacheName, type DnsCacheSettings } from './dns-cache-name.js';
+import { dnsCacheName, NO_SEARCH_RESOLVER, type DnsCacheSettings } from './dns-cache-name.js';
 import { apiVersions, stackNames } from './names.js';
 import type { Resource } from './resource.js';
 
@@ -59,6 +59,7 @@ export function renderEnvoyFilter(o: Options, plan: DomainPlan): Resource[] {
     dns_lookup_family: o.dnsLookupFamily,
     max_hosts: f.dnsCache.maxHosts,
     dns_cache_circuit_breaker: { max_pending_requests: f.dnsCache.maxPendingRequests },
+    typed_dns_resolver_config: NO_SEARCH_RESOLVER,
   };
   const dnsCache = (scope: string) => ({
     name: dnsCacheName(scope, settings),

@@ -43,7 +43,7 @@ export function renderGateway(o: Options, plan: DomainPlan): Resource[] {
         template: {
           metadata: {
             annotations: { 'inject.istio.io/templates': 'gateway' },
-            labels: { ...n.podLabels, 'sidecar.istio.io/inject': 'true' },
+            labels: { ...n.templateLabels },
           },
           spec: {
             containers: [

@@ -1,16 +1,12 @@
 import { appNamespaces, type Options } from '../config/options.js';
 import { sortDomains } from '../domains/normalize-list.js';
-import type { DomainPlan, Lane } from '../domains/plan.js';
+import type { DomainPlan } from '../domains/plan.js';
+import { serves } from './lane-scope.js';
 import { renderGuard } from './render-guard.js';
 import { renderNetworkPolicies } from './render-network-policies.js';
 import { SIDECAR_HOST_BYTES } from './limits.js';
 import { APP_RESOURCE_NAME, stackNames } from './names.js';
 import type { Resource } from './resource.js';
-
-/** Whether a namespace may use a lane: a team's lanes serve its namespaces, the shared lanes `namespaces`. */
-export function serves(o: Options, lane: Lane, ns: string): boolean {
-  return lane.team ? lane.namespaces.includes(ns) : o.production.namespaces.includes(ns);
-}
 
 /**
  * Deny by default at the sidecar: in each application namespace, a Sidecar

@@ -1,4 +1,5 @@
 import { coverInSet, covers } from './istio-rules.js';
+import { guardProblems } from './lockdown-guard-rules.js';
 
 /**
  * Invariants of a locked-down egress stack, checked on rendered items the way
@@ -8,8 +9,11 @@ import { coverInSet, covers } from './istio-rules.js';
  * Istio's reserved range, explicit circuit breakers and DNS cache limits,
  * one DNS cache per team, one namespace-wide Sidecar per namespace,
  * selectors that never select a stock egress gateway, resources where istiod
- * reads them, no replicas beside an HPA, and DNS and external egress only to
- * where they must go.
+ * reads them, no replicas beside an HPA, DNS and external egress only to
+ * where they must go (never loopback, this network or NAT64's local prefix;
+ * application pods to the namespaces they name, on their own lanes' ports in
+ * sidecar mode), listed names resolved without search domains, and a guard
+ * whose CEL refuses every known escape (lockdown-guard-rules.ts).
  */
 
 type Item = Record<string, any>;
@@ -269,6 +273,24 @@ export function reservedPortProblems(items: readonly Item[]): string[] {
         .filter((p: Item) => reserved(p.match?.listener?.portNumber))
         .map((p: Item) => `${id(ef)}: patch on Istio's port ${p.match.listener.portNumber}`),
     ),
+    // A listed name that resolves to a loopback address would reach the proxy's own ports.
+    ...of(items, 'EnvoyFilter').flatMap((ef) =>
+      ef.spec.configPatches.flatMap((p: Item) =>
+        (p.patch.value?.filter_chains ?? []).flatMap((c: Item) =>
+          c.filters
+            .filter((f: Item) => reserved(f.typed_config?.port_value))
+            .map(
+              (f: Item) =>
+                `${id(ef)} ${p.patch.value.name}: the forward proxy dials Istio's port ${f.typed_config.port_value}`,
+            ),
+        ),
+      ),
+    ),
+    ...of(items, 'ServiceEntry').flatMap((se) =>
+      (se.spec.ports ?? [])
+        .filter((p: Item) => reserved(p.number))
+        .map((p: Item) => `${id(se)}: port ${p.number} is Istio's`),
+    ),
   ];
 }
 
@@ -325,6 +347,13 @@ export function forwarderProblems(items: readonly Item[]): string[] {
         out.push(`${id(ef)} ${where}: max_hosts is not set`);
       if (typeof config.dns_cache_circuit_breaker?.max_pending_requests !== 'number')
         out.push(`${id(ef)} ${where}: dns_cache_circuit_breaker.max_pending_requests is not set`);
+      // c-ares applies the pod's search domains (ndots:5) unless told not to: a listed name could resolve in-cluster.
+      const resolver = config.typed_dns_resolver_config;
+      if (
+        resolver?.name !== 'envoy.network.dns_resolver.cares' ||
+        resolver.typed_config?.dns_resolver_options?.no_default_search_domain !== true
+      )
+        out.push(`${id(ef)} ${where}: the resolver applies the pod's search domains`);
       const text = JSON.stringify(config);
       if (settings.has(config.name) && settings.get(config.name) !== text)
         out.push(`${id(ef)}: DNS cache ${config.name} has different settings in two places`);
@@ -510,24 +539,61 @@ export function replicaProblems(items: readonly Item[]): string[] {
     .map((d) => `${id(d)}: replicas fights its HorizontalPodAutoscaler`);
 }
 
-function ipv4ToInt(ip: string): number {
-  return ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+/** An address range as bits: IPv4 in 32, IPv6 in 128, as a BigInt and a prefix length. */
+function parseCidr(cidr: string): { v6: boolean; bits: bigint; len: number } {
+  const [addr, len] = cidr.split('/');
+  if (!addr.includes(':'))
+    return {
+      v6: false,
+      bits: addr.split('.').reduce((a, o) => (a << 8n) | BigInt(o), 0n),
+      len: Number(len),
+    };
+  const [head, tail = ''] = addr.split('::');
+  const groups = (x: string) => (x === '' ? [] : x.split(':'));
+  const h = groups(head);
+  const t = groups(tail);
+  const all = addr.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
+  return {
+    v6: true,
+    bits: all.reduce((a: bigint, g: string) => (a << 16n) | BigInt(`0x${g}`), 0n),
+    len: Number(len),
+  };
 }
 
-/** Whether IPv4 CIDR `inner` lies inside `outer`. */
-function inside4(inner: string, outer: string): boolean {
-  const [ia, ib] = inner.split('/');
-  const [oa, ob] = outer.split('/');
-  const ol = Number(ob);
-  if (Number(ib) < ol) return false;
-  const mask = ol === 0 ? 0 : (~0 << (32 - ol)) >>> 0;
-  return (ipv4ToInt(ia) & mask) >>> 0 === (ipv4ToInt(oa) & mask) >>> 0;
+/** Whether CIDR `inner` lies inside `outer` (same family). */
+function inside(inner: string, outer: string): boolean {
+  const i = parseCidr(inner);
+  const o = parseCidr(outer);
+  if (i.v6 !== o.v6 || i.len < o.len) return false;
+  const width = BigInt(i.v6 ? 128 : 32);
+  const shift = width - BigInt(o.len);
+  return i.bits >> shift === o.bits >> shift;
 }
+
+/** Ranges an open block must leave out: private, link-local, shared, loopback, this network, local NAT64. */
+const NEVER = {
+  v4: [
+    '169.254.0.0/16',
+    '10.0.0.0/8',
+    '172.16.0.0/12',
+    '192.168.0.0/16',
+    '100.64.0.0/10',
+    '0.0.0.0/8',
+    '127.0.0.0/8',
+  ],
+  v6: ['fc00::/7', 'fe80::/10', '::1/128', '64:ff9b:1::/48'],
+};
+
+/** Whether a NetworkPolicy selects every pod of its namespace: an application namespace's. */
+const namespaceWide = (np: Item) =>
+  Object.keys(np.spec.podSelector?.matchLabels ?? {}).length === 0 &&
+  (np.spec.podSelector?.matchExpressions ?? []).length === 0;
 
 /**
  * NetworkPolicies: no DNS (or any) egress rule without `to`; every `except`
- * inside its own `cidr`; an open IPv4 block never reaches the metadata
- * address or the private ranges.
+ * inside its own `cidr`; an open block never reaches the never-public ranges;
+ * an application namespace's policy never opens every pod of every namespace
+ * (a pod in a namespace nothing locks down would relay).
  */
 export function networkPolicyProblems(items: readonly Item[]): string[] {
   const out: string[] = [];
@@ -536,21 +602,58 @@ export function networkPolicyProblems(items: readonly Item[]): string[] {
       if (!rule.to || rule.to.length === 0)
         out.push(`${id(np)} egress[${i}] has no "to": it allows every address`);
       for (const peer of rule.to ?? []) {
+        if (
+          namespaceWide(np) &&
+          peer.namespaceSelector &&
+          Object.keys(peer.namespaceSelector).length === 0 &&
+          !peer.podSelector?.matchLabels
+        )
+          out.push(
+            `${id(np)} egress[${i}] reaches every pod of every namespace: any of them could relay`,
+          );
         const b = peer.ipBlock;
         if (!b) continue;
         const v6 = b.cidr.includes(':');
         for (const e of b.except ?? []) {
-          if (e.includes(':') !== v6 || (!v6 && !inside4(e, b.cidr)))
+          if (!inside(e, b.cidr))
             out.push(`${id(np)} egress[${i}]: except ${e} is not inside ${b.cidr}`);
         }
-        if (!v6 && Number(b.cidr.split('/')[1]) < 8) {
-          for (const must of ['169.254.0.0/16', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']) {
-            if (!(b.except ?? []).some((e: string) => inside4(must, e)))
+        if (parseCidr(b.cidr).len < (v6 ? 16 : 8)) {
+          for (const must of v6 ? NEVER.v6 : NEVER.v4) {
+            if (!(b.except ?? []).some((e: string) => inside(must, e)))
               out.push(`${id(np)} egress[${i}]: ${b.cidr} reaches ${must}`);
           }
         }
       }
     });
+  }
+  return out;
+}
+
+/**
+ * Sidecar mode: an application namespace's NetworkPolicy opens public
+ * addresses only on ports of ServiceEntries that namespace sees (exportTo).
+ */
+export function sidecarPortProblems(items: readonly Item[]): string[] {
+  if (of(items, 'Service').length > 0) return [];
+  const out: string[] = [];
+  for (const np of of(items, 'NetworkPolicy').filter(namespaceWide)) {
+    const ns = np.metadata.namespace;
+    const seen = new Set(
+      of(items, 'ServiceEntry')
+        .filter(
+          (se) => !se.spec.exportTo || se.spec.exportTo.some((x: string) => x === '*' || x === ns),
+        )
+        .flatMap((se) => (se.spec.ports ?? []).map((p: Item) => p.number)),
+    );
+    for (const rule of np.spec.egress ?? []) {
+      if (!(rule.to ?? []).some((p: Item) => p.ipBlock?.cidr === '0.0.0.0/0')) continue;
+      for (const p of rule.ports ?? [])
+        if (!seen.has(p.port))
+          out.push(
+            `${id(np)} opens public addresses on port ${p.port}, which no ServiceEntry ${ns} sees lists`,
+          );
+    }
   }
   return out;
 }
@@ -571,5 +674,7 @@ export function lockdownProblems(items: readonly Item[], rootNamespace = 'istio-
     ...placementProblems(items, rootNamespace),
     ...replicaProblems(items),
     ...networkPolicyProblems(items),
+    ...sidecarPortProblems(items),
+    ...guardProblems(items),
   ];
 }
