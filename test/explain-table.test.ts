@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeDomain } from '../src/domains/normalize-domain.js';
 import type { StackMode, Verdict } from '../src/explain/types.js';
+import { parse } from 'yaml';
 import {
+  expectCitationsExist,
   explainConfig,
   explainManifests,
   fixture,
+  renderedObjects,
   renderStackText,
   withMode,
   type Answer,
@@ -466,6 +469,7 @@ const ROWS: Row[] = [
   },
 ];
 
+let citations = 0;
 const rendered = new Map<ConfigName, string>();
 const manifestsOf = (row: Row) => {
   if (!rendered.has(row.config)) rendered.set(row.config, renderStackText(CONFIGS[row.config]));
@@ -495,14 +499,28 @@ describe('explain: the decision table', () => {
       ...(row.from ? { from: row.from } : {}),
       ...(row.registryOnly ? { registryOnly: true } : {}),
     };
-    it(`${row.name} (--config)`, () => {
-      expectRow(row, explainConfig(CONFIGS[row.config], row.host, ask));
+    it(`${row.name} (--config: the same steps as --manifests on the render, every citation in the render)`, () => {
+      const config = CONFIGS[row.config];
+      const fromConfig = explainConfig(config, row.host, ask);
+      expectRow(row, fromConfig);
+      const fromManifests = explainManifests(manifestsOf(row), row.host, ask);
+      expect(fromConfig.steps).toEqual(fromManifests.steps);
+      expect(fromConfig.mode).toBe(fromManifests.mode);
+      expect(fromConfig.nearest).toBe(fromManifests.nearest);
+      citations += expectCitationsExist(fromConfig, renderedObjects(config), parse(config));
+      // The admitting entry is the config's own line.
+      if (row.verdict === 'allowed')
+        expect(fromConfig.ruleRef?.resource).toMatch(/^(DomainList|ConfigMap) /);
     });
     it(`${row.name} (--manifests)`, () => {
       expectRow(row, explainManifests(manifestsOf(row), row.host, ask));
       if (row.mode) expectRow(row, explainManifests(HAND_WRITTEN[row.mode], row.host, ask));
     });
   }
+
+  it('the --config rows cited resources and fields, all found in the render', () => {
+    expect(citations).toBeGreaterThan(ROWS.length * 2);
+  });
 
   it('a refusal names the nearest entry and why it did not match', () => {
     const stack = manifestsOf(ROWS[0]);
@@ -515,8 +533,15 @@ describe('explain: the decision table', () => {
     expect(explainConfig(CONFIGS.basic, 'raw.api.github.com').nearest).toBe(
       'api.github.com is an exact name: it does not admit raw.api.github.com under it (a wildcard *.api.github.com would)',
     );
-    expect(explainConfig(CONFIGS.teams, 'api.stripe.com', { from: 'shop' }).nearest).toBe(
-      'api.stripe.com matches api.stripe.com but is for team payments (namespaces payments)',
+    const stripe = explainConfig(CONFIGS.teams, 'api.stripe.com', { from: 'shop' });
+    expect(stripe.nearest).toBe(
+      "api.stripe.com matches api.stripe.com but is for the namespaces the gateway's AuthorizationPolicy admits on its port 8446, which shop is not among",
     );
+    // --config names the entry by its config line: the team's.
+    expect(stripe.nearestRef).toMatchObject({
+      resource: 'DomainList egress',
+      field: 'spec.production.teams[0].domains[0]',
+      value: 'api.stripe.com',
+    });
   });
 });

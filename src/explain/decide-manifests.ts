@@ -13,8 +13,8 @@ import {
 import { nearestEntry, type ListedName } from './nearest-entry.js';
 import { leaveFromPod } from './leave-pod.js';
 import { networkVerdict } from './network-policy.js';
-import { HostIndex } from './host-index.js';
-import { covers, matchingName } from './server-names.js';
+import { HostIndex } from '../domains/host-match.js';
+import { covers, mostSpecific } from '../domains/host-match.js';
 import {
   buildSidecarListener,
   chainOrigin,
@@ -194,7 +194,12 @@ export function decideManifests(
       ? decideWaypointManifests(items, path, q, trustDomain)
       : decideSidecarPath(items, path, q, mode, trustDomain);
   if (verdict !== 'allowed' && !path.nearest) {
-    const near = nearestEntry(q.host, q.port, listedNames(items, mode, q, ns, trustDomain));
+    const near = nearestEntry(
+      q.host,
+      q.port,
+      listedNames(items, mode, q, ns, trustDomain),
+      verdict,
+    );
     if (near) path.nearest = near;
   }
   return path.explanation(verdict, q);
@@ -235,7 +240,7 @@ function decideSidecarPath(
 
   const services = visibleServices(items, ns, scope, q.port);
   const own = services.filter((s) => covers(s.host, q.host));
-  const best = matchingName(
+  const best = mostSpecific(
     own.map((s) => s.host),
     q.host,
   );

@@ -11,7 +11,7 @@ import {
   type Item,
 } from './manifests.js';
 import { networkVerdict } from './network-policy.js';
-import { matchingName } from './server-names.js';
+import { mostSpecific } from '../domains/host-match.js';
 import { namespaceOf, type Path, type Question, type Verdict } from './types.js';
 
 const USE_WAYPOINT = 'istio.io/use-waypoint';
@@ -67,7 +67,7 @@ export function decideWaypointManifests(
   const hosts = ofKind(items, 'ServiceEntry').flatMap((se) =>
     strings(specOf(se).hosts).map((h, k) => ({ se, host: h.toLowerCase(), k })),
   );
-  const best = matchingName(
+  const best = mostSpecific(
     hosts.map((h) => h.host),
     q.host,
   );

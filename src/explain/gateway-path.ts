@@ -476,7 +476,7 @@ export function gatewayListedNames(items: readonly Item[], q: GatewayQuestion): 
               value: n,
               ...(port !== undefined ? { ports: [port] } : {}),
               forNamespace: admitted,
-              scope: `other namespaces (the gateway's AuthorizationPolicy does not admit ${q.namespace} on its port ${podPort})`,
+              scope: `the namespaces the gateway's AuthorizationPolicy admits on its port ${podPort}, which ${q.namespace} is not among`,
             }),
           );
         });
