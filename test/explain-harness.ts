@@ -127,6 +127,11 @@ export function withMode(config: string, mode: StackMode): string {
   return config.replace(/^spec:\n/m, `spec:\n  mode: ${mode}\n  istioVersion: "1.30"\n`);
 }
 
+/** The objects of a manifests text, as `--manifests` reads them. */
+export function manifestObjects(manifests: string): Item[] {
+  return readManifests(['stack.yaml'], memoryIo({ 'stack.yaml': manifests })).items;
+}
+
 /** The objects `explain --config` decides on: the config's stack as `renderStack` renders it. */
 export function renderedObjects(config: string): Item[] {
   const { options, plan } = parseConfig(parse(config));

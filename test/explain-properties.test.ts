@@ -210,5 +210,6 @@ describe('explain: properties', () => {
     expect(decided).toBeGreaterThan(600);
     expect(allowed).toBeGreaterThan(80);
     expect(compared).toBeGreaterThan(40);
-  });
+    // About 4,000 decisions through the command, each parsing and rendering its config: minutes on a loaded machine.
+  }, 300_000);
 });

@@ -18,7 +18,7 @@ const labels = (n: string) => n.split('.');
 /** Why a listed name that admits the host did not decide, by the verdict the path ended with. */
 const UNREACHED: Record<Exclude<Verdict, 'allowed'>, string> = {
   refused: 'the path to it is refused at the step above',
-  bypass: 'this connection never reaches it: it leaves by the path above, around the check',
+  bypass: 'this connection never reaches it: it leaves by the path above, around the stack',
   passthrough: 'this connection never reaches it: it leaves through PassthroughCluster first',
   unknown: 'explain cannot follow the path to it (see the step above)',
 };
