@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { covers, HostIndex, mostSpecific } from '../src/domains/host-match.js';
+import { covers, HostIndex, HostMultiIndex, mostSpecific } from '../src/domains/host-match.js';
 
 /** The one host matcher (src/domains/host-match.ts) that explain, audit and the list's folding share. */
 
@@ -42,6 +42,20 @@ describe('host matching: Envoy and Istio wildcard semantics', () => {
     expect(index.overlapping('*.x.example')).toBe(0);
     expect(index.overlapping('*.y.example')).toBe(-1);
     expect(index.overlapping('a.x.example')).toBe(0);
+  });
+
+  it('HostMultiIndex finds every overlapping host, repeats included, in list order', () => {
+    const hosts = ['a.x.example', '*.example', 'b.example', '*', 'a.x.example', '*.x.example'];
+    const index = new HostMultiIndex(hosts);
+    expect(index.overlapping('a.x.example')).toEqual([0, 1, 3, 4, 5]);
+    expect(index.overlapping('*.x.example')).toEqual([0, 1, 3, 4, 5]);
+    expect(index.overlapping('*.example')).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(new HostMultiIndex(['b.example']).overlapping('example')).toEqual([]);
+    // The same answer as asking each host alone.
+    for (const name of ['a.x.example', '*.x.example', 'c.example', '*.y.example'])
+      expect(index.overlapping(name)).toEqual(
+        hosts.flatMap((h, i) => (new HostIndex([h]).overlapping(name) === 0 ? [i] : [])),
+      );
   });
 
   it('wildcardsOver lists the wildcards strictly over a name, most specific first', () => {

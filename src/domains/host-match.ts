@@ -91,6 +91,47 @@ export class HostIndex {
   }
 }
 
+/** Appends `i` to the list under `key`. */
+function push(map: Map<string, number[]>, key: string, i: number): void {
+  const list = map.get(key);
+  if (list) list.push(i);
+  else map.set(key, [i]);
+}
+
+/**
+ * Every host of a list, repeats included, that overlaps a name in Istio's
+ * two-way sense (see HostIndex.overlapping): for "which of these objects
+ * (each holding some of the hosts) apply to this name". Indexed by label like
+ * HostIndex.
+ */
+export class HostMultiIndex {
+  private readonly exact = new Map<string, number[]>();
+  private readonly wild = new Map<string, number[]>();
+  private readonly under = new Map<string, number[]>();
+  private readonly stars: number[] = [];
+
+  constructor(hosts: readonly string[]) {
+    hosts.forEach((h, i) => {
+      if (h === '*') {
+        this.stars.push(i);
+        return;
+      }
+      const { wildcard, base } = split(h);
+      push(wildcard ? this.wild : this.exact, base, i);
+      for (const s of suffixes(base)) push(this.under, s, i);
+    });
+  }
+
+  /** The indices of every host that covers `name` or that the wildcard `name` covers, in list order. */
+  overlapping(name: string): number[] {
+    const { wildcard, base } = split(name);
+    const out = [...this.stars, ...((wildcard ? this.wild : this.exact).get(base) ?? [])];
+    for (const s of suffixes(base)) out.push(...(this.wild.get(s) ?? []));
+    if (wildcard) out.push(...(this.under.get(base) ?? []));
+    return [...new Set(out)].sort((a, b) => a - b);
+  }
+}
+
 /** Whether `pattern` admits `name`: the same name, a wildcard over it, or `*`. */
 export function covers(pattern: string, name: string): boolean {
   if (pattern === '*') return true;

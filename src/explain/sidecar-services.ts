@@ -1,4 +1,4 @@
-import { covers, HostIndex } from '../domains/host-match.js';
+import { covers } from '../domains/host-match.js';
 import { isObject, textOf } from '../util/data.js';
 import { destinationOf } from './gateway-routes.js';
 import {
@@ -83,7 +83,7 @@ export function meshVirtualServices(
 
 /**
  * The mesh-bound tls matches of those VirtualServices that apply to the
- * namespace on the port, per VirtualService (its hosts indexed). A match
+ * namespace on the port, per VirtualService (with its hosts). A match
  * with `sourceLabels` applies only to pods with those labels, which explain
  * does not know: it is left out, and returned apart when it names `asked`.
  */
@@ -93,7 +93,7 @@ export function tlsMatches(
   port: number,
   asked: string,
 ): {
-  byService: { hosts: HostIndex; namespace: string; matches: TlsMatchView[] }[];
+  byService: { hosts: string[]; namespace: string; matches: TlsMatchView[] }[];
   labelled: TlsMatchView[];
 } {
   const labelled: TlsMatchView[] = [];
@@ -123,7 +123,7 @@ export function tlsMatches(
       });
     });
     return {
-      hosts: new HostIndex(strings(spec.hosts).map((h) => h.toLowerCase())),
+      hosts: strings(spec.hosts).map((h) => h.toLowerCase()),
       namespace: vsNs,
       matches,
     };
