@@ -628,6 +628,35 @@ describe('explain: the decision table', () => {
     expect(citations).toBeGreaterThan(ROWS.length * 2);
   });
 
+  it('--config names the line of the lane that admitted the name: the shared list, or the team, ports included', () => {
+    const config = `apiVersion: wildcard-egress.dev/v1alpha1
+kind: DomainList
+metadata:
+  name: egress
+spec:
+  domains: ["*.wikipedia.org", api.github.com]
+  production:
+    recommended: true
+    namespaces: [shop]
+    teams:
+    - name: payments
+      namespaces: [payments]
+      domains: [api.stripe.com, {name: api.github.com, ports: [443, 8443]}]
+`;
+    const line = (host: string, from: string) => explainConfig(config, host, { from }).ruleRef;
+    expect(line('api.github.com', 'shop')).toEqual({
+      resource: 'DomainList egress',
+      field: 'spec.domains[1]',
+      value: 'api.github.com',
+    });
+    for (const host of ['api.github.com', 'api.github.com:8443'])
+      expect(line(host, 'payments')).toEqual({
+        resource: 'DomainList egress',
+        field: 'spec.production.teams[0].domains[1].name',
+        value: 'api.github.com',
+      });
+  });
+
   it('a refusal names the nearest entry and why it did not match', () => {
     const stack = manifestsOf(ROWS[0]);
     expect(explainManifests(stack, 'wikipedia.org').nearest).toBe(
