@@ -4,7 +4,7 @@ import { ISTIO_TEXT_FORMAT } from '../src/audit/access-log-format.js';
 import { auditConnections } from '../src/audit/audit.js';
 import { mergeDomains } from '../src/audit/domain-list-patch.js';
 import { laneTable, servesNamespace, type AuditLane } from '../src/audit/lane-table.js';
-import { admittingEntry } from '../src/audit/match-entry.js';
+import { mostSpecific } from '../src/domains/host-match.js';
 import { parseLogLine, type LogLine } from '../src/audit/parse-log-line.js';
 import type { DomainSpec } from '../src/config/options.js';
 import { parseConfig } from '../src/config/parse-config.js';
@@ -158,9 +158,9 @@ describe('audit properties (random lists, random log lines)', () => {
             ...inScope.filter((l) => l.lane.upstreamPort === u.port).flatMap((l) => l.lane.domains),
             ...r.suggest.filter((s) => s.ports.includes(u.port)).map((s) => s.entry),
           ];
-          expect(admittingEntry(u.host, onPort), `${u.host}:${u.port}`).toBeDefined();
+          expect(mostSpecific(onPort, u.host), `${u.host}:${u.port}`).toBeDefined();
           expect(
-            admittingEntry(u.host, [...entries, ...r.suggest.map((s) => s.entry)]),
+            mostSpecific([...entries, ...r.suggest.map((s) => s.entry)], u.host),
           ).toBeDefined();
         }
         for (const s of r.suggest) {

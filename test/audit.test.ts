@@ -4,38 +4,11 @@ import { parse } from 'yaml';
 import { auditConnections, type AuditScope } from '../src/audit/audit.js';
 import { foldSuggestions, isValidSuggestion } from '../src/audit/fold-suggestions.js';
 import { laneTable, servesNamespace } from '../src/audit/lane-table.js';
-import { admits, admittingEntry } from '../src/audit/match-entry.js';
 import type { LogLine } from '../src/audit/parse-log-line.js';
 import { registrableDomain } from '../src/audit/registrable-domain.js';
 import { parseConfig } from '../src/config/parse-config.js';
 import { EXCEPTIONS, ICANN, PRIVATE } from '../src/generated/public-suffixes.js';
 import { domainList } from './helpers.js';
-
-describe('admits: Envoy and Istio wildcard semantics', () => {
-  const table: [entry: string, name: string, admitted: boolean][] = [
-    ['api.github.com', 'api.github.com', true],
-    ['api.github.com', 'x.api.github.com', false],
-    ['*.wikipedia.org', 'en.wikipedia.org', true],
-    ['*.wikipedia.org', 'a.b.wikipedia.org', true],
-    ['*.wikipedia.org', 'wikipedia.org', false],
-    ['*.wikipedia.org', 'xwikipedia.org', false],
-    ['*.wikipedia.org', 'en.wikipedia.org.evil.com', false],
-  ];
-  for (const [entry, name, admitted] of table) {
-    it(`${entry} ${admitted ? 'admits' : 'does not admit'} ${name}`, () =>
-      expect(admits(entry, name)).toBe(admitted));
-  }
-
-  it('the exact entry wins, then the most specific wildcard', () => {
-    expect(admittingEntry('a.b.example.com', ['*.example.com', '*.b.example.com'])).toBe(
-      '*.b.example.com',
-    );
-    expect(admittingEntry('b.example.com', ['*.example.com', 'b.example.com'])).toBe(
-      'b.example.com',
-    );
-    expect(admittingEntry('example.com', ['*.example.com'])).toBeUndefined();
-  });
-});
 
 describe('registrableDomain: the Public Suffix List, private section included', () => {
   const table: Record<string, string | undefined> = {

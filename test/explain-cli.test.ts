@@ -187,6 +187,54 @@ describe('explain: the command', () => {
     ]);
   });
 
+  it("a URL is read as its host and its scheme's port, never a port error; another scheme is a usage error", () => {
+    const https = explain(['https://en.wikipedia.org/wiki', '--from', 'shop', '--config', CONFIG]);
+    expect([https.status, https.stderr]).toEqual([0, '']);
+    expect(https.stdout).toContain(
+      'en.wikipedia.org:443 from shop (egress-gateway mode)\n\n  -           host           en.wikipedia.org\n                             the URL "https://en.wikipedia.org/wiki" is read as en.wikipedia.org:443 (https\'s port): a path is not part of the connection\n',
+    );
+    const http = JSON.parse(
+      explain(['http://EN.wikipedia.org:8080/', '--config', CONFIG, '--output', 'json']).stdout,
+    );
+    expect([http.host, http.port]).toEqual(['en.wikipedia.org', 8080]);
+    const path = JSON.parse(
+      explain(['en.wikipedia.org/wiki/Istio', '--config', CONFIG, '--output', 'json']).stdout,
+    );
+    expect([path.host, path.port, path.steps[0].detail]).toEqual([
+      'en.wikipedia.org',
+      443,
+      '"en.wikipedia.org/wiki/Istio" is read as en.wikipedia.org: a path is not part of the connection',
+    ]);
+    const ftp = explain(['ftp://en.wikipedia.org/', '--config', CONFIG]);
+    expect([ftp.status, ftp.stderr.split('\n')[0]]).toEqual([
+      2,
+      'wildcard-egress explain: "ftp://en.wikipedia.org/" is a URL of scheme ftp: give HOST[:PORT], or an http:// or https:// URL',
+    ]);
+  });
+
+  it('manifests without any Istio object: exit 2 saying so, not an answer', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'explain-'));
+    writeFileSync(
+      join(dir, 'app.yaml'),
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: shop}\n',
+    );
+    const r = explain(['en.wikipedia.org', '--manifests', dir]);
+    expect([r.status, r.stdout]).toEqual([2, '']);
+    expect(r.stderr).toBe(
+      `wildcard-egress explain: no Istio objects in ${dir} (2 objects: Deployment, Service), so there is nothing to decide from: explain reads the egress stack (ServiceEntries, VirtualServices, Sidecars, Gateways, EnvoyFilters, policies); give its manifests (the function's output, a kpt package, kustomize build output) or the list with --config\n`,
+    );
+  });
+
+  it('exit 1 and first line "unknown" when the path needs an object the manifests lack', () => {
+    const r = explain([
+      'edition.cnn.com',
+      '--manifests',
+      `${ROOT}testdata/explain/real-istio-no-service.yaml`,
+    ]);
+    expect([r.status, r.stdout.split('\n')[0]]).toEqual([1, 'unknown']);
+    expect(r.stdout).toContain('UNKNOWN     gateway');
+  });
+
   it('--help prints the usage (exit 0); the binary lists explain among its commands; no subcommand is still the KRM function', () => {
     expect(explain(['--help'])).toEqual({ stdout: EXPLAIN_USAGE, stderr: '', status: 0 });
     expect(runBundle('', ['--help']).stdout).toContain(
@@ -206,7 +254,7 @@ describe('explain: docs/explain.md', () => {
     const blocks = [
       ...section.matchAll(/```console\n\$ wildcard-egress (explain [^\n]+)\n([\s\S]*?)```/g),
     ];
-    expect(blocks).toHaveLength(3);
+    expect(blocks).toHaveLength(4);
     for (const [, command, shown] of blocks) {
       const r = runBundle('', command.split(' ')); // relative paths: vitest runs in the project root
       expect(r.stdout).toBe(shown);

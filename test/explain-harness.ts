@@ -1,9 +1,14 @@
+import { expect } from 'vitest';
+import { parse } from 'yaml';
+import { parseConfig } from '../src/config/parse-config.js';
 import { runExplain } from '../src/explain/cli.js';
+import { renderedItems } from '../src/explain/decide-config.js';
 import { decideManifests } from '../src/explain/decide-manifests.js';
 import { formatJson } from '../src/explain/format.js';
-import { readManifests, type Item } from '../src/explain/manifests.js';
+import { readManifests, refOf, type Item } from '../src/explain/manifests.js';
 import { parseHostArg } from '../src/explain/host-arg.js';
-import type { Explanation, StackMode, Verdict } from '../src/explain/types.js';
+import { resolveField } from '../src/explain/resolve-field.js';
+import type { Explanation, Rule, StackMode, Verdict } from '../src/explain/types.js';
 import { runFunction } from '../src/run.js';
 import { readProjectFile, resourceList } from './helpers.js';
 
@@ -17,6 +22,10 @@ export interface Answer {
   rule?: string;
   nearest?: string;
   steps: Explanation['steps'];
+  /** The whole admitting entry (allowed) or refusing field, and the nearest entry, as printed. */
+  ruleRef?: Rule;
+  nearestRef?: Rule & { why: string };
+  mode: StackMode;
 }
 
 export interface Ask {
@@ -39,18 +48,20 @@ function memoryIo(files: Record<string, string>) {
 function answerOf(stdout: string, exitCode: number): Answer {
   const j = JSON.parse(stdout) as {
     verdict: Verdict;
+    mode: StackMode;
     steps: Explanation['steps'];
-    rule: { value: string } | null;
-    nearest: { why: string } | null;
+    rule: Rule | null;
+    nearest: (Rule & { why: string }) | null;
   };
   const last = j.steps.at(-1);
   return {
     verdict: j.verdict,
     exitCode,
     steps: j.steps,
+    mode: j.mode,
     ...(j.verdict !== 'allowed' && last ? { layer: last.layer } : {}),
-    ...(j.rule ? { rule: j.rule.value } : {}),
-    ...(j.nearest ? { nearest: j.nearest.why } : {}),
+    ...(j.rule ? { rule: j.rule.value, ruleRef: j.rule } : {}),
+    ...(j.nearest ? { nearest: j.nearest.why, nearestRef: j.nearest } : {}),
   };
 }
 
@@ -114,4 +125,54 @@ export function fixture(name: string): string {
 /** A config text in another mode: `spec.mode` and the Istio version that mode needs. */
 export function withMode(config: string, mode: StackMode): string {
   return config.replace(/^spec:\n/m, `spec:\n  mode: ${mode}\n  istioVersion: "1.30"\n`);
+}
+
+/** The objects of a manifests text, as `--manifests` reads them. */
+export function manifestObjects(manifests: string): Item[] {
+  return readManifests(['stack.yaml'], memoryIo({ 'stack.yaml': manifests })).items;
+}
+
+/** The objects `explain --config` decides on: the config's stack as `renderStack` renders it. */
+export function renderedObjects(config: string): Item[] {
+  const { options, plan } = parseConfig(parse(config));
+  if (!options) throw new Error('config refused');
+  return renderedItems(options, plan);
+}
+
+/** Whether a cited value is the one at the field: the same scalar (hosts compare lower-cased). */
+function sameValue(cited: string, at: unknown): boolean {
+  if (typeof at !== 'string' && typeof at !== 'number' && typeof at !== 'boolean') return true;
+  return cited.toLowerCase() === String(at).toLowerCase();
+}
+
+/**
+ * Every resource, field and scalar value an answer cites exists in `items`
+ * (steps, the admitting or refusing rule, the nearest entry); a config line
+ * (DomainList, ConfigMap) is resolved in `config` instead. Returns how many
+ * citations were checked.
+ */
+export function expectCitationsExist(a: Answer, items: readonly Item[], config?: unknown): number {
+  const byRef = new Map(items.map((i) => [refOf(i), i]));
+  let checked = 0;
+  const check = (where: string, c: { resource?: string; field?: string; value?: string }) => {
+    if (!c.resource) return;
+    const fromConfig = /^(DomainList|ConfigMap)\b/.test(c.resource);
+    for (const ref of c.resource.split(', ')) {
+      const target = fromConfig ? config : byRef.get(ref);
+      expect(target, `${where}: ${ref} is not in the render`).toBeDefined();
+      if (!c.field) continue;
+      const at = resolveField(target, c.field);
+      expect(at.found, `${where}: ${ref} has no field ${c.field}`).toBe(true);
+      if (at.found && c.value !== undefined)
+        expect(
+          sameValue(c.value, at.value),
+          `${where}: ${ref} ${c.field} is ${String(at.value)}, not ${c.value}`,
+        ).toBe(true);
+      checked++;
+    }
+  };
+  a.steps.forEach((s, i) => check(`step ${i} (${s.layer})`, s));
+  if (a.ruleRef) check('rule', a.ruleRef);
+  if (a.nearestRef) check('nearest', a.nearestRef);
+  return checked;
 }

@@ -3,13 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { normalizeDomain } from '../src/domains/normalize-domain.js';
 import { parseConfig } from '../src/config/parse-config.js';
-import { explainConfig, explainManifests, renderStackText } from './explain-harness.js';
+import {
+  expectCitationsExist,
+  explainConfig,
+  explainManifests,
+  renderedObjects,
+  renderStackText,
+} from './explain-harness.js';
 import { domainList } from './helpers.js';
 
 /**
  * For random lists and hosts near them, in every mode, `explain --config`
- * (decided from the plan) and `explain --manifests` on the function's own
- * rendered output agree;
+ * (on the stack `renderStack` renders) and `explain --manifests` on the
+ * function's own output print the same steps, verdict and nearest entry, and
+ * name the same admitting entry (its config line and its rendered place);
  * and `--config` agrees with a direct implementation of Envoy's server-name
  * match on the listed names.
  */
@@ -143,17 +150,31 @@ describe('explain: properties', () => {
         const outcome = parseConfig(parse(text));
         if (!outcome.options || outcome.results.some((r) => r.severity === 'error')) return; // e.g. a lane name clash
         const stack = renderStackText(text);
+        const objects = renderedObjects(text);
+        const doc: unknown = parse(text);
         for (const host of hostsNear(c, pick)) {
           for (const ask of ASKS) {
             const port = PORTS[(host.length + (ask.from?.length ?? 0)) % PORTS.length];
             const target = `${host}:${port}`;
             const fromConfig = explainConfig(text, target, ask);
             const fromManifests = explainManifests(stack, target, ask);
-            expect({ target, ask, verdict: fromManifests.verdict }).toEqual({
+            // The whole answer but the entries' names: --config walks the objects --manifests walks.
+            expect({
+              target,
+              ask,
+              verdict: fromManifests.verdict,
+              mode: fromManifests.mode,
+              steps: fromManifests.steps,
+              nearest: fromManifests.nearest,
+            }).toEqual({
               target,
               ask,
               verdict: fromConfig.verdict,
+              mode: fromConfig.mode,
+              steps: fromConfig.steps,
+              nearest: fromConfig.nearest,
             });
+            expectCitationsExist(fromConfig, objects, doc);
             decided++;
             if (fromConfig.verdict === 'allowed') {
               allowed++;
@@ -189,5 +210,6 @@ describe('explain: properties', () => {
     expect(decided).toBeGreaterThan(600);
     expect(allowed).toBeGreaterThan(80);
     expect(compared).toBeGreaterThan(40);
-  });
+    // About 4,000 decisions through the command, each parsing and rendering its config: minutes on a loaded machine.
+  }, 300_000);
 });

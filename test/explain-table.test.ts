@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeDomain } from '../src/domains/normalize-domain.js';
 import type { StackMode, Verdict } from '../src/explain/types.js';
+import { parse } from 'yaml';
 import {
+  expectCitationsExist,
   explainConfig,
   explainManifests,
   fixture,
+  manifestObjects,
+  renderedObjects,
   renderStackText,
   withMode,
   type Answer,
@@ -466,14 +470,108 @@ const ROWS: Row[] = [
   },
 ];
 
+let citations = 0;
+/**
+ * Layouts written by others (testdata/explain/real-*.yaml: Istio's own egress
+ * gateway tasks on its stock gateway, the post's forwarder on that gateway,
+ * common mistakes): --manifests must decide them as Istio would.
+ */
+interface LayoutRow {
+  name: string;
+  layout: string;
+  host: string;
+  from?: string;
+  registryOnly?: boolean;
+  verdict: Verdict;
+  by: string;
+}
+
+const LAYOUT_ROWS: LayoutRow[] = [
+  {
+    name: "a stock gateway Service 443→8443 and a Gateway server on 443: istiod listens on 8443, the post's forwarder takes it",
+    layout: 'real-stock-wildcard.yaml',
+    host: 'en.wikipedia.org',
+    verdict: 'allowed',
+    by: '*.wikipedia.org',
+  },
+  {
+    name: "Istio's TLS egress task: the stock gateway passes edition.cnn.com through by SNI",
+    layout: 'real-istio-tls.yaml',
+    host: 'edition.cnn.com',
+    verdict: 'allowed',
+    by: 'edition.cnn.com',
+  },
+  {
+    name: "Istio's HTTP egress task: a port-80 host routed to the gateway by an http route is no bypass",
+    layout: 'real-istio-http.yaml',
+    host: 'edition.cnn.com:80',
+    verdict: 'allowed',
+    by: 'edition.cnn.com',
+  },
+  {
+    name: "the application namespace's NetworkPolicy admits the gateway's namespace by label",
+    layout: 'real-istio-netpol.yaml',
+    host: 'edition.cnn.com',
+    from: 'test-egress',
+    verdict: 'allowed',
+    by: 'edition.cnn.com',
+  },
+  {
+    name: "the application namespace's NetworkPolicy does not let the sidecar reach the gateway pods",
+    layout: 'real-istio-netpol.yaml',
+    host: 'edition.cnn.com',
+    from: 'shop',
+    verdict: 'refused',
+    by: 'network',
+  },
+  {
+    name: 'a gateway whose Service is not among the manifests: unknown, not refused',
+    layout: 'real-istio-no-service.yaml',
+    host: 'edition.cnn.com',
+    verdict: 'unknown',
+    by: 'gateway',
+  },
+  {
+    name: 'a wildcard in a resolution DNS ServiceEntry is refused by istiod: the name is unlisted',
+    layout: 'real-dns-wildcard.yaml',
+    host: 'en.wikipedia.org',
+    verdict: 'passthrough',
+    by: 'sidecar',
+  },
+  {
+    name: 'a wildcard in a resolution DNS ServiceEntry, under mesh-wide REGISTRY_ONLY',
+    layout: 'real-dns-wildcard.yaml',
+    host: 'en.wikipedia.org',
+    registryOnly: true,
+    verdict: 'refused',
+    by: 'sidecar',
+  },
+  {
+    name: 'an exact name with resolution DNS beside it stays valid',
+    layout: 'real-dns-wildcard.yaml',
+    host: 'api.github.com',
+    verdict: 'allowed',
+    by: 'api.github.com',
+  },
+  {
+    name: 'a mesh route kept to labelled pods: every other pod bypasses the gateway',
+    layout: 'real-istio-source-labels.yaml',
+    host: 'edition.cnn.com',
+    verdict: 'bypass',
+    by: 'route',
+  },
+];
+
 const rendered = new Map<ConfigName, string>();
 const manifestsOf = (row: Row) => {
   if (!rendered.has(row.config)) rendered.set(row.config, renderStackText(CONFIGS[row.config]));
   return rendered.get(row.config)!;
 };
 
-function expectRow(row: Row, a: Answer): void {
+function expectRow(row: Pick<Row, 'verdict' | 'by'>, a: Answer): void {
   expect(a.verdict).toBe(row.verdict);
+  // Only a refusal's nearest entry may say the path to it was refused.
+  if (row.verdict !== 'refused') expect(a.nearest ?? '').not.toContain('refused');
   expect(a.exitCode).toBe(row.verdict === 'allowed' ? 0 : 1);
   if (row.verdict === 'allowed') {
     const value = a.rule ?? '';
@@ -486,8 +584,9 @@ function expectRow(row: Row, a: Answer): void {
 
 describe('explain: the decision table', () => {
   it('has at least 40 rows, each named once', () => {
-    expect(ROWS.length).toBeGreaterThanOrEqual(40);
-    expect(new Set(ROWS.map((r) => r.name)).size).toBe(ROWS.length);
+    const all = [...ROWS, ...LAYOUT_ROWS];
+    expect(all.length).toBeGreaterThanOrEqual(50);
+    expect(new Set(all.map((r) => r.name)).size).toBe(all.length);
   });
 
   for (const row of ROWS) {
@@ -495,14 +594,68 @@ describe('explain: the decision table', () => {
       ...(row.from ? { from: row.from } : {}),
       ...(row.registryOnly ? { registryOnly: true } : {}),
     };
-    it(`${row.name} (--config)`, () => {
-      expectRow(row, explainConfig(CONFIGS[row.config], row.host, ask));
+    it(`${row.name} (--config: the same steps as --manifests on the render, every citation in the render)`, () => {
+      const config = CONFIGS[row.config];
+      const fromConfig = explainConfig(config, row.host, ask);
+      expectRow(row, fromConfig);
+      const fromManifests = explainManifests(manifestsOf(row), row.host, ask);
+      expect(fromConfig.steps).toEqual(fromManifests.steps);
+      expect(fromConfig.mode).toBe(fromManifests.mode);
+      expect(fromConfig.nearest).toBe(fromManifests.nearest);
+      citations += expectCitationsExist(fromConfig, renderedObjects(config), parse(config));
+      // The admitting entry is the config's own line.
+      if (row.verdict === 'allowed')
+        expect(fromConfig.ruleRef?.resource).toMatch(/^(DomainList|ConfigMap) /);
     });
     it(`${row.name} (--manifests)`, () => {
       expectRow(row, explainManifests(manifestsOf(row), row.host, ask));
       if (row.mode) expectRow(row, explainManifests(HAND_WRITTEN[row.mode], row.host, ask));
     });
   }
+
+  for (const row of LAYOUT_ROWS) {
+    it(`${row.name} (--manifests, ${row.layout})`, () => {
+      const a = explainManifests(fixture(row.layout), row.host, {
+        ...(row.from ? { from: row.from } : {}),
+        ...(row.registryOnly ? { registryOnly: true } : {}),
+      });
+      expectRow(row, a);
+      expect(expectCitationsExist(a, manifestObjects(fixture(row.layout)))).toBeGreaterThan(0);
+    });
+  }
+
+  it('the --config rows cited resources and fields, all found in the render', () => {
+    expect(citations).toBeGreaterThan(ROWS.length * 2);
+  });
+
+  it('--config names the line of the lane that admitted the name: the shared list, or the team, ports included', () => {
+    const config = `apiVersion: wildcard-egress.dev/v1alpha1
+kind: DomainList
+metadata:
+  name: egress
+spec:
+  domains: ["*.wikipedia.org", api.github.com]
+  production:
+    recommended: true
+    namespaces: [shop]
+    teams:
+    - name: payments
+      namespaces: [payments]
+      domains: [api.stripe.com, {name: api.github.com, ports: [443, 8443]}]
+`;
+    const line = (host: string, from: string) => explainConfig(config, host, { from }).ruleRef;
+    expect(line('api.github.com', 'shop')).toEqual({
+      resource: 'DomainList egress',
+      field: 'spec.domains[1]',
+      value: 'api.github.com',
+    });
+    for (const host of ['api.github.com', 'api.github.com:8443'])
+      expect(line(host, 'payments')).toEqual({
+        resource: 'DomainList egress',
+        field: 'spec.production.teams[0].domains[1].name',
+        value: 'api.github.com',
+      });
+  });
 
   it('a refusal names the nearest entry and why it did not match', () => {
     const stack = manifestsOf(ROWS[0]);
@@ -515,8 +668,15 @@ describe('explain: the decision table', () => {
     expect(explainConfig(CONFIGS.basic, 'raw.api.github.com').nearest).toBe(
       'api.github.com is an exact name: it does not admit raw.api.github.com under it (a wildcard *.api.github.com would)',
     );
-    expect(explainConfig(CONFIGS.teams, 'api.stripe.com', { from: 'shop' }).nearest).toBe(
-      'api.stripe.com matches api.stripe.com but is for team payments (namespaces payments)',
+    const stripe = explainConfig(CONFIGS.teams, 'api.stripe.com', { from: 'shop' });
+    expect(stripe.nearest).toBe(
+      "api.stripe.com matches api.stripe.com but is for the namespaces the gateway's AuthorizationPolicy admits on its port 8446, which shop is not among",
     );
+    // --config names the entry by its config line: the team's.
+    expect(stripe.nearestRef).toMatchObject({
+      resource: 'DomainList egress',
+      field: 'spec.production.teams[0].domains[0]',
+      value: 'api.stripe.com',
+    });
   });
 });

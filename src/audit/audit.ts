@@ -1,8 +1,8 @@
+import { HostIndex, mostSpecific } from '../domains/host-match.js';
 import { normalizeDomain } from '../domains/normalize-domain.js';
 import { compareDomains } from '../domains/normalize-list.js';
 import { foldSuggestions, type Suggestion } from './fold-suggestions.js';
 import type { AuditLane } from './lane-table.js';
-import { admittingEntry } from './match-entry.js';
 import type { LogLine } from './parse-log-line.js';
 
 /** A list entry and the connections it admitted. */
@@ -98,11 +98,17 @@ export function auditConnections(lines: Iterable<LogLine>, scope: AuditScope): A
     scope.lanes.flatMap((l) => l.listeners.map((name) => [name, l] as const)),
   );
   const byServicePort = new Map(scope.lanes.map((l) => [l.lane.servicePort, l]));
+  // Each lane's names indexed once: a log line costs one lookup per label, not a scan of the list.
+  const indexes = new Map<AuditLane, HostIndex>();
+  const admittingEntry = (name: string, lane: AuditLane) => {
+    let index = indexes.get(lane);
+    if (!index) indexes.set(lane, (index = new HostIndex(lane.lane.domains)));
+    const i = index.covering(name);
+    return i >= 0 ? lane.lane.domains[i] : undefined;
+  };
   const entryOn = (name: string, lanes: readonly AuditLane[]) => {
-    const found = lanes
-      .map((l) => admittingEntry(name, l.lane.domains))
-      .filter((e): e is string => e !== undefined);
-    return admittingEntry(name, found);
+    const found = lanes.map((l) => admittingEntry(name, l)).filter((e) => e !== undefined);
+    return mostSpecific(found, name);
   };
   const listedOn = (name: string, port: number) =>
     entryOn(
@@ -147,7 +153,7 @@ export function auditConnections(lines: Iterable<LogLine>, scope: AuditScope): A
     } else if (line.kind === 'sidecar-lane') {
       const lane = byServicePort.get(line.servicePort!);
       if (!lane || !scope.served(lane) || !line.sni) continue;
-      const entry = admittingEntry(line.sni, lane.lane.domains);
+      const entry = admittingEntry(line.sni, lane);
       if (entry) sidecarUse.add(entry);
       else unlisted('lane', line.sni, lane.lane.upstreamPort);
     } else if (line.kind === 'passthrough' || line.kind === 'blackhole') {

@@ -87,11 +87,5 @@ export function laneTable(o: Options, plan: DomainPlan): LaneTable {
   };
 }
 
-/**
- * Whether a lane serves a namespace: a team's lanes its namespaces, the
- * shared lanes `production.namespaces`, and a lane without namespaces
- * (the post's, with no production namespaces) every namespace.
- */
-export function servesNamespace(lane: Lane, namespace: string): boolean {
-  return lane.namespaces.length === 0 || lane.namespaces.includes(namespace);
-}
+/** Which lanes a namespace may use: one function for every step (src/domains/plan.ts). */
+export { servesNamespace } from '../domains/plan.js';

@@ -1,3 +1,4 @@
+import { HostIndex } from './host-match.js';
 import type { Domain } from './normalize-domain.js';
 
 /** A name dropped from the list because a listed wildcard already matches it. */
@@ -12,30 +13,19 @@ export interface FoldedName {
  * VirtualService and Envoy refuses the overlap in one listener. Matching is
  * multi-level, and a wildcard never covers its apex (`wikipedia.org` stays).
  *
- * Each name is checked against a set of wildcard bases, one lookup per label:
- * O(n · labels), with no pairwise comparison.
+ * Each name is checked against an index of the wildcards, one lookup per
+ * label: O(n · labels), with no pairwise comparison.
  */
 export function foldCovered(domains: readonly Domain[]): { kept: Domain[]; folded: FoldedName[] } {
-  const bases = new Set<string>();
-  for (const d of domains) if (d.startsWith('*.')) bases.add(d.slice(2));
+  const wildcards = domains.filter((d) => d.startsWith('*.'));
+  const index = new HostIndex(wildcards);
   const kept: Domain[] = [];
   const folded: FoldedName[] = [];
   for (const d of domains) {
-    const by = coveringBase(d.startsWith('*.') ? d.slice(2) : d, bases);
+    // The broadest wildcard over the name: the one that stays when nested wildcards fold too.
+    const by = index.wildcardsOver(d).at(-1);
     if (by === undefined) kept.push(d);
-    else folded.push({ name: d, by: `*.${by}` as Domain });
+    else folded.push({ name: d, by: wildcards[by] });
   }
   return { kept, folded };
-}
-
-/** The broadest listed wildcard base that is a proper suffix of `name`, if any. */
-function coveringBase(name: string, bases: ReadonlySet<string>): string | undefined {
-  let found: string | undefined;
-  let dot = name.indexOf('.');
-  while (dot >= 0) {
-    const suffix = name.slice(dot + 1);
-    if (bases.has(suffix)) found = suffix;
-    dot = name.indexOf('.', dot + 1);
-  }
-  return found;
 }

@@ -250,6 +250,15 @@ function reservedUpstreamPorts(entries: readonly DomainEntry[], o: Options): Res
   return out;
 }
 
+/**
+ * Whether a lane serves a namespace: a team's lanes its namespaces, the
+ * shared lanes `production.namespaces`, and a lane without namespaces (the
+ * post's, with no production namespaces) every namespace.
+ */
+export function servesNamespace(lane: Lane, namespace: string): boolean {
+  return lane.namespaces.length === 0 || lane.namespaces.includes(namespace);
+}
+
 /** How a lane is named in messages: `team payments, port 8443`, or `the shared list, port 443`. */
 export function laneLabel(lane: Lane): string {
   return `${lane.team ? `team ${JSON.stringify(lane.team)}` : 'the shared list'}, port ${lane.upstreamPort}`;

@@ -6,15 +6,16 @@ import { decideConfig } from './decide-config.js';
 import { DEFAULT_TRUST_DOMAIN, decideManifests } from './decide-manifests.js';
 import { formatJson, formatText } from './format.js';
 import { DEFAULT_PORT, parseHostArg } from './host-arg.js';
-import { ManifestError, readManifests, type ManifestIo } from './manifests.js';
+import { isIstioObject, ManifestError, readManifests, type ManifestIo } from './manifests.js';
 import { Path, type Explanation, type Question } from './types.js';
 
 /** Usage of `wildcard-egress explain`. */
-export const EXPLAIN_USAGE = `usage: wildcard-egress explain HOST[:PORT] [--from NAMESPACE] (--config FILE | --manifests PATH…)
+export const EXPLAIN_USAGE = `usage: wildcard-egress explain HOST[:PORT]|URL [--from NAMESPACE] (--config FILE | --manifests PATH…)
                                [--registry-only] [--trust-domain DOMAIN] [--output json]
 
-Would a connection from a pod in NAMESPACE to HOST:PORT (port ${DEFAULT_PORT} by default) get
-out, and by which rule? The first line is the verdict:
+Would a connection from a pod in NAMESPACE to HOST:PORT (port ${DEFAULT_PORT} by default;
+a URL gives its host and its scheme's port) get out, and by which rule? The
+first line is the verdict:
 
   allowed      it leaves through the stack (the egress gateway, or in the
                native modes the sidecar's or the waypoint's forwarder)
@@ -23,12 +24,15 @@ out, and by which rule? The first line is the verdict:
                without a route for the namespace: istiod's original-destination chain)
   passthrough  it gets out through PassthroughCluster: nothing refuses unknown
                hosts in that namespace (no REGISTRY_ONLY Sidecar)
+  unknown      the path needs an object the manifests do not hold (the
+               gateway's Service, a Namespace's labels): it is named
 
 then each layer it passed, with the resource and field that decided, and for
 a refusal the nearest listed entry and why it did not match.
 
 options:
-  --config FILE        decide from the list (DomainList or ConfigMap) as the rendered stack would
+  --config FILE        decide from the list (DomainList or ConfigMap): render its stack
+                       with the function's code and decide on it as --manifests does
   --manifests PATH…    decide from manifests: files or directories of YAML (kpt
                        packages, kustomize output; "-" for stdin); HOST comes first
   --from NAMESPACE     the client's namespace (default: one without a Sidecar and in no team)
@@ -39,7 +43,8 @@ options:
   --output json        JSON: {allowed, verdict, host, port, from, mode, steps, rule, nearest}
   -h, --help           this text
 
-exit 0 allowed; 1 refused, bypass or passthrough; 2 usage error or input that cannot be read.
+exit 0 allowed; 1 refused, bypass, passthrough or unknown; 2 usage error, input that
+cannot be read, or manifests without Istio objects.
 `;
 
 /** What one run printed and its exit code. */
@@ -176,6 +181,12 @@ export function runExplain(args: readonly string[], io: ManifestIo): ExplainOutp
       throw e;
     }
     if (items.length === 0) return fail(`no Kubernetes objects in ${a.manifests.join(', ')}`);
+    if (!items.some(isIstioObject)) {
+      const kinds = [...new Set(items.map((i) => i.kind))].sort().join(', ');
+      return fail(
+        `no Istio objects in ${a.manifests.join(', ')} (${items.length} object${items.length === 1 ? '' : 's'}: ${kinds}), so there is nothing to decide from: explain reads the egress stack (ServiceEntries, VirtualServices, Sidecars, Gateways, EnvoyFilters, policies); give its manifests (the function's output, a kpt package, kustomize build output) or the list with --config`,
+      );
+    }
     decide = () => decideManifests(items, q, a.trustDomain);
   }
 
@@ -183,6 +194,8 @@ export function runExplain(args: readonly string[], io: ManifestIo): ExplainOutp
   if (!hostArg.name.ok) {
     // Refused before any layer: the same domain rules that refuse the name in a list.
     const path = new Path('egress-gateway');
+    for (const note of hostArg.notes)
+      path.note({ layer: 'host', value: hostArg.raw, detail: note });
     path.end('refused', {
       layer: 'host',
       value: hostArg.raw,
@@ -202,6 +215,8 @@ export function runExplain(args: readonly string[], io: ManifestIo): ExplainOutp
       });
     for (const w of hostArg.name.warnings)
       explanation.steps.unshift({ outcome: 'note', layer: 'host', value: q.host, detail: w });
+    for (const note of [...hostArg.notes].reverse())
+      explanation.steps.unshift({ outcome: 'note', layer: 'host', value: q.host, detail: note });
   }
   return {
     stdout: a.output === 'json' ? formatJson(explanation) : formatText(explanation),

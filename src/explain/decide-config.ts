@@ -1,24 +1,65 @@
 import type { JsonObject } from '../util/data.js';
 import type { Options } from '../config/options.js';
-import type { DomainPlan, Lane } from '../domains/plan.js';
-import { decideGatewayConfig } from './config-gateway.js';
-import { entryIndex, planListedNames } from './config-entries.js';
-import { laneServes, nativeVisible } from './config-scope.js';
-import { decideSidecarConfig } from './config-sidecar.js';
-import { decideWaypointConfig } from './config-waypoint.js';
-import { nearestEntry } from './nearest-entry.js';
-import { namespaceOf, Path, type Explanation, type Question } from './types.js';
+import { normalizeDomain } from '../domains/normalize-domain.js';
+import { servesNamespace, type DomainPlan, type Lane } from '../domains/plan.js';
+import { laneListeners } from '../stack/render-envoy-filter.js';
+import { renderStack } from '../stack/render-stack.js';
+import { configLines } from './config-lines.js';
+import { decideManifests } from './decide-manifests.js';
+import { refOf, type Item } from './manifests.js';
+import { resolveField } from './resolve-field.js';
+import { namespaceOf, type Explanation, type Question, type Rule } from './types.js';
 
-/** The deciders by mode: one small module each, switched on `options.mode`. */
-const DECIDERS = {
-  'egress-gateway': decideGatewayConfig,
-  sidecar: decideSidecarConfig,
-  waypoint: decideWaypointConfig,
-} as const;
+/** The stack the function renders for a config (`renderStack`, the function's own code path), as the objects --manifests reads. */
+export function renderedItems(o: Options, plan: DomainPlan): Item[] {
+  return renderStack(o, plan);
+}
+
+/** The internal listener an EnvoyFilter entry belongs to: the `name` of the LISTENER patch the field lies in. */
+function listenerOf(items: readonly Item[], rule: Rule): string | undefined {
+  const patch = /^(spec\.configPatches\[\d+\])\.patch\.value\./.exec(rule.field)?.[1];
+  const ef = patch && items.find((i) => i.kind === 'EnvoyFilter' && refOf(i) === rule.resource);
+  if (!ef) return undefined;
+  const name = resolveField(ef, `${patch}.patch.value.name`);
+  return name.found && typeof name.value === 'string' ? name.value : undefined;
+}
 
 /**
- * Decides from a parsed config (options and plan) the way the rendered stack
- * would, in the config's mode; a refusal names the nearest listed entry.
+ * Maps an entry of the rendered stack back to the config line it came from:
+ * among the lanes that list the name, the one whose internal listener holds
+ * the entry (egress-gateway mode), else one on the asked port that serves the
+ * namespace. Undefined when the value is no listed name.
+ */
+function lineOf(
+  doc: JsonObject,
+  plan: DomainPlan,
+  items: readonly Item[],
+  q: Question,
+): (rule: Rule) => Rule | undefined {
+  const lines = configLines(doc);
+  const listeners = laneListeners(plan);
+  const ns = namespaceOf(q);
+  return (rule) => {
+    const check = normalizeDomain(rule.value);
+    if (!check.ok) return undefined;
+    const lanes = plan.lanes.filter((l) => l.domains.includes(check.domain));
+    if (lanes.length === 0) return undefined;
+    const listener = listenerOf(items, rule);
+    const inListener = lanes.filter((l) => listener && listeners.get(l)?.includes(listener));
+    const rank = (l: Lane) =>
+      (l.upstreamPort === q.port ? 0 : 2) + (servesNamespace(l, ns) ? 0 : 1);
+    const lane = inListener[0] ?? [...lanes].sort((a, b) => rank(a) - rank(b))[0];
+    return lines(lane, check.domain);
+  };
+}
+
+/**
+ * Decides from a parsed config by rendering its stack with the function's
+ * own code (`renderStack` after `parseConfig`) and walking those objects
+ * exactly as `--manifests` walks a cluster's: the steps are the same, and
+ * they cite resources and fields that exist in the render. The admitting
+ * entry, and a refusal's nearest one, are then named by their config line
+ * (`DomainList egress spec.production.teams[0].domains[1]`).
  */
 export function decideConfig(
   doc: JsonObject,
@@ -26,28 +67,13 @@ export function decideConfig(
   plan: DomainPlan,
   q: Question,
 ): Explanation {
-  const mode = o.mode;
-  const path = new Path(mode);
-  const entries = entryIndex(doc);
-  path.note({
-    layer: 'stack',
-    detail: `${mode} mode, from the config's spec.mode${mode === 'egress-gateway' ? ' (or its default)' : ''}`,
-  });
-  const verdict = DECIDERS[mode](o, plan, q, path, entries);
-  if (verdict !== 'allowed') {
-    const ns = namespaceOf(q);
-    const mayUse = (lane: Lane) => {
-      if (mode === 'sidecar') return nativeVisible(o, lane, ns);
-      if (mode === 'waypoint')
-        return (
-          !o.production.authorization ||
-          lane.namespaces.length === 0 ||
-          lane.namespaces.includes(ns)
-        );
-      return (!lane.team && !o.production.authorization) || laneServes(lane, ns);
-    };
-    const near = nearestEntry(q.host, q.port, planListedNames(plan, entries, mayUse));
-    if (near) path.nearest = near;
+  const items = renderedItems(o, plan);
+  const e = decideManifests(items, q, o.production.trustDomain);
+  const line = lineOf(doc, plan, items, q);
+  if (e.rule) e.rule = line(e.rule) ?? e.rule;
+  if (e.nearest) {
+    const near = line(e.nearest);
+    if (near) e.nearest = { ...near, why: e.nearest.why };
   }
-  return path.explanation(verdict, q);
+  return e;
 }

@@ -1,28 +1,16 @@
-import { isObject, textOf } from '../util/data.js';
+import { isObject } from '../util/data.js';
 import { decideWaypointManifests } from './decide-waypoint-manifests.js';
-import { gatewayListedNames, followGateway } from './gateway-path.js';
-import {
-  namespaceOfItem,
-  objects,
-  ofKind,
-  refOf,
-  specOf,
-  strings,
-  type Item,
-} from './manifests.js';
-import { nearestEntry, type ListedName } from './nearest-entry.js';
+import { followGateway } from './gateway-path.js';
+import { direct, routeByHost } from './sidecar-exits.js';
+import { listedNames } from './listed-names.js';
+import { meshVirtualServices, tlsMatches, visibleServices } from './sidecar-services.js';
+import { objects, ofKind, refOf, specOf, type Item } from './manifests.js';
+import { nearestEntry } from './nearest-entry.js';
 import { leaveFromPod } from './leave-pod.js';
 import { networkVerdict } from './network-policy.js';
-import { HostIndex } from './host-index.js';
-import { covers, matchingName } from './server-names.js';
-import {
-  buildSidecarListener,
-  chainOrigin,
-  pickChain,
-  type ServiceView,
-  type TlsMatchView,
-} from './sidecar-listener.js';
-import { exportedTo, sidecarScope, type SidecarScope } from './sidecar-scope.js';
+import { covers, HostMultiIndex, mostSpecific } from '../domains/host-match.js';
+import { buildSidecarListener, chainOrigin, pickChain } from './sidecar-listener.js';
+import { sidecarScope } from './sidecar-scope.js';
 import {
   namespaceOf,
   Path,
@@ -70,109 +58,6 @@ export function detectMode(items: readonly Item[]): { mode: StackMode; because: 
   };
 }
 
-/** The (host, port) services a namespace's sidecars see on a port: ServiceEntries it can see and imports, port by port. */
-function visibleServices(
-  items: readonly Item[],
-  ns: string,
-  scope: SidecarScope,
-  port: number,
-): ServiceView[] {
-  const out: ServiceView[] = [];
-  for (const se of ofKind(items, 'ServiceEntry')) {
-    const spec = specOf(se);
-    const seNs = namespaceOfItem(se);
-    if (!exportedTo(spec.exportTo, seNs, ns)) continue;
-    const ports = objects(spec.ports);
-    const p = ports.findIndex((x) => Number(x.number) === port);
-    if (p < 0) continue;
-    strings(spec.hosts).forEach((host, k) => {
-      if (!scope.imports(seNs, host, port)) return;
-      out.push({
-        resource: refOf(se),
-        namespace: seNs,
-        field: `spec.hosts[${k}]`,
-        host: host.toLowerCase(),
-        resolution: textOf(spec.resolution, 'NONE'),
-        portField: `spec.ports[${p}]`,
-        protocol: textOf(ports[p].protocol).toUpperCase(),
-      });
-    });
-  }
-  return out;
-}
-
-/** The mesh-bound tls matches of VirtualServices a namespace sees and imports that apply to it on the port, per service host. */
-function tlsMatches(
-  items: readonly Item[],
-  ns: string,
-  scope: SidecarScope,
-  port: number,
-): { hosts: HostIndex; namespace: string; matches: TlsMatchView[] }[] {
-  return ofKind(items, 'VirtualService').flatMap((vs) => {
-    const spec = specOf(vs);
-    const vsNs = namespaceOfItem(vs);
-    const gateways = strings(spec.gateways);
-    if (!exportedTo(spec.exportTo, vsNs, ns) || (gateways.length > 0 && !gateways.includes('mesh')))
-      return [];
-    const hosts = strings(spec.hosts).map((h) => h.toLowerCase());
-    if (!hosts.some((h) => scope.imports(vsNs, h, port))) return [];
-    const matches: TlsMatchView[] = [];
-    objects(spec.tls).forEach((t, i) => {
-      const route = objects(t.route)[0];
-      const d = route && isObject(route.destination) ? route.destination : {};
-      objects(t.match).forEach((m, j) => {
-        const mg = strings(m.gateways);
-        if (mg.length > 0 && !mg.includes('mesh')) return;
-        if (isObject(m.sourceLabels) && Object.keys(m.sourceLabels).length > 0) return;
-        if (m.port !== undefined && Number(m.port) !== port) return;
-        if (m.sourceNamespace !== undefined && m.sourceNamespace !== ns) return;
-        matches.push({
-          resource: refOf(vs),
-          namespace: vsNs,
-          field: `spec.tls[${i}].match[${j}]`,
-          sniHosts: strings(m.sniHosts).map((h) => h.toLowerCase()),
-          destination: {
-            host: textOf(d.host),
-            ...(isObject(d.port) ? { port: Number(d.port.number) } : {}),
-            ...(typeof d.subset === 'string' ? { subset: d.subset } : {}),
-          },
-        });
-      });
-    });
-    return [{ hosts: new HostIndex(hosts), namespace: vsNs, matches }];
-  });
-}
-
-/** Listed names for a refusal's nearest entry: the gateway's listeners, else the ServiceEntries. */
-function listedNames(
-  items: readonly Item[],
-  mode: StackMode,
-  q: Question,
-  ns: string,
-  trustDomain: string,
-): ListedName[] {
-  if (mode === 'egress-gateway') {
-    const names = gatewayListedNames(items, {
-      host: q.host,
-      port: q.port,
-      namespace: ns,
-      trustDomain,
-    });
-    if (names.length > 0) return names;
-  }
-  return ofKind(items, 'ServiceEntry').flatMap((se) =>
-    strings(specOf(se).hosts).map((h, k) => ({
-      name: h.toLowerCase(),
-      resource: refOf(se),
-      field: `spec.hosts[${k}]`,
-      value: h,
-      ports: objects(specOf(se).ports).map((p) => Number(p.number)),
-      forNamespace: exportedTo(specOf(se).exportTo, namespaceOfItem(se), ns),
-      scope: `the namespaces of its exportTo (${strings(specOf(se).exportTo).join(', ') || '*'})`,
-    })),
-  );
-}
-
 /**
  * Decides from manifests by simulating the path of one connection: the
  * namespace's Sidecar (imports, outbound policy), the ServiceEntries and
@@ -193,8 +78,14 @@ export function decideManifests(
     mode === 'waypoint'
       ? decideWaypointManifests(items, path, q, trustDomain)
       : decideSidecarPath(items, path, q, mode, trustDomain);
-  if (verdict !== 'allowed' && !path.nearest) {
-    const near = nearestEntry(q.host, q.port, listedNames(items, mode, q, ns, trustDomain));
+  // An unknown path says what is missing; a listed name near the host would not add to it.
+  if (verdict !== 'allowed' && verdict !== 'unknown' && !path.nearest) {
+    const near = nearestEntry(
+      q.host,
+      q.port,
+      listedNames(items, mode, q, ns, trustDomain),
+      verdict,
+    );
     if (near) path.nearest = near;
   }
   return path.explanation(verdict, q);
@@ -233,9 +124,17 @@ function decideSidecarPath(
     return leaveFromPod(path, 'passthrough', step, networkVerdict(items, ns, q.port));
   };
 
-  const services = visibleServices(items, ns, scope, q.port);
+  const { services, rejected } = visibleServices(items, ns, scope, q.port, q.host);
+  for (const r of rejected)
+    path.note({
+      layer: 'service',
+      resource: r.resource,
+      field: r.field,
+      value: r.host,
+      detail: `istiod's validation refuses this ServiceEntry: ${r.reason}. The cluster never holds it (kubectl apply fails); explain leaves it out`,
+    });
   const own = services.filter((s) => covers(s.host, q.host));
-  const best = matchingName(
+  const best = mostSpecific(
     own.map((s) => s.host),
     q.host,
   );
@@ -254,23 +153,28 @@ function decideSidecarPath(
     return unknown(
       `no ServiceEntry ${ns} sees has port ${q.port}: the sidecar has no listener for it`,
     );
-  // A plain-text port routes by Host header, not SNI: the most specific ServiceEntry host on it decides (native modes).
+  const vss = meshVirtualServices(items, ns, scope, q.port);
+  // A plain-text port routes by Host header, not SNI: a mesh-bound VirtualService's http route, else the ServiceEntry.
   const http = own.find((s) => s.host === best && HTTP_PROTOCOLS.includes(s.protocol));
-  if (http) {
+  if (http) return routeByHost(items, path, q, mode, http, vss, services, trustDomain);
+
+  const { byService, labelled } = tlsMatches(vss, ns, q.port, q.host);
+  for (const m of labelled)
     path.note({
       layer: 'route',
-      resource: http.resource,
-      field: http.portField,
-      value: http.protocol,
-      detail: `an ${http.protocol} port: the sidecar routes by Host header to this ServiceEntry`,
+      resource: m.resource,
+      field: `${m.field}.sourceLabels`,
+      detail: `this match applies only to pods with its sourceLabels, which explain does not know: decided for pods without them`,
     });
-    return direct(items, path, q, mode, http);
-  }
-
-  const vss = tlsMatches(items, ns, scope, q.port);
+  // Every VirtualService host in one index: a service's routes cost one lookup per label, not one per VirtualService.
+  const owner = byService.flatMap((v, i) => v.hosts.map(() => i));
+  const vsHosts = new HostMultiIndex(byService.flatMap((v) => v.hosts));
   const listener = buildSidecarListener(
     services.filter((s) => s.protocol === 'TLS' || s.protocol === 'HTTPS'),
-    (s) => vss.filter((v) => v.hosts.overlapping(s.host) >= 0).flatMap((v) => v.matches),
+    (s) =>
+      [...new Set(vsHosts.overlapping(s.host).map((k) => owner[k]))].flatMap(
+        (i) => byService[i].matches,
+      ),
   );
   if (listener.rejected) {
     const a = chainOrigin(listener.rejected.first);
@@ -298,12 +202,14 @@ function decideSidecarPath(
     });
     const svc = services.find((s) => s.host === m.destination.host.toLowerCase());
     if (svc) return direct(items, path, q, mode, svc);
-    return followGateway(items, path, m.destination, m.namespace, {
-      host: q.host,
-      port: q.port,
-      namespace: ns,
-      trustDomain,
-    });
+    return followGateway(
+      items,
+      path,
+      m.destination,
+      m.namespace,
+      { host: q.host, port: q.port, namespace: ns, trustDomain },
+      'tls',
+    );
   }
   path.note({
     layer: 'route',
@@ -313,57 +219,4 @@ function decideSidecarPath(
     detail: `no tls route applies to ${ns} for this ServiceEntry on port ${q.port}: istiod builds its default chain, straight to the host`,
   });
   return direct(items, path, q, mode, chain.via.service);
-}
-
-/** A chain that goes straight to a ServiceEntry host: original destination (a bypass), or the ServiceEntry's own resolution. */
-function direct(
-  items: readonly Item[],
-  path: Path,
-  q: Question,
-  mode: StackMode,
-  s: ServiceView,
-): Verdict {
-  const ns = namespaceOf(q);
-  const np = networkVerdict(items, ns, q.port);
-  if (s.resolution === 'NONE') {
-    return leaveFromPod(
-      path,
-      'bypass',
-      {
-        layer: 'route',
-        resource: s.resource,
-        field: s.field,
-        value: s.host,
-        detail: `resolution NONE: an ORIGINAL_DST cluster sends the connection to whatever address the app dialled, skipping ${mode === 'egress-gateway' ? 'the egress gateway' : 'any name check'}`,
-      },
-      np,
-    );
-  }
-  if (mode === 'egress-gateway') {
-    return leaveFromPod(
-      path,
-      'bypass',
-      {
-        layer: 'route',
-        resource: s.resource,
-        field: s.field,
-        value: s.host,
-        detail: `resolution ${s.resolution}: the sidecar dials ${q.host} itself, not through the egress gateway`,
-      },
-      np,
-    );
-  }
-  path.rule = { resource: s.resource, field: s.field, value: s.host };
-  return leaveFromPod(
-    path,
-    'allowed',
-    {
-      layer: 'forwarder',
-      resource: s.resource,
-      field: s.field,
-      value: s.host,
-      detail: `resolution ${s.resolution}: the sidecar ${s.resolution === 'DYNAMIC_DNS' ? 'resolves the SNI itself (sni_dynamic_forward_proxy)' : 'resolves the ServiceEntry host'} and dials port ${q.port} from the pod`,
-    },
-    np,
-  );
 }

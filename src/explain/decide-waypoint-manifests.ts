@@ -11,7 +11,8 @@ import {
   type Item,
 } from './manifests.js';
 import { networkVerdict } from './network-policy.js';
-import { matchingName } from './server-names.js';
+import { covers, mostSpecific } from '../domains/host-match.js';
+import { rejectedServiceEntry } from './service-entry-rules.js';
 import { namespaceOf, type Path, type Question, type Verdict } from './types.js';
 
 const USE_WAYPOINT = 'istio.io/use-waypoint';
@@ -64,10 +65,19 @@ export function decideWaypointManifests(
   trustDomain: string,
 ): Verdict {
   const ns = namespaceOf(q);
-  const hosts = ofKind(items, 'ServiceEntry').flatMap((se) =>
+  const all = ofKind(items, 'ServiceEntry').flatMap((se) =>
     strings(specOf(se).hosts).map((h, k) => ({ se, host: h.toLowerCase(), k })),
   );
-  const best = matchingName(
+  for (const r of all.filter((h) => rejectedServiceEntry(h.se) && covers(h.host, q.host)))
+    path.note({
+      layer: 'service',
+      resource: refOf(r.se),
+      field: `spec.hosts[${r.k}]`,
+      value: r.host,
+      detail: `istiod's validation refuses this ServiceEntry: ${rejectedServiceEntry(r.se)}. The cluster never holds it (kubectl apply fails); explain leaves it out`,
+    });
+  const hosts = all.filter((h) => !rejectedServiceEntry(h.se));
+  const best = mostSpecific(
     hosts.map((h) => h.host),
     q.host,
   );

@@ -12,6 +12,7 @@ const LABEL: Record<Outcome, string> = {
   refused: 'REFUSED',
   bypass: 'BYPASS',
   passthrough: 'PASSTHROUGH',
+  unknown: 'UNKNOWN',
 };
 
 /** `Resource field: value`, as far as the step has them. */

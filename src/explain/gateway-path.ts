@@ -1,80 +1,47 @@
-import { isObject, type JsonObject, textOf } from '../util/data.js';
+import { mostSpecific } from '../domains/host-match.js';
+import { type JsonObject, textOf } from '../util/data.js';
 import { authorizeAtWorkload } from './authorization.js';
+import { addsByName, gatewayPatches, tcpProxyMerge } from './envoy-patches.js';
 import {
-  addsByName,
-  chainFilters,
-  gatewayPatches,
-  hasTlsInspector,
-  internalListenerOf,
-  isForwardProxyCluster,
-  listenerChains,
-  tcpProxyMerge,
-  type Patch,
-} from './envoy-patches.js';
+  gatewayServers,
+  podLabelsOf,
+  serverStep,
+  serviceOf,
+  type GatewayPods,
+  type GatewayServer,
+} from './gateway-pods.js';
+import { gatewayRoute, tcpBound } from './gateway-routes.js';
+import { walkListeners, type GatewayQuestion } from './internal-listeners.js';
+import { leaveFromGateway } from './leave-pod.js';
 import {
   namespaceOfItem,
   objects,
   ofKind,
   refOf,
-  selects,
   specOf,
   strings,
   type Item,
 } from './manifests.js';
-import { networkVerdict } from './network-policy.js';
-import type { ListedName } from './nearest-entry.js';
-import { chooseChain, sharedServerName } from './server-names.js';
+import { podPeerVerdict } from './network-policy.js';
+import { rejectedServiceEntry } from './service-entry-rules.js';
 import type { Destination } from './sidecar-listener.js';
+import { exportedTo } from './sidecar-scope.js';
 import type { Path, Verdict } from './types.js';
 
-/** The gateway the route leads to: its Service, pod port, pod labels and namespace. */
-interface GatewayPods {
-  namespace: string;
-  labels: Record<string, unknown>;
-  podPort: number;
-}
+export type { GatewayQuestion } from './internal-listeners.js';
 
-/** What the walk needs besides the items. */
-export interface GatewayQuestion {
-  host: string;
-  port: number;
-  namespace: string;
-  trustDomain: string;
-}
-
-const SVC_HOST = /^([^.]+)\.([^.]+)(\.svc(\..+)?)?$/;
-
-/** The Service a route destination names: `name.ns.svc.<domain>`, `name.ns`, or `name` in the route's namespace. */
-function serviceOf(items: readonly Item[], host: string, routeNamespace: string): Item | undefined {
-  const m = SVC_HOST.exec(host);
-  const [name, ns] = m ? [m[1], m[2]] : [host, routeNamespace];
-  return ofKind(items, 'Service').find(
-    (s) => s.metadata.name === name && namespaceOfItem(s) === ns,
-  );
-}
-
-/** The labels of the pods behind a Service: a Deployment's template in its namespace that the selector picks, else the selector itself. */
-function podLabelsOf(items: readonly Item[], svc: Item): Record<string, unknown> {
-  const selector = isObject(specOf(svc).selector) ? (specOf(svc).selector as JsonObject) : {};
-  for (const d of ofKind(items, 'Deployment').filter(
-    (x) => namespaceOfItem(x) === namespaceOfItem(svc),
-  )) {
-    const template = isObject(specOf(d).template) ? (specOf(d).template as JsonObject) : {};
-    const labels =
-      isObject(template.metadata) && isObject(template.metadata.labels)
-        ? template.metadata.labels
-        : {};
-    if (Object.keys(selector).length > 0 && selects(selector, labels)) return labels;
-  }
-  return selector;
-}
+/** Protocols a Gateway server of each kind of connection speaks. */
+const HTTP_SERVER = ['HTTP', 'HTTP2', 'GRPC'];
 
 /**
  * Follows a route from the sidecar to the egress gateway and through it:
- * Service port → pod port → Gateway server → AuthorizationPolicy → the
- * tcp_proxy MERGE on that port → its cluster → the internal listener(s) and
- * Envoy's server-name match → the forward proxy and the port it dials. Each
- * layer is a step; the first that refuses ends the path.
+ * Service port → pod port (and the client namespace's NetworkPolicy on that
+ * hop) → the Gateway server istiod listens on there → AuthorizationPolicy →
+ * then either the EnvoyFilter SNI forwarder (a tcp_proxy MERGE on that port:
+ * internal listeners, Envoy's server-name match, the forward proxy) or the
+ * gateway's own routes to a ServiceEntry host. Each layer is a step; the
+ * first that refuses ends the path, and a layer the manifests do not hold
+ * ends it `unknown`.
  */
 export function followGateway(
   items: readonly Item[],
@@ -82,13 +49,14 @@ export function followGateway(
   dest: Destination,
   routeNamespace: string,
   q: GatewayQuestion,
+  kind: 'tls' | 'http',
 ): Verdict {
-  const svc = serviceOf(items, dest.host, routeNamespace);
+  const { service: svc, name, namespace } = serviceOf(items, dest.host, routeNamespace);
   if (!svc)
-    return path.end('refused', {
+    return path.end('unknown', {
       layer: 'gateway',
       value: dest.host,
-      detail: `the route sends to ${dest.host}, which is no Service in the manifests: the sidecar has no cluster for it`,
+      detail: `the route sends to ${dest.host}: Service ${namespace}/${name} is not among the manifests, so explain cannot see the gateway pods, their port, Gateway server, policies or forwarder (add the Service and its Deployment: kubectl get service,deployment -n ${namespace} -o yaml)`,
     });
   const ports = objects(specOf(svc).ports);
   const servicePort = dest.port ?? (ports.length === 1 ? Number(ports[0].port) : q.port);
@@ -102,17 +70,19 @@ export function followGateway(
       detail: `the route sends to port ${servicePort}${dest.port === undefined ? ' (no port in the route: the matched port)' : ''}, which the Service does not have`,
     });
   const target = ports[k].targetPort ?? ports[k].port;
-  if (!/^\d+$/.test(String(target)))
-    return path.end('refused', {
+  if (!/^\d+$/.test(textOf(target)))
+    return path.end('unknown', {
       layer: 'gateway',
       resource: refOf(svc),
       field: `spec.ports[${k}].targetPort`,
-      value: String(target),
+      value: textOf(target),
       detail: 'a named targetPort: explain follows numeric pod ports only',
     });
   const pods: GatewayPods = {
+    service: svc,
     namespace: namespaceOfItem(svc),
     labels: podLabelsOf(items, svc),
+    servicePort,
     podPort: Number(target),
   };
   path.pass({
@@ -123,21 +93,45 @@ export function followGateway(
     detail: `Istio mTLS to the gateway Service, pod port ${pods.podPort}`,
   });
 
-  const server = gatewayServer(items, pods);
+  const hop = podPeerVerdict(items, q.namespace, {
+    namespace: pods.namespace,
+    labels: pods.labels,
+    port: pods.podPort,
+    what: 'the gateway pods',
+  });
+  if (hop.kind === 'refuses' || hop.kind === 'unknown')
+    return path.end(hop.kind === 'refuses' ? 'refused' : 'unknown', {
+      layer: 'network',
+      resource: hop.resource,
+      detail: `the sidecar's connection to the gateway pods is ${hop.kind === 'refuses' ? 'dropped' : 'not known to pass'}: ${hop.detail}`,
+    });
+  if (hop.kind === 'admits')
+    path.pass({
+      layer: 'network',
+      resource: hop.resource,
+      field: hop.field,
+      detail: `the NetworkPolicy of ${q.namespace} ${hop.detail}`,
+    });
+
+  const servers = gatewayServers(items, pods).filter(
+    (s) => (kind === 'http') === HTTP_SERVER.includes(s.protocol),
+  );
+  const server =
+    servers.find((s) => HTTP_SERVER.includes(s.protocol) || tcpBound(items, s)) ?? servers[0];
   if (!server)
     return path.end('refused', {
       layer: 'gateway server',
       value: String(pods.podPort),
-      detail: `no Gateway selecting the gateway pods has a server on port ${pods.podPort}: istiod builds no listener there`,
+      detail: `no Gateway selecting the gateway pods has ${kind === 'http' ? 'an HTTP' : 'a TLS or TCP'} server that istiod listens on at pod port ${pods.podPort} (a server's port counts as written or through the pods' Service ports, resolvePorts)`,
     });
-  const { unbound, ...serverStep } = server;
-  if (unbound)
+  const step = serverStep(server, pods);
+  if (kind === 'tls' && !tcpBound(items, server))
     return path.end('refused', {
-      layer: 'gateway server',
-      ...serverStep,
-      detail: `no VirtualService bound to the Gateway routes port ${pods.podPort} (the post's dummy tcp route): istiod drops the server's listener`,
+      ...step,
+      field: `spec.servers[${server.index}]`,
+      detail: `no VirtualService bound to the Gateway routes its port ${server.port} (the post's dummy tcp route): istiod drops the server's listener`,
     });
-  path.pass({ layer: 'gateway server', ...serverStep });
+  path.pass(step);
 
   const authz = authorizeAtWorkload(
     items,
@@ -157,334 +151,122 @@ export function followGateway(
   path.pass(authzStep);
 
   const patches = gatewayPatches(items, pods.namespace, pods.labels);
-  const merge = tcpProxyMerge(patches, pods.podPort);
-  if (!merge)
-    return path.end('refused', {
+  const merge = kind === 'tls' ? tcpProxyMerge(patches, pods.podPort) : undefined;
+  if (merge) {
+    const cluster = String((merge.value.typed_config as JsonObject).cluster);
+    path.pass({
+      layer: 'forwarder',
+      resource: merge.resource,
+      field: `${merge.field}.patch.value.typed_config.cluster`,
+      value: cluster,
+      detail: `the tcp_proxy on port ${pods.podPort} sends to cluster ${cluster}`,
+    });
+    return walkListeners(items, path, patches, cluster, pods, q);
+  }
+  if (kind === 'tls' && addsByName(patches, 'LISTENER').size > 0)
+    path.note({
       layer: 'forwarder',
       value: String(pods.podPort),
-      detail: `no EnvoyFilter MERGE patches the tcp_proxy on port ${pods.podPort}: it goes to the Gateway's own route (the post's dummy.local), not to the SNI forwarder`,
+      detail: `EnvoyFilters add internal listeners to these pods, but none MERGEs the tcp_proxy on port ${pods.podPort}: the Gateway's own routes decide there`,
     });
-  const cluster = String((merge.value.typed_config as JsonObject).cluster);
+  return followGatewayRoute(items, path, server, pods, q);
+}
+
+/** The gateway's own route for the connection (no SNI forwarder on the port), and the ServiceEntry host it dials. */
+function followGatewayRoute(
+  items: readonly Item[],
+  path: Path,
+  server: GatewayServer,
+  pods: GatewayPods,
+  q: GatewayQuestion,
+): Verdict {
+  const route = gatewayRoute(items, server, q.host);
+  if (!route)
+    return path.end('refused', {
+      layer: 'gateway route',
+      resource: refOf(server.gateway),
+      field: `spec.servers[${server.index}]`,
+      value: q.host,
+      detail: `no VirtualService bound to this server routes ${q.host} on its port ${server.port}: the gateway ${HTTP_SERVER.includes(server.protocol) ? 'answers 404' : 'closes the connection'}`,
+    });
+  const at = {
+    layer: 'gateway route',
+    resource: route.resource,
+    field: route.field,
+    value: route.value,
+  };
+  if (!route.destination)
+    return path.end('refused', {
+      ...at,
+      detail: `${route.route} answers the request itself (a redirect or direct response): nothing leaves`,
+    });
+  const dest = route.destination;
   path.pass({
-    layer: 'forwarder',
-    resource: merge.resource,
-    field: `${merge.field}.patch.value.typed_config.cluster`,
-    value: cluster,
-    detail: `the tcp_proxy on port ${pods.podPort} sends to cluster ${cluster}`,
+    ...at,
+    detail: `the gateway's route ${route.route} sends ${q.host} to ${dest.host}${dest.port ? ` port ${dest.port}` : ''}`,
   });
-  return walkListeners(items, path, patches, cluster, pods, q);
+  return dialFromGateway(items, path, dest, pods, q, at);
 }
 
-/** The Gateway server on the pods' port, and whether istiod keeps its listener (some route binds it). */
-/** Whether a VirtualService bound to the Gateway routes TCP or TLS on the port (istiod drops a server's listener nothing routes). */
-function boundRoute(items: readonly Item[], gw: Item, port: number): boolean {
-  const names = [String(gw.metadata.name), `${namespaceOfItem(gw)}/${String(gw.metadata.name)}`];
-  return ofKind(items, 'VirtualService').some((vs) => {
-    const bound = (gateways: unknown) =>
-      strings(gateways).some(
-        (g) =>
-          names.includes(g) && (g.includes('/') || namespaceOfItem(vs) === namespaceOfItem(gw)),
-      );
-    const vsBound = bound(specOf(vs).gateways);
-    return [...objects(specOf(vs).tcp), ...objects(specOf(vs).tls)].some((route) =>
-      objects(route.match).some(
-        (m) =>
-          (m.gateways === undefined ? vsBound : bound(m.gateways)) &&
-          (m.port === undefined || Number(m.port) === port),
-      ),
-    );
-  });
-}
-
-function gatewayServer(
-  items: readonly Item[],
-  pods: GatewayPods,
-): { resource: string; field: string; value: string; detail: string; unbound?: true } | undefined {
-  for (const gw of ofKind(items, 'Gateway', 'networking.istio.io')) {
-    if (!selects(specOf(gw).selector, pods.labels) || !isObject(specOf(gw).selector)) continue;
-    const servers = objects(specOf(gw).servers);
-    const i = servers.findIndex((s) => isObject(s.port) && Number(s.port.number) === pods.podPort);
-    if (i < 0) continue;
-    const s = servers[i];
-    if (!boundRoute(items, gw, pods.podPort)) {
-      return {
-        resource: refOf(gw),
-        field: `spec.servers[${i}]`,
-        value: String(pods.podPort),
-        detail: 'unbound',
-        unbound: true,
-      };
-    }
-    const tls = isObject(s.tls) ? textOf(s.tls.mode) : '';
-    const protocol = isObject(s.port) ? textOf(s.port.protocol) : '';
-    return {
-      resource: refOf(gw),
-      field: `spec.servers[${i}].port`,
-      value: `${pods.podPort} ${protocol}${tls ? ` ${tls}` : ''}`,
-      detail: `the gateway listens on ${pods.podPort} and ends the mTLS (hosts ${strings(s.hosts).join(', ') || 'none'})`,
-    };
-  }
-  return undefined;
-}
-
-/** Walks internal listeners from a cluster: server-name match, default chains to the next listener, the forward proxy at the end. */
-function walkListeners(
+/** The ServiceEntry host a gateway route names, as the gateway's cluster for it resolves and dials it. */
+function dialFromGateway(
   items: readonly Item[],
   path: Path,
-  patches: readonly Patch[],
-  firstCluster: string,
+  dest: Destination,
   pods: GatewayPods,
   q: GatewayQuestion,
+  at: { layer: string; resource: string; field: string; value: string },
 ): Verdict {
-  const clusters = addsByName(patches, 'CLUSTER');
-  const listeners = addsByName(patches, 'LISTENER');
-  const seen = new Set<string>();
-  let cluster = firstCluster;
-  for (;;) {
-    const c = clusters.get(cluster)?.[0];
-    if (!c)
-      return path.end('refused', {
-        layer: 'forwarder',
-        value: cluster,
-        detail: `no EnvoyFilter adds cluster ${cluster}: the connection fails`,
-      });
-    const name = internalListenerOf(c.value);
-    if (!name)
-      return path.end('refused', {
-        layer: 'forwarder',
-        resource: c.resource,
-        field: `${c.field}.patch.value`,
-        value: cluster,
-        detail: `cluster ${cluster} leads to no internal listener: no name check happens`,
-      });
-    if (seen.has(name))
-      return path.end('refused', {
-        layer: 'listener',
-        value: name,
-        detail: `internal listener ${name} is reached twice: the chain loops`,
-      });
-    seen.add(name);
-    const adds = listeners.get(name) ?? [];
-    if (adds.length === 0)
-      return path.end('refused', {
-        layer: 'listener',
-        resource: c.resource,
-        field: `${c.field}.patch.value.load_assignment`,
-        value: name,
-        detail: `cluster ${cluster} names internal listener ${name}, which no EnvoyFilter adds`,
-      });
-    const l = adds[0];
-    if (adds.length > 1)
-      return path.end('refused', {
-        layer: 'listener',
-        resource: l.resource,
-        field: `${l.field}.patch.value.name`,
-        value: name,
-        detail: `${adds.length} LISTENER ADDs use the name ${name}: Envoy refuses the update`,
-      });
-    const chains = listenerChains(l.value);
-    const shared = sharedServerName(chains);
-    if (shared)
-      return path.end('refused', {
-        layer: 'listener',
-        resource: l.resource,
-        field: `${l.field}.patch.value.filter_chains[${shared.second}].filter_chain_match.server_names`,
-        value: shared.name,
-        detail: `${shared.name} is in filter chains ${shared.first} and ${shared.second} of ${name}: Envoy refuses the whole listener ("overlapping matching rules")`,
-      });
-    const sni = hasTlsInspector(l.value) ? q.host : '';
-    const i = sni ? chooseChain(chains, sni) : chains.findIndex((x) => x.serverNames.length === 0);
-    if (i >= 0) {
-      const names = chains[i].serverNames;
-      const hit =
-        names.length === 0
-          ? -1
-          : names.findIndex((n) => chooseChain([{ serverNames: [n] }], q.host) === 0);
-      const field = `${l.field}.patch.value.filter_chains[${i}]`;
-      path.rule = {
-        resource: l.resource,
-        field: hit >= 0 ? `${field}.filter_chain_match.server_names[${hit}]` : field,
-        value: hit >= 0 ? names[hit] : '(any name)',
-      };
-      path.pass({
-        layer: 'listener',
-        ...path.rule,
-        detail: `internal listener ${name}: ${hit >= 0 ? (names[hit] === q.host ? 'exact server name' : 'the longest matching wildcard') : 'a chain without server names takes every connection'}`,
-      });
-      const f = chainFilters(chains[i].chain);
-      if (
-        f.forwardPort === undefined &&
-        f.cluster !== undefined &&
-        internalListenerOf(clusters.get(f.cluster)?.[0]?.value ?? {})
-      ) {
-        cluster = f.cluster;
-        continue;
-      }
-      return forward(items, path, clusters, f, `${field}`, l.resource, pods, q);
-    }
-    const fallback = isObject(l.value.default_filter_chain)
-      ? l.value.default_filter_chain
-      : undefined;
-    if (!sni)
-      path.note({
-        layer: 'listener',
-        resource: l.resource,
-        field: `${l.field}.patch.value.listener_filters`,
-        detail: `internal listener ${name} has no tls_inspector: it never reads the SNI`,
-      });
-    if (!fallback) {
-      return path.end(
-        'refused',
-        {
-          layer: 'listener',
-          resource: l.resource,
-          field: `${l.field}.patch.value.filter_chains`,
-          value: q.host,
-          detail: `internal listener ${name} has no filter chain for ${q.host} and no default chain: the connection is closed (NR)`,
-        },
-        undefined,
-      );
-    }
-    const f = chainFilters(fallback);
-    if (f.forwardPort !== undefined) {
-      path.note({
-        layer: 'listener',
-        resource: l.resource,
-        field: `${l.field}.patch.value.default_filter_chain`,
-        detail: `internal listener ${name} forwards every name its chains do not list`,
-      });
-      return forward(
-        items,
-        path,
-        clusters,
-        f,
-        `${l.field}.patch.value.default_filter_chain`,
-        l.resource,
-        pods,
-        q,
-      );
-    }
-    if (f.cluster === undefined)
-      return path.end('refused', {
-        layer: 'listener',
-        resource: l.resource,
-        field: `${l.field}.patch.value.default_filter_chain`,
-        detail: 'the default chain sends nowhere',
-      });
-    path.pass({
-      layer: 'listener',
-      resource: l.resource,
-      field: `${l.field}.patch.value.default_filter_chain.${f.clusterField}`,
-      value: f.cluster,
-      detail: `no chain of ${name} lists ${q.host}: its default chain hands the connection on to cluster ${f.cluster}`,
+  const entries = ofKind(items, 'ServiceEntry').flatMap((se) =>
+    exportedTo(specOf(se).exportTo, namespaceOfItem(se), pods.namespace) &&
+    !rejectedServiceEntry(se)
+      ? strings(specOf(se).hosts).map((h, k) => ({ se, h: h.toLowerCase(), k }))
+      : [],
+  );
+  const best = mostSpecific(
+    entries.map((e) => e.h),
+    dest.host,
+  );
+  const hit = entries.find((e) => e.h === best);
+  if (!hit)
+    return path.end(serviceOf(items, dest.host, pods.namespace).service ? 'refused' : 'unknown', {
+      layer: 'forwarder',
+      value: dest.host,
+      detail: serviceOf(items, dest.host, pods.namespace).service
+        ? `${dest.host} is a Service of the cluster: the connection stays inside the mesh`
+        : `no ServiceEntry the gateway's namespace sees lists ${dest.host}, and no Service in the manifests is it: explain cannot tell where the gateway sends the connection`,
     });
-    cluster = f.cluster;
-  }
-}
-
-/** The forward proxy of the matched chain: its cluster, the port it dials, and the gateway's own NetworkPolicy. */
-function forward(
-  items: readonly Item[],
-  path: Path,
-  clusters: Map<string, Patch[]>,
-  f: ReturnType<typeof chainFilters>,
-  field: string,
-  resource: string,
-  pods: GatewayPods,
-  q: GatewayQuestion,
-): Verdict {
-  if (f.forwardPort === undefined)
+  const spec = specOf(hit.se);
+  const ports = objects(spec.ports);
+  const port = dest.port ?? (ports.length === 1 ? Number(ports[0].number) : q.port);
+  const p = ports.findIndex((x) => Number(x.number) === port);
+  const resource = refOf(hit.se);
+  if (p < 0)
     return path.end('refused', {
       layer: 'forwarder',
       resource,
-      field: `${field}.filters`,
-      detail: 'the chain has no sni_dynamic_forward_proxy filter: nothing resolves the name',
+      field: 'spec.ports',
+      value: String(port),
+      detail: `the route sends to port ${port}, which the ServiceEntry does not have: the gateway has no cluster for it`,
     });
-  const dfp = f.cluster ? clusters.get(f.cluster)?.[0] : undefined;
-  if (!dfp || !isForwardProxyCluster(dfp.value))
-    return path.end('refused', {
+  const resolution = textOf(spec.resolution, 'NONE');
+  if (resolution === 'NONE')
+    return path.end('unknown', {
       layer: 'forwarder',
       resource,
-      field: `${field}.${f.clusterField ?? 'filters'}`,
-      value: f.cluster ?? '',
-      detail: `the chain's tcp_proxy sends to ${f.cluster ?? 'no cluster'}, which is no dynamic forward proxy cluster an EnvoyFilter adds`,
+      field: `spec.hosts[${hit.k}]`,
+      value: hit.h,
+      detail:
+        'resolution NONE at a gateway: its ORIGINAL_DST cluster dials the address the connection was sent to, which explain does not follow',
     });
-  if (f.forwardPort !== q.port)
-    return path.end('refused', {
-      layer: 'forwarder',
-      resource,
-      field: `${field}.${f.forwardField}`,
-      value: String(f.forwardPort),
-      detail: `the forward proxy dials ${q.host}:${f.forwardPort}, not port ${q.port}`,
-    });
+  const target = Number(ports[p].targetPort ?? port);
+  path.rule = { resource: at.resource, field: at.field, value: at.value };
   path.pass({
     layer: 'forwarder',
     resource,
-    field: `${field}.${f.forwardField}`,
-    value: String(f.forwardPort),
-    detail: `sni_dynamic_forward_proxy resolves ${q.host} and dials port ${f.forwardPort} through ${f.cluster}`,
+    field: `spec.hosts[${hit.k}]`,
+    value: hit.h,
+    detail: `resolution ${resolution}: the gateway ${resolution === 'DYNAMIC_DNS' ? `resolves ${q.host} itself` : `resolves ${dest.host}`} and dials port ${target}${dest.host !== q.host && resolution !== 'DYNAMIC_DNS' ? ` (the route's host, not ${q.host}: the connection reaches ${dest.host}'s addresses)` : ''}`,
   });
-  const np = networkVerdict(items, pods.namespace, f.forwardPort, pods.labels);
-  if (np.kind === 'refuses')
-    return path.end('refused', {
-      layer: 'network',
-      resource: np.resource,
-      detail: `the gateway pods may not leave: ${np.detail}`,
-    });
-  if (np.kind === 'admits')
-    path.pass({
-      layer: 'network',
-      resource: np.resource,
-      field: np.field,
-      detail: `the gateway's NetworkPolicy ${np.detail}`,
-    });
-  return 'allowed';
-}
-
-/** Every name the gateway's internal listeners list, per MERGE port: for the nearest entry of a refusal. */
-export function gatewayListedNames(items: readonly Item[], q: GatewayQuestion): ListedName[] {
-  const out: ListedName[] = [];
-  for (const svc of ofKind(items, 'Service')) {
-    const labels = podLabelsOf(items, svc);
-    const patches = gatewayPatches(items, namespaceOfItem(svc), labels);
-    const clusters = addsByName(patches, 'CLUSTER');
-    const listeners = addsByName(patches, 'LISTENER');
-    for (const p of objects(specOf(svc).ports)) {
-      const podPort = Number(p.targetPort ?? p.port);
-      const merge = tcpProxyMerge(patches, podPort);
-      if (!merge) continue;
-      const admitted = authorizeAtWorkload(
-        items,
-        namespaceOfItem(svc),
-        labels,
-        { namespace: q.namespace, trustDomain: q.trustDomain, port: podPort },
-        '',
-      ).allowed;
-      let cluster: string | undefined = String((merge.value.typed_config as JsonObject).cluster);
-      for (const seen = new Set<string>(); cluster && !seen.has(cluster);) {
-        seen.add(cluster);
-        const name = internalListenerOf(clusters.get(cluster)?.[0]?.value ?? {});
-        const l = name ? listeners.get(name)?.[0] : undefined;
-        if (!l) break;
-        listenerChains(l.value).forEach((c, i) => {
-          const port = chainFilters(c.chain).forwardPort;
-          c.serverNames.forEach((n, k) =>
-            out.push({
-              name: n.toLowerCase(),
-              resource: l.resource,
-              field: `${l.field}.patch.value.filter_chains[${i}].filter_chain_match.server_names[${k}]`,
-              value: n,
-              ...(port !== undefined ? { ports: [port] } : {}),
-              forNamespace: admitted,
-              scope: `other namespaces (the gateway's AuthorizationPolicy does not admit ${q.namespace} on its port ${podPort})`,
-            }),
-          );
-        });
-        cluster = isObject(l.value.default_filter_chain)
-          ? chainFilters(l.value.default_filter_chain).cluster
-          : undefined;
-      }
-    }
-  }
-  return out;
+  return leaveFromGateway(items, path, pods, target);
 }

@@ -1,4 +1,6 @@
-import type { NetworkVerdict } from './network-policy.js';
+import type { GatewayPods } from './gateway-pods.js';
+import type { Item } from './manifests.js';
+import { networkVerdict, type NetworkVerdict } from './network-policy.js';
 import type { Path, Step, Verdict } from './types.js';
 
 /**
@@ -38,4 +40,32 @@ export function leaveFromPod(
   }
   path.note(npStep);
   return path.end(verdict, step);
+}
+
+/**
+ * A connection the gateway dials out on `port`: the gateway pods' own
+ * NetworkPolicy has the last word (a policy selecting them by their labels
+ * counts). Ends the path allowed, or refused.
+ */
+export function leaveFromGateway(
+  items: readonly Item[],
+  path: Path,
+  pods: GatewayPods,
+  port: number,
+): Verdict {
+  const np = networkVerdict(items, pods.namespace, port, pods.labels);
+  if (np.kind === 'refuses')
+    return path.end('refused', {
+      layer: 'network',
+      resource: np.resource,
+      detail: `the gateway pods may not leave: ${np.detail}`,
+    });
+  if (np.kind === 'admits')
+    path.pass({
+      layer: 'network',
+      resource: np.resource,
+      field: np.field,
+      detail: `the gateway's NetworkPolicy ${np.detail}`,
+    });
+  return 'allowed';
 }

@@ -137,3 +137,17 @@ export function ofKind(items: readonly Item[], kind: string, group?: string): It
     (i) => i.kind === kind && (group === undefined || textOf(i.apiVersion).startsWith(`${group}/`)),
   );
 }
+
+/** API groups of the objects explain decides from. */
+const ISTIO_GROUPS = ['networking.istio.io', 'security.istio.io', 'telemetry.istio.io'];
+
+/** Whether an object is one explain decides from: an Istio API object, or an ambient waypoint (a Gateway API Gateway of class istio-waypoint). */
+export function isIstioObject(item: Item): boolean {
+  const group = textOf(item.apiVersion).split('/')[0];
+  if (ISTIO_GROUPS.includes(group)) return true;
+  return (
+    group === 'gateway.networking.k8s.io' &&
+    item.kind === 'Gateway' &&
+    specOf(item).gatewayClassName === 'istio-waypoint'
+  );
+}

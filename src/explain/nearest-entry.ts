@@ -1,5 +1,5 @@
-import { covers } from './server-names.js';
-import type { NearEntry, Rule } from './types.js';
+import { covers } from '../domains/host-match.js';
+import type { NearEntry, Rule, Verdict } from './types.js';
 
 /** A listed name as a refusal sees it: where it is, on which upstream port, and for whom. */
 export interface ListedName extends Rule {
@@ -15,6 +15,14 @@ export interface ListedName extends Rule {
 
 const labels = (n: string) => n.split('.');
 
+/** Why a listed name that admits the host did not decide, by the verdict the path ended with. */
+const UNREACHED: Record<Exclude<Verdict, 'allowed'>, string> = {
+  refused: 'the path to it is refused at the step above',
+  bypass: 'this connection never reaches it: it leaves by the path above, around the stack',
+  passthrough: 'this connection never reaches it: it leaves through PassthroughCluster first',
+  unknown: 'explain cannot follow the path to it (see the step above)',
+};
+
 /** How many trailing labels two names share. */
 function sharedSuffix(a: string, b: string): number {
   const x = labels(a).reverse();
@@ -27,8 +35,8 @@ function sharedSuffix(a: string, b: string): number {
 /**
  * The listed name that came nearest to admitting `host` on `port` for the
  * namespace, and why it did not, most telling first: it matches but on
- * another port; it matches but belongs to others; it matches (the path to it
- * is refused before it is reached); it is the wildcard whose
+ * another port; it matches but belongs to others; it matches (the path ends,
+ * by the verdict, before it is reached); it is the wildcard whose
  * apex the host is; it is an exact parent of the host (the closest); it is a wildcard under
  * the host; else the name sharing most trailing labels (two at least).
  */
@@ -36,6 +44,7 @@ export function nearestEntry(
   host: string,
   port: number,
   names: readonly ListedName[],
+  verdict: Exclude<Verdict, 'allowed'>,
 ): NearEntry | undefined {
   const pick = (n: ListedName, why: string): NearEntry => ({
     resource: n.resource,
@@ -53,11 +62,7 @@ export function nearestEntry(
   const others = matching.find((n) => !n.forNamespace);
   if (others) return pick(others, `${others.name} matches ${host} but is for ${others.scope}`);
   const usable = matching.find((n) => n.forNamespace);
-  if (usable)
-    return pick(
-      usable,
-      `${usable.name} admits ${host}, but the path to it is refused at the step above`,
-    );
+  if (usable) return pick(usable, `${usable.name} admits ${host}, but ${UNREACHED[verdict]}`);
   const apex = names.find((n) => n.name === `*.${host}`);
   if (apex)
     return pick(

@@ -1,4 +1,4 @@
-import { isObject, type JsonObject } from '../util/data.js';
+import { isObject, type JsonObject, textOf } from '../util/data.js';
 import {
   namespaceOfItem,
   objects,
@@ -67,6 +67,20 @@ function selectsPod(np: Item, labels: Record<string, unknown> | undefined): bool
   return Object.entries(match).every(([k, v]) => String(labels[k]) === String(v));
 }
 
+/** The NetworkPolicies that isolate a namespace's pods (with these labels, when known) for egress. */
+function egressPolicies(
+  items: readonly Item[],
+  namespace: string,
+  labels: Record<string, unknown> | undefined,
+): Item[] {
+  return ofKind(items, 'NetworkPolicy').filter((np) => {
+    if (namespaceOfItem(np) !== namespace || !selectsPod(np, labels)) return false;
+    const spec = specOf(np);
+    const types = strings(spec.policyTypes);
+    return types.length > 0 ? types.includes('Egress') : 'egress' in spec;
+  });
+}
+
 /**
  * Kubernetes NetworkPolicy for egress from a pod of `namespace` (labels when
  * known; an application pod's are not, so only policies selecting every pod
@@ -81,12 +95,7 @@ export function networkVerdict(
   port: number,
   labels?: Record<string, unknown>,
 ): NetworkVerdict {
-  const policies = ofKind(items, 'NetworkPolicy').filter((np) => {
-    if (namespaceOfItem(np) !== namespace || !selectsPod(np, labels)) return false;
-    const spec = specOf(np);
-    const types = strings(spec.policyTypes);
-    return types.length > 0 ? types.includes('Egress') : 'egress' in spec;
-  });
+  const policies = egressPolicies(items, namespace, labels);
   if (policies.length === 0)
     return {
       kind: 'open',
@@ -123,5 +132,121 @@ export function networkVerdict(
     kind: 'refuses',
     resource: policies.map(refOf).join(', '),
     detail: `egress from ${namespace} on port ${port} is allowed only to cluster pods and blocks that hold no public address`,
+  };
+}
+
+/** What a namespace's egress NetworkPolicies say about a connection to pods of the cluster. */
+export type PodPeerVerdict =
+  | { kind: 'open'; detail: string }
+  | { kind: 'admits'; resource: string; field: string; detail: string }
+  | { kind: 'refuses' | 'unknown'; resource: string; detail: string };
+
+/** Kubernetes label selector semantics (matchLabels, matchExpressions); an absent selector selects everything. */
+function labelSelects(selector: unknown, labels: Record<string, unknown>): boolean {
+  if (!isObject(selector)) return true;
+  const match = isObject(selector.matchLabels) ? selector.matchLabels : {};
+  if (!Object.entries(match).every(([k, v]) => k in labels && String(labels[k]) === String(v)))
+    return false;
+  return objects(selector.matchExpressions).every((e) => {
+    const key = String(e.key);
+    const values = strings(e.values);
+    const has = key in labels;
+    switch (e.operator) {
+      case 'In':
+        return has && values.includes(String(labels[key]));
+      case 'NotIn':
+        return !has || !values.includes(String(labels[key]));
+      case 'Exists':
+        return has;
+      case 'DoesNotExist':
+        return !has;
+      default:
+        return false;
+    }
+  });
+}
+
+/** The label keys a selector reads. */
+function selectorKeys(selector: unknown): string[] {
+  if (!isObject(selector)) return [];
+  return [
+    ...Object.keys(isObject(selector.matchLabels) ? selector.matchLabels : {}),
+    ...objects(selector.matchExpressions).map((e) => String(e.key)),
+  ];
+}
+
+const NAMESPACE_NAME = 'kubernetes.io/metadata.name';
+
+/**
+ * Egress from a pod of `namespace` (its labels unknown: only policies that
+ * select every pod count) to pods of the cluster on TCP `port` (the pod
+ * port: policies see the connection after the Service's translation). A peer
+ * admits the pods when its namespaceSelector picks their Namespace (labels
+ * from a Namespace object in the manifests, else only the
+ * `kubernetes.io/metadata.name` every namespace carries), or, without one,
+ * when they are in the policy's own namespace, and its podSelector picks
+ * them; an ipBlock may hold pod addresses, which explain does not know.
+ */
+export function podPeerVerdict(
+  items: readonly Item[],
+  namespace: string,
+  to: { namespace: string; labels: Record<string, unknown>; port: number; what: string },
+): PodPeerVerdict {
+  const policies = egressPolicies(items, namespace, undefined);
+  if (policies.length === 0)
+    return {
+      kind: 'open',
+      detail: `no NetworkPolicy isolates the pods of ${namespace} for egress`,
+    };
+  const nsItem = ofKind(items, 'Namespace').find((n) => n.metadata.name === to.namespace);
+  const nsLabels = {
+    ...(nsItem && isObject(nsItem.metadata.labels) ? nsItem.metadata.labels : {}),
+    [NAMESPACE_NAME]: to.namespace,
+  };
+  let unknownBy: string | undefined;
+  for (const np of policies) {
+    const rules = objects(specOf(np).egress);
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i];
+      if (!portAdmits(rule, to.port)) continue;
+      const peers = objects(rule.to);
+      if (!('to' in rule) || peers.length === 0)
+        return {
+          kind: 'admits',
+          resource: refOf(np),
+          field: `spec.egress[${i}]`,
+          detail: `the rule has no "to": every address on port ${to.port}, ${to.what} included`,
+        };
+      for (let k = 0; k < peers.length; k++) {
+        const peer = peers[k];
+        const field = `spec.egress[${i}].to[${k}]`;
+        if (isObject(peer.ipBlock))
+          return {
+            kind: 'admits',
+            resource: refOf(np),
+            field: `${field}.ipBlock.cidr`,
+            detail: `admits ${textOf(peer.ipBlock.cidr)} on port ${to.port}, which may hold the addresses of ${to.what} (explain does not know pod addresses)`,
+          };
+        const nsSel = peer.namespaceSelector;
+        const inNamespace =
+          nsSel === undefined ? to.namespace === namespace : labelSelects(nsSel, nsLabels);
+        if (inNamespace && labelSelects(peer.podSelector, to.labels))
+          return {
+            kind: 'admits',
+            resource: refOf(np),
+            field,
+            detail: `lets its pods reach ${to.what} (namespace ${to.namespace}) on port ${to.port}`,
+          };
+        if (!inNamespace && !nsItem && selectorKeys(nsSel).some((key) => key !== NAMESPACE_NAME))
+          unknownBy ??= `${refOf(np)} ${field}.namespaceSelector selects namespaces by labels, and Namespace ${to.namespace} is not among the manifests: its labels are unknown`;
+      }
+    }
+  }
+  const resource = policies.map(refOf).join(', ');
+  if (unknownBy) return { kind: 'unknown', resource, detail: unknownBy };
+  return {
+    kind: 'refuses',
+    resource,
+    detail: `no egress rule of ${namespace} admits ${to.what} (namespace ${to.namespace}) on port ${to.port}`,
   };
 }

@@ -1,6 +1,6 @@
 import { isObject, textOf } from '../util/data.js';
 import { objects, ofKind, refOf, specOf, strings, type Item } from './manifests.js';
-import { HostIndex } from './host-index.js';
+import { HostIndex } from '../domains/host-match.js';
 
 /** The Istio root namespace: a Sidecar there without workloadSelector is every namespace's default. */
 export const ROOT_NAMESPACE = 'istio-system';

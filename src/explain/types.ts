@@ -12,10 +12,12 @@
  * - `bypass`: it gets out by a path that skips the stack (istiod's original-destination chain for a
  *   ServiceEntry without a route, a direct ServiceEntry beside a gateway stack);
  * - `passthrough`: it gets out through PassthroughCluster (or, in ambient mode, straight from the pod)
- *   because nothing in the mesh refuses unlisted hosts for that namespace.
+ *   because nothing in the mesh refuses unlisted hosts for that namespace;
+ * - `unknown`: the path needs an object the manifests do not hold (the
+ *   gateway's Service, a route's destination), so explain cannot tell.
  * Only `allowed` exits 0.
  */
-export type Verdict = 'allowed' | 'refused' | 'bypass' | 'passthrough';
+export type Verdict = 'allowed' | 'refused' | 'bypass' | 'passthrough' | 'unknown';
 
 /** How one step went: passed, or the verdict it ends the path with; `note` informs without deciding. */
 export type Outcome = 'pass' | 'note' | Exclude<Verdict, 'allowed'>;

@@ -42,7 +42,6 @@ export function stackNames(o: Options) {
     /** Gateway-listener reference used in VirtualService `gateways`: same namespace, plain name. */
     gatewayRef: gw,
     dummyHost: 'dummy.local',
-    sniCluster: 'sni_cluster',
     sniListener: 'sni_listener',
     forwardCluster: 'dynamic_forward_proxy_cluster',
   };

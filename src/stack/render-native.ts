@@ -4,6 +4,7 @@ import type { DomainPlan } from '../domains/plan.js';
 import { apiVersions, stackNames } from './names.js';
 import type { Resource } from './resource.js';
 import { bucketName, serviceEntryBuckets } from './render-routing.js';
+import { renderTelemetry } from './render-telemetry.js';
 
 /** Name of the ambient waypoint that forwards the list in waypoint mode. */
 export const WAYPOINT_NAME = 'waypoint';
@@ -135,20 +136,6 @@ export function nativeServiceEntries(
   return [...byScope.values()];
 }
 
-/** The post's mesh-wide access log, for the native modes too. */
-export function meshTelemetry(o: Options): Resource[] {
-  if (!o.accessLogging) return [];
-  const n = stackNames(o);
-  return [
-    {
-      apiVersion: apiVersions(o).meshTelemetry,
-      kind: 'Telemetry',
-      metadata: { name: n.telemetry, namespace: n.telemetryNamespace },
-      spec: { accessLogging: [{ providers: [{ name: 'envoy' }] }] },
-    },
-  ];
-}
-
 /**
  * Sidecar mode (Istio 1.30+): every sidecar resolves and forwards listed
  * names itself. ServiceEntries in the routing namespace; with teams, each
@@ -160,7 +147,7 @@ export function renderSidecarMode(o: Options, plan: DomainPlan): Resource[] {
     teams && scope.namespaces.length > 0 ? { exportTo: [...scope.namespaces] } : {};
   return [
     ...nativeServiceEntries(o, plan, o.routingNamespace, exportTo).flatMap((s) => s.entries),
-    ...meshTelemetry(o),
+    ...renderTelemetry(o),
   ];
 }
 
@@ -222,5 +209,5 @@ export function renderWaypointMode(o: Options, plan: DomainPlan): Resource[] {
             ],
           },
         }));
-  return [waypoint, ...byScope.flatMap((s) => s.entries), ...policies, ...meshTelemetry(o)];
+  return [waypoint, ...byScope.flatMap((s) => s.entries), ...policies, ...renderTelemetry(o)];
 }

@@ -4,6 +4,7 @@ import type { DomainPlan, PortGroup, Route } from '../domains/plan.js';
 import { NAME_BYTES_PER_OBJECT } from './limits.js';
 import { apiVersions, stackNames } from './names.js';
 import type { Resource } from './resource.js';
+import { renderTelemetry } from './render-telemetry.js';
 
 /** Istio's limit on ServiceEntry `spec.hosts` (the CRD's maxItems). */
 export const SERVICE_ENTRY_MAX_HOSTS = 256;
@@ -201,24 +202,6 @@ export function renderRouting(o: Options, plan: DomainPlan): Resource[] {
       })),
     ),
   ];
-  if (o.accessLogging && o.production.gatewayTelemetry) {
-    // Access logs for the gateway pods only, not (as the post's mesh-default) for every workload.
-    resources.push({
-      apiVersion: 'telemetry.istio.io/v1',
-      kind: 'Telemetry',
-      metadata: { name: n.deployment, namespace: o.gateway.namespace },
-      spec: {
-        selector: { matchLabels: { ...n.selector } },
-        accessLogging: [{ providers: [{ name: 'envoy' }] }],
-      },
-    });
-  } else if (o.accessLogging) {
-    resources.push({
-      apiVersion: api.meshTelemetry,
-      kind: 'Telemetry',
-      metadata: { name: n.telemetry, namespace: n.telemetryNamespace },
-      spec: { accessLogging: [{ providers: [{ name: 'envoy' }] }] },
-    });
-  }
+  resources.push(...renderTelemetry(o));
   return resources;
 }

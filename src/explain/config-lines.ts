@@ -1,19 +1,19 @@
 import { isObject, type JsonObject } from '../util/data.js';
 import { normalizeDomain } from '../domains/normalize-domain.js';
-import type { DomainPlan, Lane } from '../domains/plan.js';
-import type { ListedName } from './nearest-entry.js';
+import type { Lane } from '../domains/plan.js';
 import type { Rule } from './types.js';
 
-/** Where each accepted name was written in the config, by `team|name` (`|name` for the shared list). */
-export type EntryIndex = (lane: Lane, name: string) => Rule;
+/** Where a lane's name was written in the config: its line, or the list field when none is found. */
+export type ConfigLines = (lane: Lane, name: string) => Rule;
 
 /**
- * Indexes the config's entries by their normalised name, so a decision can
- * cite the line that admits a host: `DomainList egress spec.domains[0]:
- * *.wikipedia.org`, a team's `spec.production.teams[1].domains[0]`, or a
- * ConfigMap's `data.domains`.
+ * Indexes the config's entries by scope and normalised name, so a decision
+ * can cite the line that admits a host: `DomainList egress spec.domains[0]:
+ * *.wikipedia.org`, a team's `spec.production.teams[1].domains[0]` (ports
+ * and all: `….domains[0].name` for an entry with ports), or a ConfigMap's
+ * `data.domains`.
  */
-export function entryIndex(doc: JsonObject): EntryIndex {
+export function configLines(doc: JsonObject): ConfigLines {
   const name =
     isObject(doc.metadata) && typeof doc.metadata.name === 'string' ? doc.metadata.name : '';
   const resource = `${String(doc.kind)}${name ? ` ${name}` : ''}`;
@@ -52,28 +52,4 @@ export function entryIndex(doc: JsonObject): EntryIndex {
       field: lane.team ? 'spec.production.teams' : 'spec.domains',
       value: n,
     };
-}
-
-/** Who a lane is for, in words. */
-export function laneScope(lane: Lane): string {
-  const who =
-    lane.namespaces.length > 0 ? `namespaces ${lane.namespaces.join(', ')}` : 'every namespace';
-  return lane.team ? `team ${lane.team} (${who})` : `the shared list (${who})`;
-}
-
-/** Every listed name of the plan, for a refusal's nearest entry; `forNamespace` says whether the namespace may use the lane. */
-export function planListedNames(
-  plan: DomainPlan,
-  entries: EntryIndex,
-  mayUse: (lane: Lane) => boolean,
-): ListedName[] {
-  return plan.lanes.flatMap((lane) =>
-    lane.domains.map((d) => ({
-      name: d,
-      ...entries(lane, d),
-      ports: [lane.upstreamPort],
-      forNamespace: mayUse(lane),
-      scope: laneScope(lane),
-    })),
-  );
 }
