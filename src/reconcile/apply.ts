@@ -7,24 +7,15 @@ import { toEntry } from '../krm/resource-list.js';
 import { error, info, warning, type Result } from '../krm/results.js';
 import { renderedCounterpart } from '../merge/counterpart.js';
 import { mergeItem } from '../merge/merge-item.js';
-import type { MergeScope } from '../merge/merge-values.js';
 import { rawOf } from '../merge/text-edits.js';
-import {
-  editHostPlaces,
-  type PlaceDecision,
-  type PlaceOutcome,
-} from '../places/edit-host-places.js';
-import { listPathsInData, parseFieldPath } from '../paths/field-path.js';
-import { fitPlace, type ListFacts } from '../places/fit.js';
+import { editHostPlaces, type PlaceDecision } from '../places/edit-host-places.js';
+import { fitPlace } from '../places/fit.js';
 import {
   ADOPTED_ANNOTATION,
-  hostPlacesFor,
   MANAGE_ANNOTATION,
-  MANAGED_BY_LABEL,
   OPT_IN_ANNOTATION,
   type HostPlace,
 } from '../places/host-places.js';
-import { groupOf, type Resource } from '../stack/resource.js';
 import { isObject, type JsonObject } from '../util/data.js';
 import type { Entry } from './entry.js';
 import type { ItemAction, ReconcilePlan } from './plan.js';
@@ -39,63 +30,14 @@ import {
   type Tally,
 } from './report.js';
 import { SIZE_CHECK_FROM, sizeProblems } from './size.js';
+import { hostPlacePaths, listFacts, mergeable, mergeScopes } from './merge-input.js';
+import { danglingNames, driftOf } from './user-notes.js';
 
 /** Items to write, where each came from (an input index, or undefined for an added one), and results. */
 export interface Reconciled {
   items: string[];
   origins: (number | undefined)[];
   results: Result[];
-}
-
-/** Fields named in the warning about an adopted item's own fields; the rest are counted. */
-const DRIFT_SHOWN = 6;
-
-// Rendered resources do not change during a run: their host places are found once each.
-const placePathsCache = new WeakMap<Resource, Set<string>>();
-
-/** Concrete paths of the host places a rendered resource holds. */
-export function hostPlacePaths(r: Resource): Set<string> {
-  let paths = placePathsCache.get(r);
-  if (!paths) {
-    paths = new Set(
-      hostPlacesFor(groupOf(r.apiVersion), r.kind)
-        .filter((p) => !p.gatewayHosts)
-        .flatMap((p) => listPathsInData(r, parseFieldPath(p.path))),
-    );
-    placePathsCache.set(r, paths);
-  }
-  return paths;
-}
-
-/**
- * The fields of a rendered resource a merge writes: all but its identity; the
- * marks of creation only on what the function created, the mark of adoption
- * (`adoptedBy`, the list's name) on a Sidecar it adopted.
- */
-function mergeable(r: Resource, created: boolean, adoptedBy?: string): Record<string, unknown> {
-  const { apiVersion: _a, kind: _k, metadata, ...rest } = r;
-  const { name: _n, namespace: _ns, labels, annotations, ...meta } = metadata;
-  if (created) return { metadata: { ...meta, labels, annotations }, ...rest };
-  const { [MANAGED_BY_LABEL]: _l, ...ownLabels } = (labels ?? {}) as Record<string, string>;
-  const { [OPT_IN_ANNOTATION]: _o, ...rendered } = (annotations ?? {}) as Record<string, string>;
-  const ownAnnotations = adoptedBy ? { ...rendered, [ADOPTED_ANNOTATION]: adoptedBy } : rendered;
-  const marks = {
-    ...(Object.keys(ownLabels).length > 0 ? { labels: ownLabels } : {}),
-    ...(Object.keys(ownAnnotations).length > 0 ? { annotations: ownAnnotations } : {}),
-  };
-  return { metadata: { ...meta, ...marks }, ...rest };
-}
-
-/** The list as the fit checks need it: every name and the ports it is listed on. */
-function listFacts(plan: DomainPlan, mode: Options['mode']): ListFacts {
-  const ports = new Map<string, number[]>();
-  for (const lane of plan.lanes)
-    for (const d of lane.domains) {
-      const at = ports.get(d) ?? [];
-      if (!at.includes(lane.upstreamPort)) at.push(lane.upstreamPort);
-      ports.set(d, at);
-    }
-  return { names: plan.all, portsOf: (n) => ports.get(n) ?? [], mode };
 }
 
 /**
@@ -115,26 +57,7 @@ export function applyPlan(
   const tally: Tally = { reached: 0, changedPlaces: 0, changedFields: 0, added: 0, removed: 0 };
   const large = plan.all.reduce((n, d) => n + d.length + 3, 0) > SIZE_CHECK_FROM;
   const facts = listFacts(plan, o.mode);
-  const prefix = `${o.routingNamespace}/`;
-  const clusterSuffix = `.${o.clusterDomain}`;
-  // An entry of a Sidecar's egress hosts is the list's when it imports an external name from the
-  // routing namespace that no ServiceEntry of the user's declares; `ns/*` and cluster names stay the user's.
-  const userKeeps = (entry: string) => {
-    const host = entry.slice(entry.indexOf('/') + 1);
-    return host.endsWith(clusterSuffix) || rp.userDeclared.has(host);
-  };
-  const ownsSidecarEntry = (entry: string) =>
-    entry.startsWith(prefix) && entry !== `${prefix}*` && !userKeeps(entry);
-  const scopeOf = (e: Entry): MergeScope => ({
-    group: groupOf(e.header.apiVersion ?? ''),
-    kind: e.header.kind ?? '',
-    vars: { routingNamespace: o.routingNamespace },
-    // In what it created every entry is the function's; in a Sidecar of the user's, imports of
-    // cluster names and of names the user's ServiceEntries declare stay the user's.
-    ownsAll: e.role === 'created',
-    keepsEntry: userKeeps,
-    unordered: (path) => (e.rendered ? hostPlacePaths(e.rendered).has(path) : false),
-  });
+  const { scopeOf, ownsSidecarEntry, prefix } = mergeScopes(o, rp.userDeclared);
   const drifted: string[] = [];
   const items: string[] = [];
   const origins: (number | undefined)[] = [];
@@ -213,8 +136,11 @@ export function applyPlan(
         }
         text = merge.text;
       }
-      if (action.fields === 'hosts' && e.role === 'adopted' && e.rendered)
-        results.push(...driftOf(e, e.rendered, text));
+      if (action.fields === 'hosts' && e.role === 'adopted' && e.rendered) {
+        const drift = driftOf(e, e.rendered, text, scopeOf(e));
+        if (drift.fields.length > 0) drifted.push(label(e.header));
+        results.push(...drift.results);
+      }
       if (action.places.length > 0) {
         const parsed = text === e.source ? e.item!.parse() : new ItemSource(text).parse();
         const own = e.item!.parse();
@@ -244,7 +170,8 @@ export function applyPlan(
           tally.reached++;
           results.push(...reportPlace(oc, h, o.check));
           if (oc.changed) tally.changedPlaces++;
-          if (oc.changed && e.role !== 'created') results.push(...danglingNames(e, oc));
+          if (oc.changed && e.role !== 'created')
+            results.push(...danglingNames(e, oc, rp.routedBy));
         }
         text = edit.text;
       }
@@ -260,58 +187,6 @@ export function applyPlan(
     }
     if (text !== e.source && large) results.push(...sizeProblems(text, h, e.role !== 'created'));
     return text;
-  }
-
-  /**
-   * An adopted item keeps its own fields: an info names those that differ
-   * from what the function renders (a dry-run merge), and one warning for the
-   * run names the items and says how to hand them over.
-   */
-  function driftOf(e: Entry, rendered: Resource, text: string): Result[] {
-    const dry = mergeItem(
-      text,
-      (text === e.source ? e.item!.parse() : new ItemSource(text).parse()).root as YAMLMap,
-      mergeable(rendered, false),
-      scopeOf(e),
-    );
-    const places = hostPlacePaths(rendered);
-    const fields = dry.changes.map((c) => c.path).filter((p) => !places.has(p));
-    if (fields.length === 0) return [];
-    drifted.push(label(e.header));
-    const shown = fields.slice(0, DRIFT_SHOWN).join(', ');
-    const more = fields.length > DRIFT_SHOWN ? ` and ${fields.length - DRIFT_SHOWN} more` : '';
-    return [
-      info(
-        `kept as written: ${fields.length} field(s) differ from what the function renders (${shown}${more})`,
-        about(e.header),
-      ),
-    ];
-  }
-
-  /**
-   * Names an item of the user's own loses that other items still route by
-   * name (a VirtualService's hosts, a DestinationRule's host): one warning, so
-   * the user sees what no longer has a declaration.
-   */
-  function danglingNames(e: Entry, oc: PlaceOutcome): Result[] {
-    const dropped = oc.current.filter((h) => !oc.proposed.includes(h));
-    const users = new Map<string, string[]>();
-    for (const h of dropped) {
-      const by = (rp.routedBy.get(h) ?? []).filter((x) => x !== e);
-      if (by.length > 0)
-        users.set(
-          h,
-          by.map((x) => label(x.header)),
-        );
-    }
-    if (users.size === 0) return [];
-    const who = [...new Set([...users.values()].flat())].join(', ');
-    return [
-      warning(
-        `${oc.path} no longer holds ${[...users.keys()].join(', ')}, which ${who} still route${who.includes(',') ? '' : 's'} by name: add ${users.size === 1 ? 'it' : 'them'} to the list, or keep ${users.size === 1 ? 'it' : 'them'} in a ServiceEntry of ${users.size === 1 ? 'its' : 'their'} own`,
-        { ...about(e.header), field: { path: oc.path } },
-      ),
-    ];
   }
 
   /** What each place of an item should hold: the rendered counterpart's names, or the list as the place fits. */

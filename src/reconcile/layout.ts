@@ -1,7 +1,8 @@
 import type { Options } from '../config/options.js';
 import { ItemError } from '../krm/item-source.js';
 import { error, warning, type Result } from '../krm/results.js';
-import { gatewayRouting, hostMatches, meshHosts } from '../places/fit.js';
+import { covers } from '../domains/host-match.js';
+import { gatewayRouting, meshHosts } from '../places/vs-routes.js';
 import { groupOf, type Resource } from '../stack/resource.js';
 import { isObject, stringMap, textOf, type JsonObject } from '../util/data.js';
 import type { Entry } from './entry.js';
@@ -171,9 +172,7 @@ export function meshConflicts(
     if (e.role !== 'other' || e.header.kind !== 'VirtualService') continue;
     const data = dataOf(e);
     if (!data) continue;
-    const both = meshHosts(data).filter((h) =>
-      names.some((n) => hostMatches(h, n) || hostMatches(n, h)),
-    );
+    const both = meshHosts(data).filter((h) => names.some((n) => covers(h, n) || covers(n, h)));
     if (both.length === 0) continue;
     out.push(
       error(

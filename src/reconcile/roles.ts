@@ -3,7 +3,7 @@ import type { Options } from '../config/options.js';
 import { ItemError } from '../krm/item-source.js';
 import { error, warning, type Result } from '../krm/results.js';
 import type { Resource } from '../stack/resource.js';
-import { meshForwarders } from '../places/fit.js';
+import { meshForwarders } from '../places/vs-routes.js';
 import { stackNames } from '../stack/names.js';
 import { isObject } from '../util/data.js';
 import type { Entry } from './entry.js';
