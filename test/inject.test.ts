@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runFunction } from '../src/run.js';
+import { runFunction } from '../src/function/run-function.js';
 import {
   asEntry,
   documentSources,
@@ -102,20 +102,21 @@ describe('a new list on an install the function owns (the post after one run)', 
       expect(stdout).toContain(asEntry(doc));
   });
 
-  it('reports one info result per changed list, naming the domains it gained and lost', () => {
+  it('leads with what changed in the list, then one info result per changed place naming the domains it gained and lost (the path only in the field)', () => {
+    expect(parsed.results[0]).toEqual({
+      severity: 'info',
+      message: 'list "egress": added *.wikimedia.org, api.github.com',
+    });
     const infos = parsed.results.filter((r) => r.field);
+    const added = 'added api.github.com, *.wikimedia.org';
     expect(infos.map((r) => [r.resourceRef.kind, r.field.path, r.message])).toEqual([
-      ['VirtualService', 'spec.hosts', 'spec.hosts: missing api.github.com, *.wikimedia.org'],
-      [
-        'VirtualService',
-        'spec.tls[0].match[0].sniHosts',
-        'spec.tls[0].match[0].sniHosts: missing api.github.com, *.wikimedia.org',
-      ],
-      ['ServiceEntry', 'spec.hosts', 'spec.hosts: missing api.github.com, *.wikimedia.org'],
+      ['VirtualService', 'spec.hosts', added],
+      ['VirtualService', 'spec.tls[0].match[0].sniHosts', added],
+      ['ServiceEntry', 'spec.hosts', added],
       [
         'EnvoyFilter',
         'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names',
-        'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names: missing api.github.com, *.wikimedia.org',
+        added,
       ],
     ]);
   });
@@ -127,7 +128,7 @@ describe('reconciling by identity', () => {
     const { parsed } = run(some, domainList(['a.example.com']));
     expect(parsed.items).toHaveLength(10);
     expect(
-      parsed.results.filter((r) => r.message.startsWith('added ')).map((r) => r.resourceRef.kind),
+      parsed.results.filter((r) => r.message === 'added').map((r) => r.resourceRef.kind),
     ).toEqual([
       'Deployment',
       'Role',
@@ -316,7 +317,7 @@ describe('generate: false', () => {
     expect(parsed.results).toContainEqual(
       expect.objectContaining({
         severity: 'warning',
-        message: expect.stringMatching(/VirtualService\/v has no place for the list/),
+        message: expect.stringMatching(/^has no place for the list/),
       }),
     );
   });
@@ -378,7 +379,7 @@ describe('check mode', () => {
     expect(parseOutput(out.stdout).results).toContainEqual(
       expect.objectContaining({
         severity: 'error',
-        message: 'Service/istio-egress/egressgateway is missing from the input',
+        message: 'missing from the input',
       }),
     );
   });

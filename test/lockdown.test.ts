@@ -1,7 +1,7 @@
 import { run } from '@bufbuild/cel';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runFunction } from '../src/run.js';
+import { runFunction } from '../src/function/run-function.js';
 import { domainList, ofKind, parseOutput, resourceList, ROOT } from './helpers.js';
 import { allProblems, covers, wiringProblems } from './support/istio-rules.js';
 import {

@@ -3,7 +3,7 @@ import type { Command } from './commands.js';
 /** How the binary was asked to run, decided from argv alone. */
 export type Invocation =
   | { mode: 'function' }
-  | { mode: 'stream'; configPath: string; noInput: boolean }
+  | { mode: 'stream'; configPath: string; noInput: boolean; verbose: boolean }
   | { mode: 'help' }
   | { mode: 'version' }
   | { mode: 'command'; name: string; args: readonly string[] }
@@ -35,11 +35,16 @@ export function parseArgs(
   if (argv.includes('--version')) return { mode: 'version' };
   let configPath: string | undefined;
   let noInput = stdinIsTTY;
+  let verbose = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     let value: string | undefined;
     if (arg === '--no-input') {
       noInput = true;
+      continue;
+    }
+    if (arg === '--verbose' || arg === '-v') {
+      verbose = true;
       continue;
     }
     if (arg === '--config') {
@@ -59,8 +64,8 @@ export function parseArgs(
     configPath = value;
   }
   if (configPath === undefined)
-    return { mode: 'usage-error', message: '--no-input goes with --config FILE' };
-  return { mode: 'stream', configPath, noInput };
+    return { mode: 'usage-error', message: '--no-input and --verbose go with --config FILE' };
+  return { mode: 'stream', configPath, noInput, verbose };
 }
 
 /** Whether main must read stdin for this invocation (stream mode with --no-input or at a terminal reads none). */

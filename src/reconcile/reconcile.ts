@@ -26,12 +26,13 @@ import { renderStack } from '../stack/render-stack.js';
 import { MAX_OBJECT_BYTES, WARN_OBJECT_BYTES } from '../stack/limits.js';
 import {
   about,
-  label,
-  labelOf,
+  listChangeResult,
+  noteListChange,
   reportField,
   reportPlace,
   resourceRefOf,
   summary,
+  type ListChange,
   type Tally,
 } from './report.js';
 import { adoptSidecars, suppressedRoles } from './roles.js';
@@ -126,6 +127,7 @@ export function reconcile(
   );
   const boundGateways = gatewaysBoundByList(entries);
   const tally: Tally = { reached: 0, changedPlaces: 0, changedFields: 0, added: 0, removed: 0 };
+  const listChange: ListChange = { added: new Set(), removed: new Set() };
   // Only a long list can push an object near the API server's limits: shorter ones skip the measuring.
   const large = plan.all.reduce((n, d) => n + d.length + 3, 0) > SIZE_CHECK_FROM;
   const out: string[] = [];
@@ -155,12 +157,12 @@ export function reconcile(
       if (o.check)
         results.push(
           error(
-            `${label(h)} would be removed: the function rendered it and the config no longer needs it`,
+            'would be removed: the function rendered it and the config no longer needs it',
             about(h),
           ),
         );
       else {
-        results.push(info(`removed ${label(h)}: the config no longer needs it`, about(h)));
+        results.push(info('removed: the config no longer needs it', about(h)));
         tally.removed++;
         continue;
       }
@@ -168,7 +170,7 @@ export function reconcile(
     if (!e.rendered && !e.ours && isStaleChunk(h, o)) {
       results.push(
         warning(
-          `${label(h)} looks like a ServiceEntry this list split off earlier; the list no longer needs it: delete it`,
+          'looks like a ServiceEntry this list split off earlier; the list no longer needs it: delete it',
           about(h),
         ),
       );
@@ -211,7 +213,7 @@ export function reconcile(
       if (e.optedIn)
         results.push(
           warning(
-            `${label(h)} asks for domain list ${JSON.stringify(o.listName)} but its kind has no host places; add a spec.targets entry for it`,
+            `asks for domain list ${JSON.stringify(o.listName)} but its kind has no host places; add a spec.targets entry for it`,
             about(h),
           ),
         );
@@ -230,8 +232,10 @@ export function reconcile(
         const placePaths = hostPlacePaths(e.rendered!);
         for (const c of merge.changes) {
           results.push(reportField(c, h, o.check));
-          if (placePaths.has(c.path)) tally.changedPlaces++;
-          else tally.changedFields++;
+          if (placePaths.has(c.path)) {
+            tally.changedPlaces++;
+            noteListChange(listChange, c.current, c.proposed);
+          } else tally.changedFields++;
         }
         text = merge.text;
       } else if (e.rendered && e.hostsOnly) {
@@ -244,7 +248,7 @@ export function reconcile(
         if (edit.outcomes.length === 0 && (e.optedIn || targeted || hostsAt.expected)) {
           results.push(
             warning(
-              `${label(h)} has no place for the list: none of ${places.map((p) => p.path).join(', ')} exists`,
+              `has no place for the list: none of ${places.map((p) => p.path).join(', ')} exists`,
               about(h),
             ),
           );
@@ -252,7 +256,10 @@ export function reconcile(
         for (const oc of edit.outcomes) {
           tally.reached++;
           results.push(...reportPlace(oc, h, o.check));
-          if (oc.changed && !oc.problem && !oc.refused) tally.changedPlaces++;
+          if (oc.changed && !oc.problem && !oc.refused) {
+            tally.changedPlaces++;
+            noteListChange(listChange, oc.current, oc.proposed);
+          }
         }
         text = edit.text;
       }
@@ -276,15 +283,11 @@ export function reconcile(
       if (present.has(r)) continue;
       const why = suppressed.get(r);
       if (why) {
-        results.push(
-          warning(`did not add ${labelOf(r)}: ${why}`, { resourceRef: resourceRefOf(r) }),
-        );
+        results.push(warning(`not added: ${why}`, { resourceRef: resourceRefOf(r) }));
         continue;
       }
       if (o.check) {
-        results.push(
-          error(`${labelOf(r)} is missing from the input`, { resourceRef: resourceRefOf(r) }),
-        );
+        results.push(error('missing from the input', { resourceRef: resourceRefOf(r) }));
         continue;
       }
       out.push(toEntry(emitYaml(r), indent));
@@ -301,7 +304,7 @@ export function reconcile(
             false,
           ),
         );
-      results.push(info(`added ${labelOf(r)}`, { resourceRef: resourceRefOf(r) }));
+      results.push(info('added', { resourceRef: resourceRefOf(r) }));
       tally.added++;
       tally.reached += countPlaces(r);
     }
@@ -314,7 +317,11 @@ export function reconcile(
     );
   }
   results.push(summary(o, plan.all.length, tally, results));
-  return { items: out, results };
+  // What changed in the list leads: kpt shows the first results, and the per-place lines repeat it.
+  return {
+    items: out,
+    results: o.check ? results : [...listChangeResult(o, listChange), ...results],
+  };
 }
 
 function classify(
@@ -397,7 +404,7 @@ function sizeProblems(object: string | Resource, h: ItemHeader, userOwned: boole
   if (userOwned && bytes > MAX_OBJECT_BYTES) {
     return [
       error(
-        `${label(h)} would be ${kib} KiB as JSON with the list, over the ${MAX_OBJECT_BYTES / 1024} KiB kubectl apply can store: the function splits only what it renders; let it render this object, or shorten the list`,
+        `would be ${kib} KiB as JSON with the list, over the ${MAX_OBJECT_BYTES / 1024} KiB kubectl apply can store: the function splits only what it renders; let it render this object, or shorten the list`,
         about(h),
       ),
     ];
@@ -405,7 +412,7 @@ function sizeProblems(object: string | Resource, h: ItemHeader, userOwned: boole
   if (bytes > WARN_OBJECT_BYTES)
     return [
       warning(
-        `${label(h)} is ${kib} KiB as JSON, near the ${MAX_OBJECT_BYTES / 1024} KiB kubectl apply (client-side) can store`,
+        `is ${kib} KiB as JSON, near the ${MAX_OBJECT_BYTES / 1024} KiB kubectl apply (client-side) can store`,
         about(h),
       ),
     ];

@@ -4,7 +4,7 @@ import { ItemError } from '../krm/item-source.js';
 import { error, warning, type Result } from '../krm/results.js';
 import type { Resource } from '../stack/resource.js';
 import type { Entry } from './reconcile.js';
-import { about, label, labelOf } from './report.js';
+import { about, label } from './report.js';
 
 /** Whether an item is a Sidecar for its whole namespace (no workloadSelector). */
 function isNamespaceWideSidecar(e: Entry): boolean {
@@ -106,7 +106,7 @@ export function suppressedRoles(
     ) {
       out.set(
         r,
-        `${label(forwarder.header)} already forwards the list's names; ${labelOf(r)} would belong to a second gateway`,
+        `${label(forwarder.header)} already forwards the list's names; this would belong to a second gateway`,
       );
     }
   }
