@@ -5,7 +5,7 @@
 // and exits 0 whatever they are: it measures, it does not judge.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,8 @@ const ROUNDS = quick ? 3 : 9;
 
 execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
 const dir = mkdtempSync(join(tmpdir(), 'wildcard-egress-bench-'));
+// The generated inputs go when the run ends, however it ends.
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const write = (name, text) => {
   const p = join(dir, name);
   writeFileSync(p, text);

@@ -50,7 +50,7 @@ describeWithTool(
         Array(4).fill(['api.github.com', '*.wikipedia.org']),
       );
       expect(r.stderr).toBe(
-        'info: 2 domain(s): 38 owned field(s) changed, 4 of 4 host place(s) changed\n',
+        'info: list "egress": added api.github.com\ninfo: 2 domain(s): 38 owned field(s) changed, 4 of 4 host place(s) changed\n',
       );
     });
 
@@ -61,7 +61,7 @@ describeWithTool(
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr).toContain(
-        'error (spec.domains[1]): domain "*foo.example.com" has a partial wildcard label',
+        'error spec.domains[1]: domain "*foo.example.com" has a partial wildcard label',
       );
     });
 

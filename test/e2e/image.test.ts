@@ -125,7 +125,7 @@ describe.skipIf(problem !== undefined && process.env.CI !== 'true')(
         IMAGE,
         '--version',
       ]);
-      expect(r.stdout.trim()).toBe(`v${pinnedNode().version}`);
+      expect(r.stdout.trim()).toBe(`v${pinnedNode()?.version}`);
       expect(r.stdout).toMatch(/^v24\./);
     });
 
