@@ -19,4 +19,7 @@ export const SLOW = [
   'test/audit-properties.test.ts',
 ];
 
-export default mergeConfig(base, defineConfig({ test: { exclude: SLOW } }));
+// One module graph per worker instead of one per file (isolate: false): the unit tests share no
+// state, and loading yaml and the sources once per worker instead of once per file is most of
+// the time saved (about 50 s to 17 s on two busy cores). npm test keeps files isolated.
+export default mergeConfig(base, defineConfig({ test: { exclude: SLOW, isolate: false } }));
