@@ -169,9 +169,11 @@ describe.skipIf(problem !== undefined && process.env.CI !== 'true')(
 );
 
 describe('npm run image: what it says when a build fails', () => {
+  // Podman settings of its own: the suite above removes its folder when it ends.
+  const own = podmanEnv(mkdtempSync(join(tmpdir(), 'wildcard-egress-image-hint-')));
   const image = (args: string[], extraEnv: Record<string, string> = {}) =>
     spawnSync(process.execPath, [join(ROOT, 'scripts/image.mjs'), ...args], {
-      env: { ...env, ...extraEnv },
+      env: { ...own, ...extraEnv },
       encoding: 'utf8',
       timeout: 300_000,
     });
