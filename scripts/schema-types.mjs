@@ -128,5 +128,22 @@ export function schemaTypes(schema) {
   const keys =
     `/** Each ConfigMap data key (\`x-configmap-key\` in the schema) and the DomainList spec path it stands for. */\n` +
     `export const CONFIG_MAP_KEY_TABLE: Record<string, { spec: string[]; type: 'list' | 'string' | 'integer' | 'boolean' }> = {\n${table}};\n`;
-  return { source: header + [...named.values()].join('\n') + '\n' + keys, configMapKeys };
+  // Each object schema's fields by its JSON pointer (what Ajv names in an error's `schemaPath`), for "did you mean".
+  const fields = {};
+  const collect = (node, pointer) => {
+    if (Array.isArray(node)) node.forEach((n, i) => collect(n, `${pointer}/${i}`));
+    else if (node && typeof node === 'object') {
+      if (node.properties && typeof node.properties === 'object')
+        fields[pointer] = Object.keys(node.properties);
+      for (const [k, v] of Object.entries(node)) collect(v, `${pointer}/${k}`);
+    }
+  };
+  collect(schema, '#');
+  const fieldTable =
+    `/** The fields of each object in the schema, by the schema's JSON pointer (an Ajv error's \`schemaPath\` less its keyword). */\n` +
+    `export const SCHEMA_FIELDS: Record<string, readonly string[]> = ${JSON.stringify(fields, null, 2)};\n`;
+  return {
+    source: header + [...named.values()].join('\n') + '\n' + keys + '\n' + fieldTable,
+    configMapKeys,
+  };
 }

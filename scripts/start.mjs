@@ -1,11 +1,15 @@
-// `npm start [-- config.yaml]`: build the bundle if it is missing or older than the
-// sources, then render a function config (default: fn-config/example.yaml) in stream
-// mode with no input documents: the stack as plain multi-document YAML on stdout, the
-// run's warnings and summary on stderr, each once. `npm start > stack.yaml` is clean
-// YAML: .npmrc sends npm's own banner to stderr.
+// `npm start [-- CONFIG [OUT]]`: build the bundle if it is missing or older than the sources,
+// then render a function config (default: fn-config/example.yaml) in stream mode with no input
+// documents, and write the stack to OUT (default: stack.yaml in the current directory). The
+// file is written only when the render succeeds, whole, through a temporary file: a failed
+// run leaves no half-written or error-filled YAML behind. The run's warnings and summary go to
+// stderr; npm's own banner goes to stdout and never into the file.
+//
+// For the YAML on stdout instead, run the bundle itself:
+//   node dist/fn.js --config fn-config/example.yaml --no-input > stack.yaml
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -33,14 +37,32 @@ if (
     statSync(join(root, 'schema/domain-list.schema.json')).mtimeMs,
   )
 ) {
-  // The build's own messages go to stderr: stdout is the YAML.
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], {
     stdio: ['ignore', 2, 'inherit'],
   });
 }
 
-const configPath = process.argv[2] ?? join(root, 'fn-config/example.yaml');
+// npm runs scripts in the package folder; INIT_CWD is where `npm start` was typed.
+const cwd = process.env.INIT_CWD ?? process.cwd();
+const configPath = resolve(cwd, process.argv[2] ?? join(root, 'fn-config/example.yaml'));
+const outPath = resolve(cwd, process.argv[3] ?? 'stack.yaml');
 const run = spawnSync(process.execPath, [bundle, '--config', configPath, '--no-input'], {
-  stdio: ['ignore', 'inherit', 'inherit'],
+  stdio: ['ignore', 'pipe', 'inherit'],
+  maxBuffer: 1 << 30,
 });
-process.exitCode = run.status ?? 2;
+if (run.status !== 0) {
+  process.stderr.write(`npm start: nothing written to ${outPath}\n`);
+  process.exitCode = run.status ?? 2;
+} else {
+  const temp = join(dirname(outPath), `.${process.pid}.stack.yaml.tmp`);
+  try {
+    writeFileSync(temp, run.stdout);
+    renameSync(temp, outPath);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  const documents = run.stdout.toString('utf8').split(/^---$/m).length;
+  process.stderr.write(
+    `npm start: wrote ${outPath} (${documents} documents); apply it with: kubectl apply -f ${outPath}\n`,
+  );
+}

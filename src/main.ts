@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { isatty } from 'node:tty';
 import { needsStdin, parseArgs } from './cli/args.js';
 import { runCli } from './cli/cli.js';
 import { COMMANDS } from './cli/commands.js';
+import { internalErrorText } from './cli/internal-error.js';
+import { EXIT, type DirEntry, type Io } from './command/io.js';
 
-// The only place with side effects: read argv, stdin and files, write stdout/stderr, set the exit code.
+// The only place with side effects: read argv, stdin, files and directories, write stdout/stderr, set the exit code.
 
 /** The package version, written in by the build (esbuild `define`); nothing is read at run time. */
 declare const WILDCARD_EGRESS_VERSION: string;
@@ -26,6 +29,30 @@ async function readStdin(): Promise<string> {
   }
 }
 
+/** A directory's entries (symbolic links to directories count as directories), or undefined for anything else. */
+function listDir(path: string): DirEntry[] | undefined {
+  try {
+    if (!statSync(path).isDirectory()) return undefined;
+  } catch {
+    return undefined; // missing: reading it reports that
+  }
+  return readdirSync(path, { withFileTypes: true }).map((e) => ({
+    name: e.name,
+    directory:
+      e.isDirectory() || (e.isSymbolicLink() && statSync(`${path}/${e.name}`).isDirectory()),
+  }));
+}
+
+/** The source map beside one of the bundle's files (fn.js, explain.js, audit.js), read only to report an internal error. */
+function sourceMapOf(file: string): string | undefined {
+  if (dirname(file) !== __dirname) return undefined;
+  try {
+    return readFileSync(`${file}.map`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   let out;
   try {
@@ -33,17 +60,15 @@ async function main(): Promise<void> {
     const inv = parseArgs(process.argv.slice(2), stdinIsTTY, COMMANDS);
     // Read up front where the mode always reads stdin; a command reads it only if it asks (`audit` with no log files).
     const input = needsStdin(inv, COMMANDS) ? await readStdin() : undefined;
-    out = runCli(
-      inv,
-      {
-        readFile: (path) => readFileSync(path, 'utf8'),
-        stdin: () => input ?? readFileSync(0, 'utf8'),
-      },
-      WILDCARD_EGRESS_VERSION,
-    );
+    const io: Io = {
+      readFile: (path) => readFileSync(path, 'utf8'),
+      stdin: () => input ?? readFileSync(0, 'utf8'),
+      listDir,
+    };
+    out = await runCli(inv, io, WILDCARD_EGRESS_VERSION);
   } catch (e) {
-    process.stderr.write(`wildcard-egress: internal error: ${(e as Error).message}\n`);
-    process.exitCode = 2;
+    process.stderr.write(internalErrorText(e, sourceMapOf));
+    process.exitCode = EXIT.cannotRun;
     return;
   }
   if (out.stderr) process.stderr.write(out.stderr);

@@ -2,21 +2,20 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { auditConnections } from '../src/audit/audit.js';
-import { AUDIT_USAGE, runAudit, type AuditIo } from '../src/audit/cli.js';
+import { AUDIT_USAGE, runAudit } from '../src/audit/cli.js';
+import type { Io } from '../src/command/io.js';
 import { laneTable } from '../src/audit/lane-table.js';
 import { readLogLines } from '../src/audit/read-log-lines.js';
 import { parseConfig } from '../src/config/parse-config.js';
 import { ROOT } from './helpers.js';
+import { memoryIo } from './support/io.js';
 
 const DIR = 'testdata/audit';
 const update = process.env.UPDATE_GOLDEN === '1';
 
 /** Reads files under the project root; stdin is what the test gives. */
-function io(stdin = '', extra: Record<string, string> = {}): AuditIo {
-  return {
-    readFile: (path) => extra[path] ?? readFileSync(`${ROOT}${path}`, 'utf8'),
-    stdin: () => stdin,
-  };
+function io(stdin = '', extra: Record<string, string> = {}): Io {
+  return memoryIo(extra, stdin, (path) => readFileSync(`${ROOT}${path}`, 'utf8'));
 }
 
 const json = (args: string[], input = io()) => {
@@ -279,20 +278,20 @@ describe('wildcard-egress audit: usage and exit codes', () => {
   const input: Record<string, [args: string[], message: RegExp, files?: Record<string, string>]> = {
     'a config file that cannot be read': [
       ['--config', `${DIR}/missing.yaml`],
-      /^config testdata\/audit\/missing\.yaml cannot be read: ENOENT/,
+      /^--config: cannot read testdata\/audit\/missing\.yaml: no such file$/m,
     ],
     'a log file that cannot be read': [
       ['--config', `${DIR}/config.yaml`, `${DIR}/missing.log`],
-      /^log testdata\/audit\/missing\.log cannot be read: ENOENT/,
+      /^cannot read log testdata\/audit\/missing\.log: no such file$/m,
     ],
     'a config that is not YAML': [
       ['--config', 'bad.yaml'],
-      /^config bad\.yaml is not valid YAML/,
+      /^--config: bad\.yaml: not valid YAML at line 1, column 7: the bracket \[ opened here is never closed/,
       { 'bad.yaml': 'spec: [' },
     ],
     'a config the function refuses': [
       ['--config', 'bad.yaml'],
-      /^config bad\.yaml is refused:\nerror \(spec\.domains\[0\]\): domain "\*\.com" is a wildcard over the public suffix "com"/,
+      /^config bad\.yaml is refused:\nerror spec\.domains\[0\]: domain "\*\.com" is a wildcard over the public suffix "com"/,
       {
         'bad.yaml':
           'apiVersion: wildcard-egress.dev/v1alpha1\nkind: DomainList\nmetadata: {name: x}\nspec: {domains: ["*.com"]}\n',
@@ -315,11 +314,28 @@ describe('wildcard-egress audit: usage and exit codes', () => {
   it('names at most 100 unreadable lines, then counts the rest; the run still exits 0', () => {
     const cut =
       '[2024-06-03T09:14:12.020Z] "- - -" 0 - - - "-" 805 15199 158 - "-" "-" "-" "-" "104.102.54.251:443" PassthroughCluster 172.17.34.35:45650 104.1';
-    const out = runAudit(['--config', `${DIR}/config.yaml`], io(Array(103).fill(cut).join('\n')));
+    const good = readFileSync(`${ROOT}${DIR}/text-logs.txt`, 'utf8').split('\n')[1];
+    const out = runAudit(
+      ['--config', `${DIR}/config.yaml`],
+      io([...Array<string>(103).fill(cut), good].join('\n')),
+    );
     expect(out.exitCode).toBe(0);
     const lines = out.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(101);
     expect(lines[99]).toBe(`stdin:100: ${UNREADABLE}`);
     expect(lines[100]).toBe('… and 3 more unreadable lines');
+  });
+
+  it('logs without one access-log line: exit 1 and say so, never "every entry unused"', () => {
+    const out = runAudit(
+      ['--config', `${DIR}/config.yaml`, 'app.log'],
+      io('', { 'app.log': 'GET / 200\nready\n' }),
+    );
+    expect(out.exitCode).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toContain(
+      'wildcard-egress audit: no access-log line in app.log (2 line(s) read, none an Envoy access-log line): nothing to compare the list with.',
+    );
+    expect(out.stderr).not.toContain('unused');
   });
 });

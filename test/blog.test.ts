@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { runFunction } from '../src/run.js';
+import { runFunction } from '../src/function/run-function.js';
 import { domainList, fourPlaces, parseOutput, resourceList, ROOT } from './helpers.js';
 
 // The post's ten manifests, as the post gives them, with a comment over each: the comparison runs

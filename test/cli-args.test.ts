@@ -4,6 +4,7 @@ import { runCli } from '../src/cli/cli.js';
 import { COMMANDS, type Command } from '../src/cli/commands.js';
 import { usage } from '../src/cli/usage.js';
 import { domainList, parseOutput, resourceList } from './helpers.js';
+import { memoryIo } from './support/io.js';
 
 const NONE: Record<string, Command> = {};
 const ECHO: Record<string, Command> = {
@@ -11,7 +12,7 @@ const ECHO: Record<string, Command> = {
     synopsis: 'WORDS…',
     summary: 'prints its arguments',
     readsStdin: false,
-    run: (args) => ({ stdout: `${args.join(' ')}\n`, stderr: '', exitCode: 0 }),
+    run: (args) => Promise.resolve({ stdout: `${args.join(' ')}\n`, stderr: '', exitCode: 0 }),
   },
 };
 
@@ -29,7 +30,7 @@ describe('parseArgs', () => {
       ['--config', 'domains.yaml'],
       false,
       'stream',
-      { configPath: 'domains.yaml', noInput: false },
+      { configPath: 'domains.yaml', noInput: false, verbose: false },
     ],
     '--config FILE with a terminal on stdin: no input': [
       ['--config', 'domains.yaml'],
@@ -74,8 +75,12 @@ describe('parseArgs', () => {
 
   it('reads stdin only where the mode takes it: not for help, not for stream mode without input', () => {
     expect(needsStdin({ mode: 'function' }, NONE)).toBe(true);
-    expect(needsStdin({ mode: 'stream', configPath: 'x', noInput: false }, NONE)).toBe(true);
-    expect(needsStdin({ mode: 'stream', configPath: 'x', noInput: true }, NONE)).toBe(false);
+    expect(
+      needsStdin({ mode: 'stream', configPath: 'x', noInput: false, verbose: false }, NONE),
+    ).toBe(true);
+    expect(
+      needsStdin({ mode: 'stream', configPath: 'x', noInput: true, verbose: false }, NONE),
+    ).toBe(false);
     expect(needsStdin({ mode: 'help' }, NONE)).toBe(false);
     expect(needsStdin({ mode: 'command', name: 'echo', args: [] }, ECHO)).toBe(false);
   });
@@ -93,13 +98,16 @@ describe('usage', () => {
       '| wildcard-egress --config domains.yaml',
       '--post-renderer wildcard-egress',
       '--no-input',
-      'ghcr.io/wildcard-egress/wildcard-egress:v9.9.9',
+      '--image IMAGE',
+      'npm run image',
       '--results-dir',
       '--truncate-output=false',
       'Exit codes',
     ]) {
       expect(text).toContain(way);
     }
+    // No image is published: --help names none (a registry name would point at nothing).
+    expect(text).not.toMatch(/ghcr\.io|docker\.io|gcr\.io|quay\.io|localhost\//);
   });
 
   it('lists each row of the command table, and no command that is not in it', () => {
@@ -111,30 +119,28 @@ describe('usage', () => {
 });
 
 describe('runCli', () => {
-  const io = (stdin: string, files: Record<string, string> = {}) => ({
-    stdin: () => stdin,
-    readFile: (path: string) => {
-      if (!(path in files)) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
-      return files[path];
-    },
-  });
+  const io = (stdin: string, files: Record<string, string> = {}) => memoryIo(files, stdin);
 
-  it('--help: usage on stdout, exit 0; --version: the version alone', () => {
-    expect(runCli({ mode: 'help' }, io(''), '1.2.3')).toEqual({
+  it('--help: usage on stdout, exit 0; --version: the version alone', async () => {
+    expect(await runCli({ mode: 'help' }, io(''), '1.2.3')).toEqual({
       stdout: usage('1.2.3', COMMANDS),
       stderr: '',
       exitCode: 0,
     });
     expect(usage('1.2.3', COMMANDS)).toContain('wildcard-egress audit --config FILE');
-    expect(runCli({ mode: 'version' }, io(''), '1.2.3')).toEqual({
+    expect(await runCli({ mode: 'version' }, io(''), '1.2.3')).toEqual({
       stdout: '1.2.3\n',
       stderr: '',
       exitCode: 0,
     });
   });
 
-  it('a usage error: the reason and the usage on stderr, nothing on stdout, exit 2', () => {
-    const out = runCli({ mode: 'usage-error', message: 'stdin is a terminal' }, io(''), '1.2.3');
+  it('a usage error: the reason and the usage on stderr, nothing on stdout, exit 2', async () => {
+    const out = await runCli(
+      { mode: 'usage-error', message: 'stdin is a terminal' },
+      io(''),
+      '1.2.3',
+    );
     expect(out.exitCode).toBe(2);
     expect(out.stdout).toBe('');
     expect(out.stderr).toMatch(
@@ -142,8 +148,8 @@ describe('runCli', () => {
     );
   });
 
-  it('the function mode is the KRM function on stdin', () => {
-    const out = runCli(
+  it('the function mode is the KRM function on stdin', async () => {
+    const out = await runCli(
       { mode: 'function' },
       io(resourceList([], domainList(['*.wikipedia.org']))),
       '1.2.3',
@@ -152,16 +158,16 @@ describe('runCli', () => {
     expect(parseOutput(out.stdout).items).toHaveLength(10);
   });
 
-  it('stream mode with an unreadable config: the path and the reason on stderr, exit 1, nothing on stdout', () => {
-    const out = runCli(
-      { mode: 'stream', configPath: 'missing.yaml', noInput: false },
+  it('stream mode with a missing config: the path and the reason on stderr, exit 2 (as in explain and audit), nothing on stdout', async () => {
+    const out = await runCli(
+      { mode: 'stream', configPath: 'missing.yaml', noInput: false, verbose: false },
       io(''),
       '1.2.3',
     );
     expect(out).toEqual({
       stdout: '',
-      stderr: expect.stringContaining('error: cannot read --config "missing.yaml": ENOENT'),
-      exitCode: 1,
+      stderr: expect.stringContaining('error: --config: cannot read missing.yaml: no such file'),
+      exitCode: 2,
     });
   });
 });

@@ -11,7 +11,7 @@ import {
   ROOT,
   runBundle,
 } from './helpers.js';
-import { runFunction } from '../src/run.js';
+import { runFunction } from '../src/function/run-function.js';
 
 const MALFORMED = [
   '*',
@@ -83,7 +83,7 @@ describe('node dist/fn.js', () => {
       runBundle(
         resourceList(
           [],
-          domainList(['*.Example.COM', 'api.github.com', 'WikiPedia.org.'], '', 'function-input'),
+          domainList(['*.Example.COM', 'api.github.com', 'WikiPedia.org.'], '', 'egress'),
         ),
       ).stdout,
     ).items;
@@ -232,7 +232,7 @@ describe('options from the schema', () => {
     );
     expect(out.exitCode).toBe(1);
     expect(parseOutput(out.stdout).results[0].message).toMatch(
-      /^unknown ConfigMap key "constructor" at data\.constructor \(known keys: domains, mode, istioVersion, gatewayNamespace/,
+      /^unknown ConfigMap key "constructor" \(known keys: domains, mode, istioVersion, gatewayNamespace/,
     );
   });
 

@@ -166,7 +166,7 @@ describe('explain: the command', () => {
     expect([missing.status, missing.stderr]).toEqual([
       2,
       expect.stringMatching(
-        /^wildcard-egress explain: config \/nonexistent\/domains.yaml cannot be read: ENOENT/,
+        /^wildcard-egress explain: --config: cannot read \/nonexistent\/domains.yaml: no such file/,
       ),
     ]);
     const bad = explain([

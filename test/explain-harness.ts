@@ -9,7 +9,7 @@ import { readManifests, refOf, type Item } from '../src/explain/manifests.js';
 import { parseHostArg } from '../src/explain/host-arg.js';
 import { resolveField } from '../src/explain/resolve-field.js';
 import type { Explanation, Rule, StackMode, Verdict } from '../src/explain/types.js';
-import { runFunction } from '../src/run.js';
+import { runFunction } from '../src/function/run-function.js';
 import { readProjectFile, resourceList } from './helpers.js';
 
 /** What a test reads of an answer: the verdict, the deciding layer, the admitting rule's value. */

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runFunction } from '../src/run.js';
+import { runFunction } from '../src/function/run-function.js';
 import { parseOutput, withoutResults } from './helpers.js';
 import { expectedOf, goldenCases, inputOf } from './support/golden-cases.js';
 

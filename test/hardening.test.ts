@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runFunction } from '../src/run.js';
+import { runFunction } from '../src/function/run-function.js';
 import {
   asEntry,
   domainList,
@@ -222,22 +222,16 @@ describe('hostile input', () => {
   });
 
   const wrongTypes: Record<string, [spec: string, message: RegExp]> = {
-    'domains as a string': [
-      'domains: "*.a.org"',
-      /spec\.domains: value "\*\.a\.org" must be array/,
-    ],
-    'a domain that is a number': ['domains: [42]', /spec\.domains\[0\]: value 42 must be string/],
+    'domains as a string': ['domains: "*.a.org"', /^value "\*\.a\.org" must be array/m],
+    'a domain that is a number': ['domains: [42]', /^value 42 must be string/m],
     'a port out of range': [
       'domains: [a.org]\nupstreamPort: 70000',
-      /spec\.upstreamPort: value 70000 must be <= 65535/,
+      /^value 70000 must be <= 65535/m,
     ],
-    'generate as text': [
-      'domains: [a.org]\ngenerate: "no"',
-      /spec\.generate: value "no" must be boolean/,
-    ],
+    'generate as text': ['domains: [a.org]\ngenerate: "no"', /^value "no" must be boolean/m],
     'an unknown nested field': [
       'domains: [a.org]\ngateway: {nmae: x}',
-      /unknown field "nmae" at spec\.gateway\.nmae/,
+      /^unknown field "nmae"; did you mean "name"\?/m,
     ],
   };
   for (const [name, [spec, message]] of Object.entries(wrongTypes)) {

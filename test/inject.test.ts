@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runFunction } from '../src/run.js';
+import { runFunction } from '../src/function/run-function.js';
 import {
   asEntry,
   documentSources,
@@ -115,20 +115,21 @@ describe('a new list on an install the function owns (the post after one run)', 
       expect(stdout).toContain(asEntry(doc));
   });
 
-  it('reports one info result per changed list, naming the domains it gained and lost', () => {
+  it('leads with what changed in the list, then one info result per changed place naming the domains it gained and lost (the path only in the field)', () => {
+    expect(parsed.results[0]).toEqual({
+      severity: 'info',
+      message: 'list "egress": added *.wikimedia.org, api.github.com',
+    });
     const infos = parsed.results.filter((r) => r.field);
+    const added = 'added api.github.com, *.wikimedia.org';
     expect(infos.map((r) => [r.resourceRef.kind, r.field.path, r.message])).toEqual([
-      ['VirtualService', 'spec.hosts', 'spec.hosts: missing api.github.com, *.wikimedia.org'],
-      [
-        'VirtualService',
-        'spec.tls[0].match[0].sniHosts',
-        'spec.tls[0].match[0].sniHosts: missing api.github.com, *.wikimedia.org',
-      ],
-      ['ServiceEntry', 'spec.hosts', 'spec.hosts: missing api.github.com, *.wikimedia.org'],
+      ['VirtualService', 'spec.hosts', added],
+      ['VirtualService', 'spec.tls[0].match[0].sniHosts', added],
+      ['ServiceEntry', 'spec.hosts', added],
       [
         'EnvoyFilter',
         'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names',
-        'spec.configPatches[2].patch.value.filter_chains[0].filter_chain_match.server_names: missing api.github.com, *.wikimedia.org',
+        added,
       ],
     ]);
   });
@@ -140,7 +141,7 @@ describe('reconciling by identity', () => {
     const { parsed } = run(some, domainList(['a.example.com']));
     expect(parsed.items).toHaveLength(10);
     expect(
-      parsed.results.filter((r) => r.message.startsWith('added ')).map((r) => r.resourceRef.kind),
+      parsed.results.filter((r) => r.message === 'added').map((r) => r.resourceRef.kind),
     ).toEqual([
       'Deployment',
       'Role',
@@ -164,7 +165,7 @@ describe('reconciling by identity', () => {
       resourceRef: { kind: 'ServiceEntry', name: 'wildcard' },
     });
     expect(problem.message).toBe(
-      'ServiceEntry/wildcard has no namespace, and the stack adds ServiceEntry/istio-system/wildcard of the same name: the function cannot tell whether they are one object, and adopts an item only when its namespace is written. Write metadata.namespace: istio-system on it to let the function fill its host places, or give the stack other names (spec.gateway.name, spec.gateway.namespace), or set generate: false',
+      'is not written, and the stack adds ServiceEntry/istio-system/wildcard of the same name: the function cannot tell whether they are one object, and adopts an item only when its namespace is written. Write metadata.namespace: istio-system on it to let the function fill its host places, or give the stack other names (spec.gateway.name, spec.gateway.namespace), or set generate: false',
     );
     expect(out.stdout).toContain(asEntry(se));
     // With its namespace written, it is adopted: the list goes into its hosts, nothing else changes.
@@ -342,7 +343,7 @@ describe('generate: false', () => {
     expect(parsed.results).toContainEqual(
       expect.objectContaining({
         severity: 'warning',
-        message: expect.stringMatching(/VirtualService\/v has no place for the list/),
+        message: expect.stringMatching(/^has no place for the list/),
       }),
     );
   });
@@ -404,7 +405,7 @@ describe('check mode', () => {
     expect(parseOutput(out.stdout).results).toContainEqual(
       expect.objectContaining({
         severity: 'error',
-        message: 'Service/istio-egress/egressgateway is missing from the input',
+        message: 'missing from the input',
       }),
     );
   });

@@ -4,7 +4,7 @@ import { headerOf, parseItem } from '../src/krm/item-source.js';
 import { readResourceList, ResourceListError } from '../src/krm/resource-list.js';
 import { repairKptQuotes } from '../src/krm/repair-kpt-quotes.js';
 import { scanItems } from '../src/krm/scan-items.js';
-import { runFunction } from '../src/run.js';
+import { runFunction } from '../src/function/run-function.js';
 
 const ITEM_A =
   '- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n  data:\n    x: 0800\n';

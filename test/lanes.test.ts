@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runFunction } from '../src/run.js';
+import { runFunction } from '../src/function/run-function.js';
 import { ofKind, parseOutput, resourceList, ROOT } from './helpers.js';
 import { allProblems, wiringProblems } from './support/istio-rules.js';
 import { lockdownProblems } from './support/lockdown-rules.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runFunction } from '../src/run.js';
+import { runFunction } from '../src/function/run-function.js';
 import { domainList, parseOutput, resourceList, ROOT } from './helpers.js';
 import { checkEnvoyFilter } from './support/envoy-protos.js';
 

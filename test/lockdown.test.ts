@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runFunction } from '../src/run.js';
+import { runFunction } from '../src/function/run-function.js';
 import { domainList, ofKind, parseOutput, resourceList, ROOT } from './helpers.js';
 import { runPolicy } from './support/admission.js';
 import { appPod, injectPod } from './support/injected-pod.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runFunction } from '../src/run.js';
+import { runFunction } from '../src/function/run-function.js';
 import {
   documentSources,
   domainList,
@@ -44,12 +44,12 @@ describe('versions gate the modes, with an error naming the minimum', () => {
       'mode waypoint with TLS names needs Istio 1.29 or later; spec.istioVersion is "1.28"',
     ],
     ['mode: waypoint\nistioVersion: "1.29"', ['*.a.example'], undefined],
-    ['istioVersion: "1.21"', ['*.a.example'], 'spec.istioVersion: value "1.21" must match pattern'],
-    ['istioVersion: "1.32"', ['*.a.example'], 'spec.istioVersion: value "1.32" must match pattern'],
+    ['istioVersion: "1.21"', ['*.a.example'], 'value "1.21" must match pattern'],
+    ['istioVersion: "1.32"', ['*.a.example'], 'value "1.32" must match pattern'],
     [
       'mode: egress',
       ['*.a.example'],
-      'spec.mode: value "egress" must be one of egress-gateway, sidecar, waypoint',
+      'value "egress" must be one of egress-gateway, sidecar, waypoint',
     ],
   ];
   for (const [extra, domains, message] of table) {
@@ -112,8 +112,10 @@ describe('switching mode on an owned install', () => {
     });
     expect(
       r.parsed.results
-        .filter((x) => x.message.startsWith('removed '))
-        .map((x) => x.message.split(':')[0]),
+        .filter((x) => x.message.startsWith('removed'))
+        .map(
+          (x) => `removed ${x.resourceRef.kind}/${x.resourceRef.namespace}/${x.resourceRef.name}`,
+        ),
     ).toEqual([
       'removed Service/istio-egress/egressgateway',
       'removed Deployment/istio-egress/istio-egressgateway',
@@ -130,8 +132,12 @@ describe('switching mode on an owned install', () => {
   it('in check mode each resource the new mode does not need is an error, and nothing changes', () => {
     const r = run(owned, ['*.wikipedia.org'], 'mode: sidecar\nistioVersion: "1.30"\ncheck: true');
     expect(r.exitCode).toBe(1);
-    expect(r.errors).toContain(
-      'EnvoyFilter/istio-system/sni-magic would be removed: the function rendered it and the config no longer needs it',
+    expect(r.parsed.results).toContainEqual(
+      expect.objectContaining({
+        severity: 'error',
+        message: 'would be removed: the function rendered it and the config no longer needs it',
+        resourceRef: expect.objectContaining({ kind: 'EnvoyFilter', name: 'sni-magic' }),
+      }),
     );
     expect(r.parsed.items).toHaveLength(owned.length);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runFunction } from '../src/run.js';
+import { runFunction } from '../src/function/run-function.js';
 import {
   documentSources,
   domainList,
@@ -77,7 +77,7 @@ describe('an option change reaches an existing install', () => {
     for (const c of caches) expect(c).toContain('"dns_lookup_family":"AUTO"');
     const infos = parsed.results
       .filter((r) => r.severity === 'info' && r.field)
-      .map((r) => r.message);
+      .map((r) => `${r.field.path}: ${r.message}`);
     expect(infos).toContain(
       'spec.configPatches[1].patch.value.cluster_type.typed_config.dns_cache_config.dns_lookup_family: "V4_ONLY" → "AUTO"',
     );
@@ -115,7 +115,8 @@ describe('an option change reaches an existing install', () => {
     expect(parsed.results).toContainEqual(
       expect.objectContaining({
         severity: 'info',
-        message: 'removed Telemetry/istio-system/mesh-default: the config no longer needs it',
+        message: 'removed: the config no longer needs it',
+        resourceRef: expect.objectContaining({ kind: 'Telemetry', name: 'mesh-default' }),
       }),
     );
   });
@@ -281,7 +282,7 @@ describe('no second stack beside a renamed, opted-in one', () => {
     const hosts = ofKind(parsed, 'VirtualService').flatMap((v) => v.spec.hosts);
     expect(hosts).toEqual(['*.wikipedia.org', 'api.github.com']);
     const notAdded = parsed.results
-      .filter((r) => r.severity === 'warning' && r.message.startsWith('did not add'))
+      .filter((r) => r.severity === 'warning' && r.message.startsWith('not added'))
       .map((r) => `${r.resourceRef.kind}/${r.resourceRef.name}`);
     expect(notAdded).toEqual(
       expect.arrayContaining([

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { runFunction, type RunOutput } from '../src/run.js';
+import { runFunction, type RunOutput } from '../src/function/run-function.js';
 import { domainList, fourPlaces, parseOutput, resourceList, resultsOf } from './helpers.js';
 import { covers } from './support/istio-rules.js';
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { splitStream } from '../src/cli/documents.js';
 import { runStream } from '../src/cli/stream.js';
-import { caseFiles, caseStream, corpusConfig, optIn } from './support/real-corpus.js';
+import {
+  caseFiles,
+  caseStream,
+  corpusConfig,
+  corpusConfigFile,
+  optIn,
+} from './support/real-corpus.js';
 
 /**
  * Issue "No harm on real layouts": the function on public egress setups other
@@ -336,6 +342,12 @@ function stderrLines(stderr: string, severity: string): string[] {
   return stderr.split('\n').filter((l) => l.startsWith(severity));
 }
 
+/** Spec lines of a run with a later run's on top: a key the later one sets replaces the earlier's. */
+function mergeSpec(base: string, over: string): string {
+  const keys = new Set(over.split('\n').map((l) => l.split(':')[0]));
+  return [...base.split('\n').filter((l) => !keys.has(l.split(':')[0])), over].join('\n');
+}
+
 const MANAGED = /app\.kubernetes\.io\/managed-by: wildcard-egress/;
 
 for (const [name, runs] of Object.entries(CASES)) {
@@ -349,7 +361,7 @@ for (const [name, runs] of Object.entries(CASES)) {
           );
         }
         const input = caseStream(files);
-        const config = { path: 'domains.yaml', text: corpusConfig(run.domains ?? LIST, run.spec) };
+        const config = corpusConfigFile(corpusConfig(run.domains ?? LIST, run.spec));
         const out = runStream(input, config);
         expect(out.exitCode, out.stderr).toBe(run.exitCode);
         if (run.exitCode === 1) {
@@ -357,7 +369,11 @@ for (const [name, runs] of Object.entries(CASES)) {
           const errors = stderrLines(out.stderr, 'error');
           expect(errors).toHaveLength(run.errors!.length);
           run.errors!.forEach(([item, field, words], i) => {
-            expect(errors[i]).toContain(`[${item}] (${field})`);
+            const [kind, name] = item.split('/');
+            const at = new RegExp(
+              `^error ${kind}/([\\w.-]+/)?${name.replace(/\./g, '\\.')} ${field.replace(/[.[\]]/g, '\\$&')}: `,
+            );
+            expect(errors[i]).toMatch(at);
             expect(errors[i]).toContain(words);
           });
           return;
@@ -401,10 +417,10 @@ for (const [name, runs] of Object.entries(CASES)) {
         expect(again.stdout).toBe(out.stdout);
         // Switching mode removes nothing the function did not create.
         for (const spec of ['', SIDECAR, WAYPOINT, 'generate: false']) {
-          const next = runStream(out.stdout, {
-            path: 'domains.yaml',
-            text: corpusConfig(run.domains ?? LIST, [run.spec ?? '', spec].join('\n')),
-          });
+          const next = runStream(
+            out.stdout,
+            corpusConfigFile(corpusConfig(run.domains ?? LIST, mergeSpec(run.spec ?? '', spec))),
+          );
           if (next.exitCode !== 0) continue;
           const kept = splitStream(next.stdout).map((s) => s.text);
           for (const seg of after.slice(0, before.length))

@@ -3,13 +3,22 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { entryToDocument, splitDocuments } from '../src/cli/documents.js';
 import { runStream } from '../src/cli/stream.js';
+import { readConfigFile, type ConfigFile } from '../src/config/read-config-file.js';
 import { toEntry } from '../src/krm/resource-list.js';
 import { domainList, fourPlaces, ROOT } from './helpers.js';
+import { memoryIo } from './support/io.js';
 
 const POST = readFileSync(`${ROOT}testdata/fixtures/post-stack.yaml`, 'utf8');
 /** The post after one run of the function: what a GitOps repository holds once the function owns it. */
 const OWNED = readFileSync(`${ROOT}testdata/fixtures/post-owned.yaml`, 'utf8');
-const CONFIG = { path: 'domains.yaml', text: domainList(['*.wikipedia.org', 'API.GitHub.com']) };
+/** A config file as stream mode gets it: read by the one config reader. */
+function configFile(text: string): ConfigFile {
+  const file = readConfigFile('domains.yaml', memoryIo({ 'domains.yaml': text }));
+  if ('message' in file) throw new Error(file.message);
+  return file;
+}
+const CONFIG_TEXT = domainList(['*.wikipedia.org', 'API.GitHub.com']);
+const CONFIG = configFile(CONFIG_TEXT);
 const NEW_LIST = ['api.github.com', '*.wikipedia.org'];
 
 function docs(text: string): Record<string, any>[] {
@@ -95,7 +104,9 @@ describe('runStream', () => {
     expect(out.stdout).toContain(
       '# Keeps the Gateway listener alive: istiod prunes listeners no route uses.',
     );
-    expect(out.stderr).toBe('info: 2 domain(s): 4 of 4 host place(s) changed\n');
+    expect(out.stderr).toBe(
+      'info: list "egress": added api.github.com\ninfo: 2 domain(s): 4 of 4 host place(s) changed\n',
+    );
   });
 
   it("adopts the post's manifests on a first run: the list in the four places, every other byte kept, the drift named once", () => {
@@ -108,10 +119,23 @@ describe('runStream', () => {
     const added = out.stdout.split('\n').filter((l) => !POST.split('\n').includes(l));
     expect(added.map((l) => l.trim())).toEqual(Array(4).fill('- "api.github.com"'));
     expect(out.stdout.split('\n')).toHaveLength(POST.split('\n').length + 4);
-    expect(out.stderr).toBe(
-      'warning: 4 item(s) of the stack are yours, not created by the function, and keep fields that differ from what it renders (Service/istio-egress/egressgateway, Deployment/istio-egress/istio-egressgateway, Gateway/istio-system/egressgateway, EnvoyFilter/istio-system/sni-magic): only the list goes into their host places. Annotate them with wildcard-egress.dev/manage: all to let the function own those fields (docs/ownership.md)\n' +
-        'info: 2 domain(s): 4 of 4 host place(s) changed\n',
-    );
+    expect(out.stderr.split('\n').filter(Boolean)).toEqual([
+      'info: list "egress": added api.github.com',
+      expect.stringMatching(
+        /^warning: 4 item\(s\) of the stack are yours, not created by the function, and keep fields that differ from what it renders \(Service\/istio-egress\/egressgateway, Deployment\/istio-egress\/istio-egressgateway, /,
+      ),
+      'info: 2 domain(s): 4 of 4 host place(s) changed',
+    ]);
+  });
+
+  it('--verbose: every change on its own line, after what changed in the list', () => {
+    const out = runStream(OWNED, CONFIG, true);
+    expect(out.exitCode).toBe(0);
+    expect(out.stderr.split('\n').slice(0, 3)).toEqual([
+      'info: list "egress": added api.github.com',
+      'info VirtualService/istio-system/direct-wildcard-through-egress-gateway spec.hosts: added api.github.com',
+      'info VirtualService/istio-system/direct-wildcard-through-egress-gateway spec.tls[0].match[0].sniHosts: added api.github.com',
+    ]);
   });
 
   it('is idempotent: its output run again is the same bytes', () => {
@@ -169,7 +193,7 @@ describe('runStream', () => {
     const local =
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n  annotations:\n    config.kubernetes.io/local-config: "true"\n';
     const out = runStream(
-      `${CONFIG.text}---\n${local}---\n${runStream(POST, CONFIG).stdout}`,
+      `${CONFIG_TEXT}---\n${local}---\n${runStream(POST, CONFIG).stdout}`,
       CONFIG,
     );
     expect(out.exitCode, out.stderr).toBe(0);
@@ -183,17 +207,17 @@ describe('runStream', () => {
   });
 
   it('a bad list: exit 1, the error on stderr, nothing at all on stdout', () => {
-    const out = runStream(POST, { path: 'domains.yaml', text: domainList(['foo.*.com']) });
+    const out = runStream(POST, configFile(domainList(['foo.*.com'])));
     expect(out).toEqual({
       stdout: '',
       stderr:
-        'error (spec.domains[0]): domain "foo.*.com" has a wildcard that is not the leftmost label: only a whole leftmost "*." is allowed\ninfo: 1 error(s): nothing written to stdout\n',
+        'error spec.domains[0]: domain "foo.*.com" has a wildcard that is not the leftmost label: only a whole leftmost "*." is allowed\ninfo: 1 error(s): nothing written to stdout\n',
       exitCode: 1,
     });
   });
 
   it('a warning is printed once', () => {
-    const out = runStream(undefined, { path: 'domains.yaml', text: domainList(['*.github.io']) });
+    const out = runStream(undefined, configFile(domainList(['*.github.io'])));
     expect(out.exitCode).toBe(0);
     expect(out.stderr.match(/warning/g)).toHaveLength(1);
   });
@@ -207,36 +231,27 @@ describe('runStream', () => {
     expect(out.stderr).toContain('item 0 expands too many aliases');
   });
 
-  const yamlErrors: Record<string, [stdin: string, config: string, message: string]> = {
+  const stdinErrors: Record<string, [stdin: string, message: string]> = {
     'a tab-indented document: its line in the stream': [
       'a: 1\n---\nkind: ConfigMap\nmetadata:\n\tname: x\n',
-      CONFIG.text,
       'error: stdin is not valid YAML at line 5, column 1: Tabs are not allowed as indentation',
-    ],
-    'a tab-indented config: its line in the file': [
-      '',
-      'apiVersion: wildcard-egress.dev/v1alpha1\nkind: DomainList\nspec:\n\tdomains: [a.example.com]\n',
-      'error: domains.yaml: not valid YAML at line 4, column 1: Tabs are not allowed as indentation',
     ],
     'a ResourceList on stdin': [
       'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n',
-      CONFIG.text,
       'error: stdin holds a ResourceList: run without --config',
     ],
     'a document that is a list': [
       '- a\n- b\n',
-      CONFIG.text,
       'error: stdin: the document at line 1 is not an object',
     ],
-    'two documents in the config': [
-      '',
-      `${CONFIG.text}---\n${CONFIG.text}`,
-      'error: domains.yaml: holds 2 documents',
+    'an unquoted wildcard in a manifest: quote wildcards, at its line in the stream': [
+      `${POST}---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: x\nspec:\n  hosts:\n  - *.foo.com\n`,
+      `error: stdin: line ${POST.split('\n').length + 7}, column 5: *.foo.com is read as a YAML alias (a leading * refers to an anchor): quote wildcards, "*.foo.com"`,
     ],
   };
-  for (const [name, [stdin, config, message]] of Object.entries(yamlErrors)) {
+  for (const [name, [stdin, message]] of Object.entries(stdinErrors)) {
     it(`refuses ${name}, writing nothing to stdout`, () => {
-      const out = runStream(stdin, { path: 'domains.yaml', text: config });
+      const out = runStream(stdin, CONFIG);
       expect(out.exitCode).toBe(1);
       expect(out.stdout).toBe('');
       expect(out.stderr).toContain(message);

@@ -1,12 +1,11 @@
-import { parseAllDocuments } from 'yaml';
-import { parseConfig } from '../config/parse-config.js';
-import { options, UsageError } from '../cli/options.js';
+import { readFailure, type Io } from '../command/io.js';
+import { options, UsageError } from '../command/options.js';
+import { readConfigFile } from '../config/read-config-file.js';
 import { formatForHumans } from '../krm/results.js';
-import { MAX_ALIAS_COUNT, PARSE_OPTIONS } from '../krm/yaml-options.js';
 import { auditConnections } from './audit.js';
 import { domainListPatch } from './domain-list-patch.js';
 import { formatJson, formatText } from './format-report.js';
-import { isObject, type JsonObject } from '../util/data.js';
+import { isObject } from '../util/data.js';
 import { laneTable, servesNamespace, type AuditLane } from './lane-table.js';
 import { readLogLines, type LogSource } from './read-log-lines.js';
 
@@ -32,22 +31,17 @@ options:
   --output json        JSON instead of text
   -h, --help           this text
 
-exit 0 with the report; 2 on a usage error or input that cannot be read.
+exit 0 with the report; 1 when the logs hold no access-log line (nothing to
+compare); 2 on a usage error or input that cannot be read.
 Lines that look like access logs but cannot be read are skipped and named
 on stderr with their line numbers.
 `;
-
-/** What `runAudit` reads through: files by path, and stdin. */
-export interface AuditIo {
-  readFile(path: string): string;
-  stdin(): string;
-}
 
 /** What one run printed and its exit code. */
 export interface AuditOutput {
   stdout: string;
   stderr: string;
-  exitCode: 0 | 2;
+  exitCode: 0 | 1 | 2;
 }
 
 interface AuditArgs {
@@ -59,9 +53,6 @@ interface AuditArgs {
 
 /** Unreadable lines named one by one on stderr before the rest are only counted. */
 const UNREADABLE_SHOWN = 100;
-
-/** A config file that is no YAML. */
-class ConfigYamlError extends Error {}
 
 function parseArgs(args: readonly string[]): AuditArgs | 'help' {
   const out: Partial<AuditArgs> & { logs: string[] } = { logs: [] };
@@ -93,29 +84,13 @@ const fail = (message: string, usage = false): AuditOutput => ({
   exitCode: 2,
 });
 
-/** The config document of a file: its DomainList, else its ConfigMap, else its only document. */
-function readConfig(text: string): JsonObject {
-  const docs = parseAllDocuments(text, PARSE_OPTIONS);
-  const problems = docs.flatMap((d) => d.errors);
-  if (problems.length > 0) throw new ConfigYamlError(`is not valid YAML: ${problems[0].message}`);
-  const values = docs
-    .map((d) => d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown)
-    .filter(isObject);
-  return (
-    values.find((v) => v.kind === 'DomainList') ??
-    values.find((v) => v.kind === 'ConfigMap') ??
-    values[0] ??
-    {}
-  );
-}
-
 /**
  * `wildcard-egress audit`: reads the list from `--config`, the access logs
  * from the files (stdin when none), and prints what the list admitted, what
  * it left unused, what it would refuse, and what to add. Pure: all reading
  * goes through `io`.
  */
-export function runAudit(args: readonly string[], io: AuditIo): AuditOutput {
+export function runAudit(args: readonly string[], io: Io): AuditOutput {
   let parsed: AuditArgs | 'help';
   try {
     parsed = parseArgs(args);
@@ -126,15 +101,9 @@ export function runAudit(args: readonly string[], io: AuditIo): AuditOutput {
   if (parsed === 'help') return { stdout: AUDIT_USAGE, stderr: '', exitCode: 0 };
   const a = parsed;
 
-  let configDoc: JsonObject;
-  try {
-    configDoc = readConfig(io.readFile(a.config));
-  } catch (e) {
-    return fail(
-      `config ${a.config} ${e instanceof ConfigYamlError ? e.message : `cannot be read: ${(e as Error).message}`}`,
-    );
-  }
-  const config = parseConfig(configDoc);
+  const file = readConfigFile(a.config, io);
+  if ('message' in file) return fail(`--config: ${file.message}`);
+  const { doc: configDoc, outcome: config } = file;
   const errors = config.results.filter((r) => r.severity === 'error');
   if (!config.options || errors.length > 0)
     return fail(`config ${a.config} is refused:\n${formatForHumans(errors)}`);
@@ -155,11 +124,23 @@ export function runAudit(args: readonly string[], io: AuditIo): AuditOutput {
         text: path === '-' ? io.stdin() : io.readFile(path),
       });
     } catch (e) {
-      return fail(`log ${path} cannot be read: ${(e as Error).message}`);
+      return fail(`cannot read log ${path}: ${readFailure(e)}`);
     }
   }
 
   const { lines, unreadable, ignored } = readLogLines(sources, table.names);
+  if (lines.length === 0) {
+    // Without one connection every entry would read as unused: refuse rather than invite deleting them.
+    const names = sources.map((s) => s.name).join(', ');
+    return {
+      stdout: '',
+      stderr:
+        unreadableNotes(unreadable) +
+        `wildcard-egress audit: no access-log line in ${names} (${ignored + unreadable.length} line(s) read, none an Envoy access-log line): nothing to compare the list with.\n` +
+        'Give it the logs of the egress gateway or of the sidecars (kubectl logs … -c istio-proxy) with access logging on (docs/audit.md).\n',
+      exitCode: 1,
+    };
+  }
   const report = auditConnections(lines, {
     lanes: table.lanes,
     served,

@@ -1,9 +1,10 @@
+import { options, UsageError } from '../command/options.js';
 import type { Command } from './commands.js';
 
 /** How the binary was asked to run, decided from argv alone. */
 export type Invocation =
   | { mode: 'function' }
-  | { mode: 'stream'; configPath: string; noInput: boolean }
+  | { mode: 'stream'; configPath: string; noInput: boolean; verbose: boolean }
   | { mode: 'help' }
   | { mode: 'version' }
   | { mode: 'command'; name: string; args: readonly string[] }
@@ -35,32 +36,27 @@ export function parseArgs(
   if (argv.includes('--version')) return { mode: 'version' };
   let configPath: string | undefined;
   let noInput = stdinIsTTY;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    let value: string | undefined;
-    if (arg === '--no-input') {
-      noInput = true;
-      continue;
+  let verbose = false;
+  // The same option walker as the subcommands: `--config FILE` and `--config=FILE` read alike.
+  try {
+    for (const { arg, name, value } of options(argv)) {
+      if (arg === '--no-input') noInput = true;
+      else if (arg === '--verbose' || arg === '-v') verbose = true;
+      else if (name === '--config') {
+        const file = value();
+        if (file === '') throw new UsageError('--config needs a file: --config=domains.yaml');
+        if (configPath !== undefined) throw new UsageError('--config given twice');
+        configPath = file;
+      } else if (arg.startsWith('-')) throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
+      else throw new UsageError(`unknown command ${JSON.stringify(arg)}`);
     }
-    if (arg === '--config') {
-      value = argv[++i];
-      if (value === undefined || value === '')
-        return { mode: 'usage-error', message: '--config needs a file: --config domains.yaml' };
-    } else if (arg.startsWith('--config=')) {
-      value = arg.slice('--config='.length);
-      if (value === '')
-        return { mode: 'usage-error', message: '--config needs a file: --config=domains.yaml' };
-    } else if (arg.startsWith('-')) {
-      return { mode: 'usage-error', message: `unknown option ${JSON.stringify(arg)}` };
-    } else {
-      return { mode: 'usage-error', message: `unknown command ${JSON.stringify(arg)}` };
-    }
-    if (configPath !== undefined) return { mode: 'usage-error', message: '--config given twice' };
-    configPath = value;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    return { mode: 'usage-error', message: e.message };
   }
   if (configPath === undefined)
-    return { mode: 'usage-error', message: '--no-input goes with --config FILE' };
-  return { mode: 'stream', configPath, noInput };
+    return { mode: 'usage-error', message: '--no-input and --verbose go with --config FILE' };
+  return { mode: 'stream', configPath, noInput, verbose };
 }
 
 /** Whether main must read stdin for this invocation (stream mode with --no-input or at a terminal reads none). */

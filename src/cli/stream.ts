@@ -1,32 +1,14 @@
-import {
-  Document,
-  isMap,
-  isScalar,
-  isSeq,
-  parseAllDocuments,
-  parseDocument,
-  type Node,
-} from 'yaml';
+import { Document, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import type { CommandOutput } from '../command/io.js';
+import type { ConfigFile } from '../config/read-config-file.js';
+import { processList, type ListOutcome } from '../function/run-function.js';
 import { ItemError, ItemSource } from '../krm/item-source.js';
 import { repairKptQuotes } from '../krm/repair-kpt-quotes.js';
 import { toEntry } from '../krm/resource-list.js';
 import { error, formatForHumans, info, type Result } from '../krm/results.js';
-import { locateYamlError } from '../krm/yaml-errors.js';
-import {
-  ITEM_PARSE_OPTIONS,
-  MAX_ALIAS_COUNT,
-  PARSE_OPTIONS,
-  PRINT_OPTIONS,
-} from '../krm/yaml-options.js';
-import { processList, type ListOutcome } from '../run.js';
-import type { CommandOutput } from './commands.js';
+import { locateYamlError, mayHoldAlias, unresolvedAliases } from '../krm/yaml-errors.js';
+import { ITEM_PARSE_OPTIONS, PRINT_OPTIONS } from '../krm/yaml-options.js';
 import { entryToDocument, splitStream, type StreamSegment } from './documents.js';
-
-/** The function config file named by `--config`. */
-export interface ConfigFile {
-  path: string;
-  text: string;
-}
 
 const LOCAL_CONFIG = 'config.kubernetes.io/local-config';
 
@@ -41,11 +23,15 @@ const LOCAL_CONFIG = 'config.kubernetes.io/local-config';
  * `input` undefined (`--no-input`) renders the stack from the config alone. An
  * input with no document is an error: in `kubectl kustomize . | wildcard-egress`
  * it means kustomize failed, and printing the stack alone would have a GitOps
- * tool prune everything else.
+ * tool prune everything else. `verbose` prints every change, one line each;
+ * otherwise stderr gets warnings, errors and the run-wide lines (what changed
+ * in the list, the summary).
  */
-export function runStream(input: string | undefined, config: ConfigFile): CommandOutput {
-  const functionConfig = readConfig(config);
-  if (functionConfig.problem) return failed([functionConfig.problem]);
+export function runStream(
+  input: string | undefined,
+  config: ConfigFile,
+  verbose = false,
+): CommandOutput {
   const read = readDocuments(repairKptQuotes(input ?? ''));
   if (input !== undefined && read.documents === 0) {
     read.problems.push(
@@ -55,10 +41,17 @@ export function runStream(input: string | undefined, config: ConfigFile): Comman
     );
   }
   if (read.problems.length > 0) return failed(read.problems);
-  const done = processList({ items: read.entries, indent: 0, functionConfig: functionConfig.data });
+  const done = processList(
+    { items: read.entries, indent: 0, functionConfig: config.doc },
+    config.outcome,
+  );
   if (done.exitCode !== 0) return failed(done.results.filter((r) => r.severity !== 'info'));
   const results = [...read.notes, ...done.results];
-  return { stdout: assemble(read, done), stderr: lines(results.filter(shown)), exitCode: 0 };
+  return {
+    stdout: assemble(read, done),
+    stderr: lines(verbose ? results : results.filter(shown)),
+    exitCode: 0,
+  };
 }
 
 /**
@@ -119,29 +112,6 @@ function lines(results: readonly Result[]): string {
   return results.length > 0 ? formatForHumans(results) + '\n' : '';
 }
 
-function readConfig(config: ConfigFile): { data?: unknown; problem?: Result } {
-  const docs = parseAllDocuments(config.text, PARSE_OPTIONS);
-  const list = Array.isArray(docs) ? docs : [];
-  const problem = list.flatMap((d) => d.errors)[0];
-  if (problem) {
-    const { at, message } = locateYamlError(config.text, problem);
-    return { problem: error(`${config.path}: not valid YAML at ${at}: ${message}`) };
-  }
-  const present = list.filter((d) => d.contents !== null);
-  if (present.length !== 1) {
-    return {
-      problem: error(
-        `${config.path}: holds ${present.length} documents; expected one DomainList or ConfigMap`,
-      ),
-    };
-  }
-  try {
-    return { data: present[0].toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
-  } catch (e) {
-    return { problem: error(`${config.path}: expands too many aliases: ${(e as Error).message}`) };
-  }
-}
-
 interface ReadDocuments {
   /** How many documents the stream held, left-out ones included. */
   documents: number;
@@ -166,6 +136,10 @@ function readDocuments(stream: string): ReadDocuments {
       const { at, message } = locateYamlError(segment.text, problem, segment.firstLine);
       out.problems.push(error(`stdin is not valid YAML at ${at}: ${message}`));
       continue;
+    }
+    if (mayHoldAlias(segment.text)) {
+      for (const a of unresolvedAliases(parsed, segment.text, segment.firstLine))
+        out.problems.push(error(`stdin: ${a.at}: ${a.message}`));
     }
     if (parsed.contents === null) continue;
     out.documents++;

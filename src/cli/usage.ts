@@ -2,7 +2,6 @@ import type { Command } from './commands.js';
 
 /** The `--help` text: what the binary is, the ways to run it, exit codes; every subcommand of the table. */
 export function usage(version: string, commands: Readonly<Record<string, Command>>): string {
-  const image = `ghcr.io/wildcard-egress/wildcard-egress:v${version}`;
   const rows = Object.entries(commands).map(
     ([name, c]) => `  wildcard-egress ${name} ${c.synopsis}\n      ${c.summary}`,
   );
@@ -13,9 +12,10 @@ export function usage(version: string, commands: Readonly<Record<string, Command
     'Usage:',
     '  wildcard-egress < resource-list.yaml',
     '      KRM function: a config.kubernetes.io/v1 ResourceList on stdin, the result on stdout.',
-    '  wildcard-egress --config domains.yaml [--no-input] < manifests.yaml',
+    '  wildcard-egress --config domains.yaml [--no-input] [--verbose] < manifests.yaml',
     '      Stream mode: plain multi-document YAML in, the same documents with the list in all',
-    '      its places (and the missing stack) out; results on stderr. On any error, an empty',
+    '      its places (and the missing stack) out; on stderr what changed in the list, warnings,',
+    '      errors and a summary (--verbose: every changed place too). On any error, an empty',
     '      stdin included, nothing is written to stdout. --no-input (or a terminal on stdin)',
     '      reads nothing and renders the stack from the config alone.',
     ...rows,
@@ -24,19 +24,21 @@ export function usage(version: string, commands: Readonly<Record<string, Command
     'Ways to run it (docs/usage.md has each in full):',
     '  kpt fn render PKG --allow-exec          Kptfile: pipeline.mutators: [{exec: wildcard-egress, configPath: domains.yaml}]',
     "  kpt fn eval PKG --exec wildcard-egress -- domains='*.example.com,api.example.org'",
-    `  kpt fn eval PKG --image ${image} --fn-config domains.yaml`,
+    '  kpt fn eval PKG --image IMAGE --fn-config domains.yaml',
+    '                                          IMAGE: one you build (npm run image); no image is published',
     '                                          (with podman instead of docker: KPT_FN_RUNTIME=podman)',
     '  kubectl kustomize --enable-alpha-plugins DIR',
     '                                          a DomainList under generators: or transformers:, annotated',
-    `                                          config.kubernetes.io/function: {container: {image: ${image}}}`,
+    '                                          config.kubernetes.io/function: {container: {image: IMAGE}}',
     '  kubectl kustomize DIR | wildcard-egress --config domains.yaml',
     '                                          Argo CD config-management plugin, Flux pre-render, CI',
     '  helm template|install … --post-renderer wildcard-egress --post-renderer-args=--config=domains.yaml',
     '                                          Helm 3; Helm 4 takes the plugin examples/helm-postrenderer',
     '',
     'Results: --results-dir DIR and --truncate-output=false make kpt keep and show all of them.',
-    'Exit codes: 0 done; 1 error results (bad list or config, drift in check mode): items unchanged;',
-    '  2 usage error (this text on stderr) or internal error.',
+    'Exit codes, the same for every subcommand: 0 done; 1 refused (error results: a bad list or',
+    '  config, drift in check mode; items unchanged); 2 the run could not start (a usage error, this',
+    '  text on stderr; a file that cannot be read) or an internal error.',
     '',
   ].join('\n');
 }

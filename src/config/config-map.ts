@@ -1,6 +1,7 @@
-import { textOf } from '../util/data.js';
+import { isObject, textOf } from '../util/data.js';
 import { CONFIG_MAP_KEY_TABLE } from '../generated/domain-list.js';
 import { error, type Result } from '../krm/results.js';
+import { suggestion } from './did-you-mean.js';
 
 const KEYS = CONFIG_MAP_KEY_TABLE;
 
@@ -13,7 +14,12 @@ export interface ConvertedConfigMap {
   /** Maps a DomainList field path back to the ConfigMap key it came from. */
   pathOf: (specPath: string) => string;
   results: Result[];
+  /** Named by kpt (`function-input`) or not at all: the name is not the list's. */
+  generatedName: boolean;
 }
+
+/** The name kpt gives the ConfigMap it builds from `kpt fn eval … -- key=value`. */
+export const KPT_FUNCTION_INPUT = 'function-input';
 
 /**
  * Converts `kpt fn eval … -- domains=a,b upstreamPort=8443` (a ConfigMap with
@@ -45,7 +51,7 @@ export function fromConfigMap(cm: Record<string, unknown>): ConvertedConfigMap {
       if (!def) {
         results.push(
           error(
-            `unknown ConfigMap key ${JSON.stringify(key)} at data.${key} (known keys: ${CONFIG_MAP_KEYS.join(', ')})`,
+            `unknown ConfigMap key ${JSON.stringify(key)}${suggestion(key, CONFIG_MAP_KEYS)} (known keys: ${CONFIG_MAP_KEYS.join(', ')})`,
             {
               field: { path: `data.${key}` },
             },
@@ -64,11 +70,13 @@ export function fromConfigMap(cm: Record<string, unknown>): ConvertedConfigMap {
     const key = dataKeyOf.get(rel);
     return key ? `data.${key}` : specPath;
   };
-  const metadata = cm.metadata ?? { name: 'function-input' };
+  const metadata = cm.metadata ?? { name: KPT_FUNCTION_INPUT };
+  const name = isObject(cm.metadata) ? cm.metadata.name : undefined;
   return {
     domainList: { apiVersion: 'wildcard-egress.dev/v1alpha1', kind: 'DomainList', metadata, spec },
     pathOf,
     results,
+    generatedName: name === undefined || name === KPT_FUNCTION_INPUT,
   };
 }
 

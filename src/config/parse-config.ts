@@ -4,7 +4,9 @@ import { normalizeList, type RawDomain } from '../domains/normalize-list.js';
 import { planDomains, type DomainPlan } from '../domains/plan.js';
 import { validate } from '../generated/validate-domain-list.js';
 import { error, type Result } from '../krm/results.js';
+import { SCHEMA_FIELDS } from '../generated/domain-list.js';
 import { fromConfigMap } from './config-map.js';
+import { suggestion } from './did-you-mean.js';
 import { modeProblems } from './mode-rules.js';
 import {
   appNamespaces,
@@ -19,6 +21,11 @@ export interface ConfigOutcome {
   options?: Options;
   plan: DomainPlan;
   results: Result[];
+  /**
+   * The config is kpt's ConfigMap `function-input` (built from `kpt fn eval
+   * … -- key=value`), whose name is kpt's, not the list's.
+   */
+  generatedName?: true;
 }
 
 const NO_PLAN: DomainPlan = { all: [], lanes: [], routes: [], portGroups: [] };
@@ -44,7 +51,8 @@ export function parseConfig(fc: unknown): ConfigOutcome {
   if (kind === 'ConfigMap' && apiVersion === 'v1') {
     const converted = fromConfigMap(fc);
     if (converted.results.length > 0) return { plan: NO_PLAN, results: converted.results };
-    return fromDomainList(converted.domainList, converted.pathOf);
+    const outcome = fromDomainList(converted.domainList, converted.pathOf);
+    return converted.generatedName ? { ...outcome, generatedName: true } : outcome;
   }
   return refuse(
     `unsupported function config apiVersion ${JSON.stringify(apiVersion ?? null)}, kind ${JSON.stringify(kind ?? null)}: ${ACCEPTED_FORMS}`,
@@ -205,12 +213,16 @@ function schemaError(
   if (e.keyword === 'additionalProperties') {
     const name = String((e.params as { additionalProperty: string }).additionalProperty);
     const path = pathOf(at ? `${at}.${name}` : name);
-    return error(`unknown field ${JSON.stringify(name)} at ${path}`, { field: { path }, ...extra });
+    const known = SCHEMA_FIELDS[e.schemaPath.replace(/\/additionalProperties$/, '')] ?? [];
+    return error(`unknown field ${JSON.stringify(name)}${suggestion(name, known)}`, {
+      field: { path },
+      ...extra,
+    });
   }
   if (e.keyword === 'required') {
     const name = String((e.params as { missingProperty: string }).missingProperty);
     const path = pathOf(at ? `${at}.${name}` : name);
-    return error(`missing required field ${path}`, { field: { path }, ...extra });
+    return error('missing required field', { field: { path }, ...extra });
   }
   const path = pathOf(at);
   const value = valueAt(doc, e.instancePath);
@@ -218,7 +230,7 @@ function schemaError(
     e.keyword === 'enum'
       ? `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
       : (e.message ?? 'is invalid');
-  return error(`${path}: value ${JSON.stringify(value)} ${reason}`, {
+  return error(`value ${JSON.stringify(value)} ${reason}`, {
     field: { path, currentValue: value },
     ...extra,
   });

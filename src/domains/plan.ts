@@ -1,9 +1,21 @@
-import type { Options } from '../config/options.js';
 import { error, warning, type Result } from '../krm/results.js';
 import { fnv1a } from '../util/fnv1a.js';
 import { foldCovered } from './fold-covered.js';
 import type { Domain } from './normalize-domain.js';
 import { sortDomains, type DomainEntry } from './normalize-list.js';
+
+/**
+ * What planning reads of the run's options (config/options.ts's `Options`
+ * has every field): the domains folder depends on no other step's types.
+ */
+export interface PlanSettings {
+  upstreamPort: number;
+  gateway: { servicePort: number; targetPort: number };
+  production: {
+    namespaces: string[];
+    teams?: { name: string; namespaces: string[] }[];
+  };
+}
 
 /**
  * One path through the gateway: a set of names on one upstream port for one
@@ -107,7 +119,7 @@ interface Group {
  */
 export function planDomains(
   entries: readonly DomainEntry[],
-  o: Options,
+  o: PlanSettings,
 ): { plan: DomainPlan; results: Result[] } {
   const results: Result[] = [];
   const groups = new Map<string, Group>();
@@ -229,7 +241,7 @@ export function planDomains(
  * (15000 admin, 15001 and 15006 capture, 15021 health, 15090 metrics), so a
  * listed name that resolves to a loopback address would reach them.
  */
-function reservedUpstreamPorts(entries: readonly DomainEntry[], o: Options): Result[] {
+function reservedUpstreamPorts(entries: readonly DomainEntry[], o: PlanSettings): Result[] {
   const range = `${RESERVED_PORTS.from}-${RESERVED_PORTS.to}`;
   const why = `the ports Istio's proxies listen on (a listed name that resolves to a loopback address would reach them): choose another`;
   const out: Result[] = [];
@@ -290,7 +302,7 @@ interface Scope {
   namespaces: string[];
 }
 
-function scopesOf(lanes: readonly Lane[], o: Options): Scope[] {
+function scopesOf(lanes: readonly Lane[], o: PlanSettings): Scope[] {
   return [...new Set(lanes.map((l) => l.scope))].map((scope) => ({
     scope,
     namespaces: scope

@@ -1,12 +1,12 @@
-import type { JsonObject } from '../util/data.js';
-import { parseConfig } from '../config/parse-config.js';
-import { options, UsageError } from '../cli/options.js';
+import type { Io } from '../command/io.js';
+import { options, UsageError } from '../command/options.js';
+import { readConfigFile } from '../config/read-config-file.js';
 import { formatForHumans } from '../krm/results.js';
 import { decideConfig } from './decide-config.js';
 import { DEFAULT_TRUST_DOMAIN, decideManifests } from './decide-manifests.js';
 import { formatJson, formatText } from './format.js';
 import { DEFAULT_PORT, parseHostArg } from './host-arg.js';
-import { isIstioObject, ManifestError, readManifests, type ManifestIo } from './manifests.js';
+import { isIstioObject, ManifestError, readManifests } from './manifests.js';
 import { Path, type Explanation, type Question } from './types.js';
 
 /** Usage of `wildcard-egress explain`. */
@@ -129,23 +129,12 @@ function argsOrOutput(args: readonly string[]): ExplainArgs | ExplainOutput {
   }
 }
 
-/** The function config in a file: its DomainList, else its ConfigMap, else its first object. */
-function readConfigDocument(path: string, io: ManifestIo): JsonObject {
-  const { items } = readManifests([path], io, true);
-  return (
-    items.find((v) => v.kind === 'DomainList') ??
-    items.find((v) => v.kind === 'ConfigMap') ??
-    items[0] ??
-    {}
-  );
-}
-
 /**
  * `wildcard-egress explain`: whether one connection gets out, decided from
  * the config or from manifests, printed as text or JSON. Pure: all reading
  * goes through `io`.
  */
-export function runExplain(args: readonly string[], io: ManifestIo): ExplainOutput {
+export function runExplain(args: readonly string[], io: Io): ExplainOutput {
   const a = argsOrOutput(args);
   if ('exitCode' in a) return a;
   const hostArg = parseHostArg(a.host);
@@ -159,14 +148,9 @@ export function runExplain(args: readonly string[], io: ManifestIo): ExplainOutp
 
   let decide: () => Explanation;
   if (a.config !== undefined) {
-    let doc: JsonObject;
-    try {
-      doc = readConfigDocument(a.config, io);
-    } catch (e) {
-      if (e instanceof ManifestError) return fail(`config ${e.message}`);
-      throw e;
-    }
-    const config = parseConfig(doc);
+    const file = readConfigFile(a.config, io);
+    if ('message' in file) return fail(`--config: ${file.message}`);
+    const { doc, outcome: config } = file;
     const errors = config.results.filter((r) => r.severity === 'error');
     if (!config.options || errors.length > 0)
       return fail(`config ${a.config} is refused:\n${formatForHumans(errors)}`);

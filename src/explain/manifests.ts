@@ -1,4 +1,5 @@
 import { parseAllDocuments } from 'yaml';
+import type { Io } from '../command/io.js';
 import { isObject, type JsonObject, textOf } from '../util/data.js';
 import { repairKptQuotes } from '../krm/repair-kpt-quotes.js';
 import { locateYamlError } from '../krm/yaml-errors.js';
@@ -7,24 +8,16 @@ import { MAX_ALIAS_COUNT, PARSE_OPTIONS } from '../krm/yaml-options.js';
 /** A Kubernetes object read from the manifests. */
 export type Item = JsonObject & { kind: string; metadata: JsonObject };
 
-/** What explain reads through: files, stdin, and directory listings. */
-export interface ManifestIo {
-  readFile(path: string): string;
-  stdin(): string;
-  /** The entries of a directory, or undefined when `path` is no directory. */
-  listDir?(path: string): { name: string; directory: boolean }[] | undefined;
-}
-
 /** A file explain could not read as manifests. */
 export class ManifestError extends Error {}
 
 const MANIFEST_FILE = /\.(ya?ml|json)$/i;
 
 /** Every manifest file under the paths: a directory's YAML and JSON files, depth first in name order, hidden entries skipped. */
-function filesOf(paths: readonly string[], io: ManifestIo): string[] {
+function filesOf(paths: readonly string[], io: Io): string[] {
   const out: string[] = [];
   const walk = (path: string, top: boolean) => {
-    const entries = path === '-' ? undefined : io.listDir?.(path);
+    const entries = path === '-' ? undefined : io.listDir(path);
     if (!entries) {
       if (top || MANIFEST_FILE.test(path)) out.push(path);
       return;
@@ -66,7 +59,7 @@ function objectsOf(doc: unknown): Item[] {
  */
 export function readManifests(
   paths: readonly string[],
-  io: ManifestIo,
+  io: Io,
   keepLocalConfig = false,
 ): { items: Item[]; files: number } {
   const files = filesOf(paths, io);

@@ -46,12 +46,18 @@ export function printResults(results: readonly Result[]): string {
   return emitYaml({ results });
 }
 
-/** One line per result for stderr, the way a person reads them. */
+/**
+ * One line per result for stderr, laid out as kpt prints results: severity,
+ * the resource (`Kind/namespace/name`), the field path, then the message,
+ * which names neither again.
+ */
 export function formatForHumans(results: readonly Result[]): string {
   return results
     .map((r) => {
-      const ref = r.resourceRef ? ` [${r.resourceRef.kind}/${r.resourceRef.name}]` : '';
-      const field = r.field ? ` (${r.field.path})` : '';
+      const ref = r.resourceRef
+        ? ` ${r.resourceRef.kind}/${r.resourceRef.namespace ? `${r.resourceRef.namespace}/` : ''}${r.resourceRef.name}`
+        : '';
+      const field = r.field ? ` ${r.field.path}` : '';
       return `${r.severity}${ref}${field}: ${r.message}`;
     })
     .join('\n');

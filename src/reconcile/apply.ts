@@ -23,10 +23,13 @@ import {
   about,
   label,
   labelOf,
+  listChangeResult,
+  noteListChange,
   reportField,
   reportPlace,
   resourceRefOf,
   summary,
+  type ListChange,
   type Tally,
 } from './report.js';
 import { SIZE_CHECK_FROM, sizeProblems } from './size.js';
@@ -59,6 +62,7 @@ export function applyPlan(
   const facts = listFacts(plan, o.mode);
   const { scopeOf, ownsSidecarEntry, prefix } = mergeScopes(o, rp.userDeclared);
   const drifted: string[] = [];
+  const listChange: ListChange = { added: new Set(), removed: new Set() };
   const items: string[] = [];
   const origins: (number | undefined)[] = [];
   const emit = (text: string, origin: number | undefined) => {
@@ -74,14 +78,11 @@ export function applyPlan(
     if (action.do === 'remove') {
       if (o.check) {
         results.push(
-          error(
-            `${label(e.header)} would be removed: the function rendered it and ${action.why}`,
-            about(e.header),
-          ),
+          error(`would be removed: the function rendered it and ${action.why}`, about(e.header)),
         );
         return emit(e.source, index);
       }
-      results.push(info(`removed ${label(e.header)}: ${action.why}`, about(e.header)));
+      results.push(info(`removed: ${action.why}`, about(e.header)));
       tally.removed++;
       return;
     }
@@ -107,8 +108,10 @@ export function applyPlan(
         const placePaths = hostPlacePaths(e.rendered);
         for (const c of merge.changes) {
           results.push(reportField(c, h, o.check));
-          if (placePaths.has(c.path)) tally.changedPlaces++;
-          else tally.changedFields++;
+          if (placePaths.has(c.path)) {
+            tally.changedPlaces++;
+            noteListChange(listChange, c.current, c.proposed);
+          } else tally.changedFields++;
         }
         tally.reached += placePaths.size;
         text = merge.text;
@@ -158,7 +161,7 @@ export function applyPlan(
         if (edit.outcomes.length === 0 && action.expected) {
           results.push(
             warning(
-              `${label(h)} has no place for the list: none of ${action.places.map((p) => p.path).join(', ')} exists`,
+              `has no place for the list: none of ${action.places.map((p) => p.path).join(', ')} exists`,
               about(h),
             ),
           );
@@ -169,7 +172,10 @@ export function applyPlan(
           if (refused && oc.left) continue;
           tally.reached++;
           results.push(...reportPlace(oc, h, o.check));
-          if (oc.changed) tally.changedPlaces++;
+          if (oc.changed) {
+            tally.changedPlaces++;
+            noteListChange(listChange, oc.current, oc.proposed);
+          }
           if (oc.changed && e.role !== 'created')
             results.push(...danglingNames(e, oc, rp.routedBy));
         }
@@ -233,15 +239,13 @@ export function applyPlan(
   if (!results.some((r) => r.severity === 'error'))
     for (const { resource, why } of rp.notAdded)
       results.push(
-        warning(`did not add ${labelOf(resource)}: ${why}`, {
+        warning(`not added: ${why}`, {
           resourceRef: resourceRefOf(resource),
         }),
       );
   for (const r of rp.add) {
     if (o.check) {
-      results.push(
-        error(`${labelOf(r)} is missing from the input`, { resourceRef: resourceRefOf(r) }),
-      );
+      results.push(error('missing from the input', { resourceRef: resourceRefOf(r) }));
       continue;
     }
     emit(toEntry(emitYaml(r), indent), undefined);
@@ -254,7 +258,7 @@ export function applyPlan(
       };
       results.push(...sizeProblems(r, h, false));
     }
-    results.push(info(`added ${labelOf(r)}`, { resourceRef: resourceRefOf(r) }));
+    results.push(info('added', { resourceRef: resourceRefOf(r) }));
     tally.added++;
     tally.reached += hostPlacePaths(r).size;
   }
@@ -273,5 +277,10 @@ export function applyPlan(
     );
   }
   results.push(summary(o, plan.all.length, tally, results));
-  return { items, origins, results };
+  // What changed in the list leads: kpt shows the first results, and the per-place lines repeat it.
+  return {
+    items,
+    origins,
+    results: o.check ? results : [...listChangeResult(o, listChange), ...results],
+  };
 }

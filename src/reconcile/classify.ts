@@ -10,7 +10,7 @@ import {
 import { identityKey, type Resource } from '../stack/resource.js';
 import { isObject, stringMap } from '../util/data.js';
 import type { Entry } from './entry.js';
-import { about, label, labelOf } from './report.js';
+import { about, labelOf } from './report.js';
 
 /** Kinds a later step reads beyond their header: Sidecars, VirtualServices, Gateways, EnvoyFilters, ServiceEntries. */
 const READ_KINDS = new Set([
@@ -74,7 +74,7 @@ export function classifyItem(
   else if (manage !== undefined) {
     results.push(
       warning(
-        `${label(h)} has ${MANAGE_ANNOTATION}: ${JSON.stringify(manage)}, which the function does not know (hosts or all); ignored`,
+        `is ${JSON.stringify(manage)}, which the function does not know (hosts or all); ignored`,
         { ...about(h), field: { path: `metadata.annotations.${MANAGE_ANNOTATION}` } },
       ),
     );
@@ -97,7 +97,7 @@ export function classifyItem(
   else if (match && ours) {
     results.push(
       error(
-        `${label(h)} was rendered for domain list ${JSON.stringify(listed)}, and this list (${JSON.stringify(o.listName)}) renders the same resource: give one of the stacks other names (spec.gateway.name, spec.gateway.namespace, spec.routingNamespace)`,
+        `was rendered for domain list ${JSON.stringify(listed)}, and this list (${JSON.stringify(o.listName)}) renders the same resource: give one of the stacks other names (spec.gateway.name, spec.gateway.namespace, spec.routingNamespace)`,
         {
           ...about(h),
           field: { path: `metadata.annotations.${OPT_IN_ANNOTATION}`, currentValue: listed },
@@ -115,39 +115,13 @@ export function classifyItem(
     if (same && entry.role !== 'created') {
       results.push(
         error(
-          `${label(h)} has no namespace, and the stack adds ${labelOf(same)} of the same name: the function cannot tell whether they are one object, and adopts an item only when its namespace is written. Write metadata.namespace: ${same.metadata.namespace} on it to let the function fill its host places, or give the stack other names (spec.gateway.name, spec.gateway.namespace), or set generate: false`,
+          `is not written, and the stack adds ${labelOf(same)} of the same name: the function cannot tell whether they are one object, and adopts an item only when its namespace is written. Write metadata.namespace: ${same.metadata.namespace} on it to let the function fill its host places, or give the stack other names (spec.gateway.name, spec.gateway.namespace), or set generate: false`,
           { ...about(h), field: { path: 'metadata.namespace' } },
         ),
       );
     }
   }
   return entry;
-}
-
-/** The name kpt gives the ConfigMap it builds from `kpt fn eval … -- key=value`. */
-export const KPT_FUNCTION_INPUT = 'function-input';
-
-/**
- * The list's name for this run. `kpt fn eval -- domains=…` names its config
- * `function-input`; on a package the function rendered before for a list of
- * another name, the list keeps that name (so nothing is renamed, and nothing
- * rendered before looks foreign), when the items name exactly one list.
- */
-export function listNameFor(sources: readonly string[], o: Options): string {
-  if (o.listName !== KPT_FUNCTION_INPUT) return o.listName;
-  const names = new Set<string>();
-  for (const source of sources) {
-    if (!source.includes(OPT_IN_ANNOTATION)) continue;
-    try {
-      const item = new ItemSource(source);
-      const listed = item.header.annotations[OPT_IN_ANNOTATION];
-      if (listed !== undefined && labelsOf(item)[MANAGED_BY_LABEL] === MANAGED_BY)
-        names.add(listed);
-    } catch (e) {
-      if (!(e instanceof ItemError)) throw e;
-    }
-  }
-  return names.size === 1 ? [...names][0] : o.listName;
 }
 
 /** An item no step of the reconcile concerns: none of the stack's, none opted in, of no kind read later, and no target could select it. */

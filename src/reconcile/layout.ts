@@ -6,7 +6,7 @@ import { gatewayRouting, meshHosts } from '../places/vs-routes.js';
 import { groupOf, type Resource } from '../stack/resource.js';
 import { isObject, stringMap, textOf, type JsonObject } from '../util/data.js';
 import type { Entry } from './entry.js';
-import { about, label, labelOf } from './report.js';
+import { about, labelOf } from './report.js';
 
 /** A forwarder of the user's own found in the input. */
 export interface FoundForwarder {
@@ -115,7 +115,7 @@ export function layoutResults(
     .filter((f): f is FoundForwarder => f !== undefined);
   const out: Result[] = [];
   const say = (f: FoundForwarder, message: string) =>
-    (o.coexist ? warning : error)(`${label(f.entry.header)} ${f.detail}: ${message}`, {
+    (o.coexist ? warning : error)(`${f.detail}: ${message}`, {
       ...about(f.entry.header),
       field: { path: f.field },
     });
@@ -176,7 +176,7 @@ export function meshConflicts(
     if (both.length === 0) continue;
     out.push(
       error(
-        `${label(e.header)} routes ${both.join(', ')} for sidecars too, and so does the stack's VirtualService: two mesh VirtualServices for one host conflict and istiod keeps only one (IST0109). Annotate it with wildcard-egress.dev/domain-list: ${o.listName} to have the list routed there, or take those hosts out of it`,
+        `routes ${both.join(', ')} for sidecars too, and so does the stack's VirtualService: two mesh VirtualServices for one host conflict and istiod keeps only one (IST0109). Annotate it with wildcard-egress.dev/domain-list: ${o.listName} to have the list routed there, or take those hosts out of it`,
         { ...about(e.header), field: { path: 'spec.hosts' } },
       ),
     );
@@ -197,7 +197,7 @@ export function overlapWarnings(entries: readonly Entry[], names: readonly strin
     if (both.length === 0) continue;
     out.push(
       warning(
-        `${label(e.header)} also declares ${both.join(', ')} (resolution ${textOf(spec.resolution, 'NONE')}): sidecars may take its path to them rather than the stack's; remove them from it, or annotate it with wildcard-egress.dev/domain-list to let the function fill it`,
+        `also declares ${both.join(', ')} (resolution ${textOf(spec.resolution, 'NONE')}): sidecars may take its path to them rather than the stack's; remove them from it, or annotate it with wildcard-egress.dev/domain-list to let the function fill it`,
         { ...about(e.header), field: { path: 'spec.hosts' } },
       ),
     );

@@ -7,7 +7,7 @@ import { groupOf, type Resource } from '../stack/resource.js';
 import { ownsAllFields, type Entry } from './entry.js';
 import { declaredByUser, gatewaysBoundByList, routedHosts, wiringFor } from './input-facts.js';
 import { layoutResults, meshConflicts, overlapWarnings } from './layout.js';
-import { about, label } from './report.js';
+import { about } from './report.js';
 import { adoptSidecars, suppressedRoles } from './roles.js';
 
 /** What the run does with one item. */
@@ -147,7 +147,7 @@ export function planReconcile(
       if (e.role === 'opted-in')
         results.push(
           warning(
-            `${label(h)} asks for domain list ${JSON.stringify(o.listName)} but its kind has no host places; add a spec.targets entry for it`,
+            `asks for domain list ${JSON.stringify(o.listName)} but its kind has no host places; add a spec.targets entry for it`,
             about(h),
           ),
         );

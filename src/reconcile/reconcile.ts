@@ -3,7 +3,7 @@ import type { DomainPlan } from '../domains/plan.js';
 import type { Result } from '../krm/results.js';
 import { renderStack } from '../stack/render-stack.js';
 import { applyPlan, type Reconciled } from './apply.js';
-import { classifyItem, indexRendered, isBystander, listNameFor } from './classify.js';
+import { classifyItem, indexRendered, isBystander } from './classify.js';
 import type { Entry } from './entry.js';
 import { planReconcile } from './plan.js';
 
@@ -21,12 +21,10 @@ export type { Reconciled } from './apply.js';
 export function reconcile(
   sources: readonly string[],
   indent: number,
-  options: Options,
+  o: Options,
   plan: DomainPlan,
 ): Reconciled {
   const results: Result[] = [];
-  const listName = listNameFor(sources, options);
-  const o = listName === options.listName ? options : { ...options, listName };
   const rendered = renderStack(o, plan);
   const index = indexRendered(rendered);
   // Items the function has nothing to do with (most of a large input) stay plain text.

@@ -78,11 +78,26 @@ export function reportField(c: FieldChange, h: ItemHeader, check: boolean): Resu
       ? hostDrift(c.current, c.proposed)
       : `${shown(c.current)} → ${shown(c.proposed)}`;
   if (check)
-    return error(`${label(h)} ${c.path} differs from what the function renders: ${what}`, {
+    return error(`differs from what the function renders: ${what}`, {
       ...about(h),
       field,
     });
-  return info(`${c.path}: ${what}`, { ...about(h), field: { path: c.path } });
+  const change =
+    strings(c.current) && strings(c.proposed)
+      ? hostChange(c.current, c.proposed)
+      : `${shown(c.current)} → ${shown(c.proposed)}`;
+  return info(change, { ...about(h), field: { path: c.path } });
+}
+
+/** `added a.com, b.org; removed c.net`: what a change did to a host list. */
+export function hostChange(current: readonly string[], proposed: readonly string[]): string {
+  const added = proposed.filter((h) => !current.includes(h));
+  const removed = current.filter((h) => !proposed.includes(h));
+  const parts = [
+    added.length > 0 ? `added ${added.join(', ')}` : '',
+    removed.length > 0 ? `removed ${removed.join(', ')}` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join('; ') : 'same names, other order';
 }
 
 /** `missing a.com, b.org; extra c.net`: the domains a host list lacks and the ones it should not hold. */
@@ -101,19 +116,17 @@ export function reportPlace(oc: PlaceOutcome, h: ItemHeader, check: boolean): Re
   const where = about(h);
   if (oc.refused) {
     return [
-      error(`${oc.refused.field} ${oc.refused.message}`, {
+      error(oc.refused.message, {
         ...where,
         field: { path: oc.refused.field },
       }),
     ];
   }
   if (oc.left) {
-    return [
-      warning(`${oc.left.field} ${oc.left.message}`, { ...where, field: { path: oc.left.field } }),
-    ];
+    return [warning(oc.left.message, { ...where, field: { path: oc.left.field } })];
   }
   const notes = (oc.notes ?? []).map((n) =>
-    info(`${n.field}: ${n.message}`, { ...where, field: { path: n.field } }),
+    info(n.message, { ...where, field: { path: n.field } }),
   );
   if (oc.problem)
     return [warning(`field ${oc.problem}; left as is`, { ...where, field: { path: oc.path } })];
@@ -129,10 +142,43 @@ export function reportPlace(oc: PlaceOutcome, h: ItemHeader, check: boolean): Re
   return [
     ...notes,
     info(
-      `hosts updated (${hostDrift(oc.current, oc.proposed)}): ${oc.current.length} before, ${oc.proposed.length} after`,
+      `${hostChange(oc.current, oc.proposed)} (${oc.current.length} before, ${oc.proposed.length} after)`,
       { ...where, field: { path: oc.path } },
     ),
   ];
+}
+
+/** Names the run added to and removed from the list's places (a Sidecar's `ns/` prefix dropped). */
+export interface ListChange {
+  added: Set<string>;
+  removed: Set<string>;
+}
+
+/** Adds one place's change to the run's list change. */
+export function noteListChange(change: ListChange, current: unknown, proposed: unknown): void {
+  if (!Array.isArray(current) || !Array.isArray(proposed)) return;
+  const bare = (v: unknown) => String(v).slice(String(v).lastIndexOf('/') + 1);
+  const before = new Set(current.map(bare));
+  const after = new Set(proposed.map(bare));
+  for (const n of after) if (!before.has(n)) change.added.add(n);
+  for (const n of before) if (!after.has(n)) change.removed.add(n);
+}
+
+/** Names shown in the list-change line before the rest are counted. */
+const CHANGE_SHOWN = 10;
+
+/** The run's first result: what changed in the list itself, or nothing when no place's names changed. */
+export function listChangeResult(o: Options, change: ListChange): Result[] {
+  const names = (set: Set<string>) => {
+    const all = [...set].sort();
+    const more = all.length - CHANGE_SHOWN;
+    return all.slice(0, CHANGE_SHOWN).join(', ') + (more > 0 ? ` and ${more} more` : '');
+  };
+  const parts = [
+    change.added.size > 0 ? `added ${names(change.added)}` : '',
+    change.removed.size > 0 ? `removed ${names(change.removed)}` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? [info(`list ${JSON.stringify(o.listName)}: ${parts.join('; ')}`)] : [];
 }
 
 /** What one run did, in numbers. */

@@ -7,7 +7,7 @@ import { meshForwarders } from '../places/vs-routes.js';
 import { stackNames } from '../stack/names.js';
 import { isObject } from '../util/data.js';
 import type { Entry } from './entry.js';
-import { about, label, labelOf } from './report.js';
+import { about, label } from './report.js';
 
 /** Whether an item is a Sidecar for its whole namespace (no workloadSelector). */
 function isNamespaceWideSidecar(e: Entry): boolean {
@@ -55,7 +55,7 @@ export function adoptSidecars(
       if (e.role !== 'created')
         results.push(
           warning(
-            `${label(e.header)} is a second namespace-wide Sidecar beside ${label(user.header)}, which now holds the list: delete ${label(e.header)}`,
+            `is a second namespace-wide Sidecar beside ${label(user.header)}, which now holds the list: delete this one`,
             about(e.header),
           ),
         );
@@ -135,7 +135,7 @@ export function suppressedRoles(
     ) {
       out.set(
         r,
-        `${label(forwarder.header)} already ${forwarder.header.kind === 'EnvoyFilter' ? "forwards the list's names" : "routes the list's names to a forwarder of your own"}; ${labelOf(r)} would belong to a second gateway`,
+        `${label(forwarder.header)} already ${forwarder.header.kind === 'EnvoyFilter' ? "forwards the list's names" : "routes the list's names to a forwarder of your own"}; this would belong to a second gateway`,
       );
     }
   }

@@ -3,7 +3,7 @@ import { ItemError, ItemSource } from '../krm/item-source.js';
 import { error, warning, type Result } from '../krm/results.js';
 import type { Resource } from '../stack/resource.js';
 import { MAX_OBJECT_BYTES, WARN_OBJECT_BYTES } from '../stack/limits.js';
-import { about, label } from './report.js';
+import { about } from './report.js';
 
 /** Names shorter than this many bytes in all cannot bring an object near the limits. */
 export const SIZE_CHECK_FROM = 16 * 1024;
@@ -35,7 +35,7 @@ export function sizeProblems(
   if (userOwned && bytes > MAX_OBJECT_BYTES) {
     return [
       error(
-        `${label(h)} would be ${kib} KiB as JSON with the list, over the ${MAX_OBJECT_BYTES / 1024} KiB kubectl apply can store: the function splits only what it renders; let it render this object, or shorten the list`,
+        `would be ${kib} KiB as JSON with the list, over the ${MAX_OBJECT_BYTES / 1024} KiB kubectl apply can store: the function splits only what it renders; let it render this object, or shorten the list`,
         about(h),
       ),
     ];
@@ -43,7 +43,7 @@ export function sizeProblems(
   if (bytes > WARN_OBJECT_BYTES)
     return [
       warning(
-        `${label(h)} is ${kib} KiB as JSON, near the ${MAX_OBJECT_BYTES / 1024} KiB kubectl apply (client-side) can store`,
+        `is ${kib} KiB as JSON, near the ${MAX_OBJECT_BYTES / 1024} KiB kubectl apply (client-side) can store`,
         about(h),
       ),
     ];

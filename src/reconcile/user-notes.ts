@@ -71,7 +71,7 @@ export function danglingNames(
   const who = [...new Set([...users.values()].flat())].join(', ');
   return [
     warning(
-      `${oc.path} no longer holds ${[...users.keys()].join(', ')}, which ${who} still route${who.includes(',') ? '' : 's'} by name: add ${users.size === 1 ? 'it' : 'them'} to the list, or keep ${users.size === 1 ? 'it' : 'them'} in a ServiceEntry of ${users.size === 1 ? 'its' : 'their'} own`,
+      `no longer holds ${[...users.keys()].join(', ')}, which ${who} still route${who.includes(',') ? '' : 's'} by name: add ${users.size === 1 ? 'it' : 'them'} to the list, or keep ${users.size === 1 ? 'it' : 'them'} in a ServiceEntry of ${users.size === 1 ? 'its' : 'their'} own`,
       { ...about(e.header), field: { path: oc.path } },
     ),
   ];

@@ -82,7 +82,7 @@ describeWithTool(
       expect(check.status).toBe(1);
       expect(check.stdout).toContain('::error::egress is not rendered');
       expect(check.stdout).toMatch(/^\+.*api\.github\.com/m);
-      expect(check.stdout).toContain('spec.hosts: missing api.github.com');
+      expect(check.stdout).toContain(`message: 'list "egress": added api.github.com'`);
     });
 
     it('fails on a bad list with the function results', () => {

@@ -51,6 +51,7 @@ describeWithTool(
       );
       // The base holds the post's own manifests: adopted, they keep their fields and take the list.
       expect(r.stderr.split('\n').filter(Boolean)).toEqual([
+        'info: list "egress": added api.github.com',
         expect.stringMatching(
           /^warning: 4 item\(s\) of the stack are yours, not created by the function/,
         ),
@@ -65,7 +66,7 @@ describeWithTool(
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr).toContain(
-        'error (spec.domains[1]): domain "*foo.example.com" has a partial wildcard label',
+        'error spec.domains[1]: domain "*foo.example.com" has a partial wildcard label',
       );
     });
 

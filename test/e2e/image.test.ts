@@ -125,7 +125,7 @@ describe.skipIf(problem !== undefined && process.env.CI !== 'true')(
         IMAGE,
         '--version',
       ]);
-      expect(r.stdout.trim()).toBe(`v${pinnedNode().version}`);
+      expect(r.stdout.trim()).toBe(`v${pinnedNode()?.version}`);
       expect(r.stdout).toMatch(/^v24\./);
     });
 
@@ -167,3 +167,33 @@ describe.skipIf(problem !== undefined && process.env.CI !== 'true')(
     });
   },
 );
+
+describe('npm run image: what it says when a build fails', () => {
+  // Podman settings of its own: the suite above removes its folder when it ends.
+  const own = podmanEnv(mkdtempSync(join(tmpdir(), 'wildcard-egress-image-hint-')));
+  const image = (args: string[], extraEnv: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [join(ROOT, 'scripts/image.mjs'), ...args], {
+      env: { ...own, ...extraEnv },
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+
+  it('a failure that is not a pull: the engine’s error, and no advice about registries', () => {
+    const r = image(['--engine', 'false', '--tag', 'localhost/wildcard-egress:never']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('npm run image: false build failed (exit 1)');
+    expect(r.stderr).not.toContain('--local-base');
+  });
+
+  it.skipIf(problem !== undefined)(
+    'a base image that cannot be fetched: says so and points to --local-base',
+    () => {
+      const r = image(['--engine', 'podman', '--tag', 'localhost/wildcard-egress:never'], {
+        BUILD_IMAGE: 'registry.invalid/none/node:24',
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('npm run image: a base image could not be fetched (above).');
+      expect(r.stderr).toContain('npm run image -- --local-base');
+    },
+  );
+});

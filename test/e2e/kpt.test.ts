@@ -103,7 +103,7 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
       kptfile,
       readFileSync(kptfile, 'utf8').replace(
         '- exec: wildcard-egress',
-        '- image: ghcr.io/wildcard-egress/wildcard-egress:v0.1.0',
+        '- image: localhost/wildcard-egress:0.1.0',
       ),
     );
     setDomains(dir, NEW);
@@ -267,7 +267,7 @@ describeWithTool('kpt', 'kpt fn render and eval with the real kpt', () => {
     const drift = render(dir);
     expect(drift.status).not.toBe(0);
     expect(drift.stdout + drift.stderr).toContain(
-      'spec.hosts differs from what the function renders: missing api.github.com',
+      'spec.hosts: differs from what the function renders: missing api.github.com',
     );
   });
 });

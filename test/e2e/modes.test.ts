@@ -65,7 +65,7 @@ describeWithTool('kpt', 'switching a package from one mode to another with the r
       'DestinationRule/istio-system/egressgateway',
     ]) {
       expect(second.stdout + second.stderr).toContain(
-        `removed ${gone}: the config no longer needs it`,
+        `${gone}: removed: the config no longer needs it`,
       );
     }
 

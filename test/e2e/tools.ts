@@ -70,6 +70,15 @@ export function sh(
   });
 }
 
+/**
+ * A fresh temporary directory named for what it holds. It lives under the
+ * run's own temporary folder (test/support/global-setup.ts), removed when the
+ * run ends.
+ */
+export function tempDir(name: string): string {
+  return mkdtempSync(join(tmpdir(), `wildcard-egress-${name}-`));
+}
+
 /** Copies an example to a fresh temporary directory and returns its path. */
 export function copyExample(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), `wildcard-egress-${name}-`));

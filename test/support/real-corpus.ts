@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readConfigFile, type ConfigFile } from '../../src/config/read-config-file.js';
 import { ROOT } from '../helpers.js';
+import { memoryIo } from './io.js';
 
 /** testdata/real: public manifests written by others, verbatim (SOURCES.md). */
 export const REAL = join(ROOT, 'testdata/real');
@@ -74,4 +76,11 @@ export function corpusConfig(domains: readonly string[], extra = ''): string {
       .map((l) => `  ${l}`),
     '',
   ].join('\n');
+}
+
+/** A config as stream mode gets it: read by the one config reader. */
+export function corpusConfigFile(text: string): ConfigFile {
+  const file = readConfigFile('domains.yaml', memoryIo({ 'domains.yaml': text }));
+  if ('message' in file) throw new Error(file.message);
+  return file;
 }

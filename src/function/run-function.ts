@@ -1,10 +1,10 @@
-import { parseConfig } from './config/parse-config.js';
+import { parseConfig, type ConfigOutcome } from '../config/parse-config.js';
 import {
   readResourceList,
   ResourceListError,
   writeResourceList,
   type ResourceListInput,
-} from './krm/resource-list.js';
+} from '../krm/resource-list.js';
 import {
   error,
   formatForHumans,
@@ -12,9 +12,12 @@ import {
   info,
   printResults,
   type Result,
-} from './krm/results.js';
-import { FieldPathError, parseFieldPath } from './paths/field-path.js';
-import { reconcile } from './reconcile/reconcile.js';
+} from '../krm/results.js';
+import { FieldPathError, parseFieldPath } from '../paths/field-path.js';
+import { reconcile } from '../reconcile/reconcile.js';
+import { itemAliasProblems } from './item-aliases.js';
+import { listNameFromItems } from './list-name.js';
+import { notAResourceList } from './not-a-resource-list.js';
 
 /** What one run produced: the ResourceList text, the exit code, and lines for stderr. */
 export interface RunOutput {
@@ -32,9 +35,16 @@ export interface ListOutcome {
   exitCode: 0 | 1;
 }
 
+/** kpt's readers mark every item with this annotation; kustomize's do not. */
+const KPT_ITEM_MARK = 'internal.config.kubernetes.io/seqindent:';
+
 /**
  * The whole function as a pure step: ResourceList text in, ResourceList text
  * out. Any error result leaves every item as it came in and exits 1.
+ *
+ * Warnings and errors also go to stderr, one line each, which is where
+ * kustomize shows them; kpt prints the results itself (and stderr beside
+ * them), so for input read by kpt they are not repeated there.
  */
 export function runFunction(input: string): RunOutput {
   let list;
@@ -42,29 +52,39 @@ export function runFunction(input: string): RunOutput {
     list = readResourceList(input);
   } catch (e) {
     if (!(e instanceof ResourceListError)) throw e;
-    const failed = settle([], [error(e.message)]);
+    const failed = settle([], [error(notAResourceList(input) ?? e.message)]);
     return {
       stdout: writeResourceList([], undefined, printResults(failed.results)),
       exitCode: 1,
       stderr: forHumans(failed.results),
     };
   }
-  const done = processList(list);
+  const aliases = itemAliasProblems(list.items, input);
+  const done = aliases.length > 0 ? settle(list.items, aliases) : processList(list);
+  const underKpt = list.items.some((item) => item.includes(KPT_ITEM_MARK));
   return {
     stdout: writeResourceList(done.items, list.functionConfig, printResults(done.results)),
     exitCode: done.exitCode,
-    stderr: forHumans(done.results),
+    stderr: underKpt ? '' : forHumans(done.results),
   };
 }
 
 /**
  * Reconciles a list already read (from a ResourceList, or built from a plain
- * YAML stream): parse the config, check target paths, reconcile the items.
+ * YAML stream): parse the config (unless the caller read it already), check
+ * target paths, reconcile the items. A config kpt built from `-- key=value`
+ * arguments (its ConfigMap `function-input`) takes the list's name from the
+ * items, so the name stays stable whichever way the function is run.
  */
-export function processList(list: ResourceListInput): ListOutcome {
-  const config = parseConfig(list.functionConfig);
-  const options = config.options;
-  if (!options || hasErrors(config.results)) return settle(list.items, config.results);
+export function processList(
+  list: ResourceListInput,
+  config: ConfigOutcome = parseConfig(list.functionConfig),
+): ListOutcome {
+  const parsed = config.options;
+  if (!parsed || hasErrors(config.results)) return settle(list.items, config.results);
+  const named = config.generatedName ? listNameFromItems(list.items) : undefined;
+  if (named && 'error' in named) return settle(list.items, [error(named.error)]);
+  const options = named ? { ...parsed, listName: named.name } : parsed;
   const pathProblems = options.targets.flatMap((t, i): Result[] => {
     try {
       parseFieldPath(t.path);
