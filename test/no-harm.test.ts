@@ -384,7 +384,7 @@ describe('7. the layout is recognised, and no second forwarder is added silently
     const out = run([own], domainList(LIST));
     expect(out.exitCode).toBe(0);
     expect(out.warnings.map((r) => r.message)).toContain(
-      "also declares api.github.com (resolution DNS): sidecars may take its path to them rather than the stack's; remove them from it, or annotate it with wildcard-egress.dev/domain-list to let the function fill it",
+      "also declares api.github.com (resolution DNS): proxies may take its path to them rather than the stack's; remove them from it, or annotate it with wildcard-egress.dev/domain-list to let the function fill it",
     );
   });
 });

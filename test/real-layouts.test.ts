@@ -367,7 +367,7 @@ for (const [name, runs] of Object.entries(CASES)) {
         if (run.exitCode === 1) {
           expect(out.stdout).toBe('');
           const errors = stderrLines(out.stderr, 'error');
-          expect(errors).toHaveLength(run.errors!.length);
+          expect(errors, out.stderr).toHaveLength(run.errors!.length);
           run.errors!.forEach(([item, field, words], i) => {
             const [kind, name] = item.split('/');
             const at = new RegExp(

@@ -41,8 +41,11 @@ export function splitStream(stream: string): StreamSegment[] {
   // Lines with their line breaks, so that joining them gives the stream back.
   const lines = stream.match(/[^\n]*\n|[^\n]+$/g) ?? [];
   const starts: number[] = [];
+  // A document starts at the stream's start, at a `---` line, and after a `...` line (YAML lets a
+  // document follow a document end marker without `---`).
   lines.forEach((line, i) => {
-    if (i === 0 || /^---(?=[ \t\r\n]|$)/.test(line)) starts.push(i);
+    const afterEnd = i > 0 && /^\.\.\.(?=[ \t\r\n]|$)/.test(lines[i - 1]);
+    if (i === 0 || afterEnd || /^---(?=[ \t\r\n]|$)/.test(line)) starts.push(i);
   });
   let lineNo = 1;
   return starts.map((from, k) => {

@@ -32,7 +32,8 @@ export function runStream(
   config: ConfigFile,
   verbose = false,
 ): CommandOutput {
-  const read = readDocuments(repairKptQuotes(input ?? ''));
+  // A byte-order mark is no part of the YAML (kpt drops it too): without it the first key reads as written.
+  const read = readDocuments(repairKptQuotes((input ?? '').replace(/^\uFEFF/, '')));
   if (input !== undefined && read.documents === 0) {
     read.problems.push(
       error(

@@ -122,6 +122,39 @@ function productionProblems(o: Options, file?: Result['file']): Result[] {
       ),
     );
   }
+  // The root namespace's Sidecar is every namespace's default, and a NetworkPolicy there (or where istiod
+  // or the gateway runs) would cut the control plane or the forwarder off: none is an application namespace.
+  const reserved = new Map([
+    [o.gateway.namespace, 'the gateway namespace: its pods have policies of their own'],
+    [
+      p.istiodNamespace,
+      "istiod's namespace: a NetworkPolicy there would cut istiod off from the API server",
+    ],
+    [
+      o.rootNamespace,
+      'the root namespace: its namespace-wide Sidecar is the default of every namespace in the mesh, and a NetworkPolicy there would cut istiod off',
+    ],
+  ]);
+  const listed: [string, string][] = [
+    ...p.namespaces.map((ns, i): [string, string] => [ns, `spec.production.namespaces[${i}]`]),
+    ...(p.teams ?? []).flatMap((t, ti) =>
+      t.namespaces.map((ns, i): [string, string] => [
+        ns,
+        `spec.production.teams[${ti}].namespaces[${i}]`,
+      ]),
+    ),
+  ];
+  for (const [ns, path] of listed) {
+    const why = reserved.get(ns);
+    if (why)
+      out.push(
+        at(
+          path,
+          `${JSON.stringify(ns)} is ${why}; list only the namespaces of the applications whose egress the list governs`,
+          ns,
+        ),
+      );
+  }
   if (p.teams && p.teams.length > 0) {
     // The shared lane must admit someone by identity, and team isolation is enforced at the gateway:
     // without both, every mesh identity could use the shared list, or any team's lane.

@@ -138,10 +138,12 @@ export function keptListSplice(
   // The text between elements (comment lines, blank lines) stays where it is.
   const gapBefore = (i: number) =>
     source.slice(i === 0 ? regionStart : spans[i - 1].to, spans[i].from);
+  // A list in a CRLF file gets CRLF lines.
+  const eol = source.slice(spans[0].from, spans[0].to).endsWith('\r\n') ? '\r\n' : '\n';
   let text = '';
   const add = (piece: string) => {
     if (piece === '') return;
-    if (text !== '' && !text.endsWith('\n')) text += '\n';
+    if (text !== '' && !text.endsWith('\n')) text += eol;
     text += piece;
   };
   let next = 0;
@@ -149,7 +151,7 @@ export function keptListSplice(
     if (typeof x === 'number') {
       for (; next <= x; next++) add(gapBefore(next));
       add(source.slice(spans[x].from, spans[x].to));
-    } else add(`${pad}- ${quoteIn(style, x)}\n`);
+    } else add(`${pad}- ${quoteIn(style, x)}${eol}`);
   }
   for (; next < items.length; next++) add(gapBefore(next));
   add(source.slice(spans[spans.length - 1].to, regionEnd));

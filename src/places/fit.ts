@@ -9,7 +9,8 @@ import { at, list, perDestination, routesOf, strings, toFixedHost } from './vs-r
  * through the forwarder, filter chains that stay apart. Each place kind has
  * one check, named by the host-places table (`shape`).
  */
-export type PlaceShape = 'vs-hosts' | 'vs-route' | 'service-entry' | 'forward-chain' | 'plain';
+export type PlaceShape =
+  'vs-hosts' | 'vs-route' | 'service-entry' | 'forward-chain' | 'http-hosts' | 'plain';
 
 /** What the list holds, as a check needs it. */
 export interface ListFacts {
@@ -17,8 +18,12 @@ export interface ListFacts {
   names: readonly string[];
   /** The upstream ports each name is listed on. */
   portsOf(name: string): readonly number[];
+  /** How the list's forwarder takes a name on a port: by SNI (TLS) or by Host (HTTP, native modes). */
+  protocolOf?(name: string, port: number): 'TLS' | 'HTTP' | undefined;
   /** Which forwarder enforces the list: the native modes need DYNAMIC_DNS for wildcards. */
   mode?: 'egress-gateway' | 'sidecar' | 'waypoint';
+  /** The cluster's domain: names under it are the cluster's own, never the list's. */
+  clusterDomain?: string;
 }
 
 /** A place that fits, with the names it should hold; or the reason it cannot hold the list. */
@@ -142,6 +147,21 @@ function fitServiceEntry(item: JsonObject, facts: ListFacts): Fit {
   const numbers = ports.map((p) => Number(textOf(p.number, 'NaN')));
   const names = facts.names.filter((n) => numbers.every((p) => facts.portsOf(n).includes(p)));
   const left = facts.names.filter((n) => !names.includes(n));
+  // A port whose protocol is not the one the list's lane speaks there is a way around the forwarder:
+  // a tls route never applies to an HTTP port, and an HTTP request carries no SNI.
+  for (const [k, p] of ports.entries()) {
+    const declared = protocolFamily(textOf(p.protocol));
+    const number = numbers[k];
+    const lane = names.map((n) => facts.protocolOf?.(n, number)).find((x) => x !== undefined);
+    if (lane && declared && declared !== lane) {
+      return {
+        fits: false,
+        refuse: true,
+        field: `spec.ports[${k}].protocol`,
+        message: `is ${JSON.stringify(textOf(p.protocol))}, but the list's names go out on port ${number} as ${lane === 'TLS' ? 'TLS, routed by SNI' : 'HTTP, routed by Host'}: ${declared} traffic for them would not take the list's route (a bypass). Declare the port ${lane === 'TLS' ? 'TLS' : 'HTTP'}, or leave it out of this ServiceEntry`,
+      };
+    }
+  }
   const wildcard = names.find((n) => n.startsWith('*.'));
   const native = facts.mode === 'sidecar' || facts.mode === 'waypoint';
   if (wildcard && resolution !== 'DYNAMIC_DNS' && (native || resolution !== 'NONE')) {
@@ -185,7 +205,18 @@ function fitServiceEntry(item: JsonObject, facts: ListFacts): Fit {
           },
         ]
       : [];
-  return { fits: true, names, notes };
+  // The cluster's own names (`kubernetes.default.svc.cluster.local`) are never the list's: they stay.
+  const domain = `.${facts.clusterDomain ?? 'cluster.local'}`;
+  const keep = strings(spec.hosts).filter((h) => h.endsWith(domain));
+  return { fits: true, names, notes, ...(keep.length > 0 ? { keep } : {}) };
+}
+
+/** The family of a ServiceEntry port protocol: TLS (TLS, HTTPS), HTTP (HTTP, HTTP2, GRPC), or undefined for others. */
+function protocolFamily(protocol: string): 'TLS' | 'HTTP' | undefined {
+  const p = protocol.toUpperCase();
+  if (p === 'TLS' || p === 'HTTPS') return 'TLS';
+  if (p === 'HTTP' || p === 'HTTP2' || p === 'GRPC' || p === 'GRPC-WEB') return 'HTTP';
+  return undefined;
 }
 
 /** An sni forward-proxy filter chain: the names on its upstream port, and no two chains of a listener alike. */
@@ -218,6 +249,22 @@ function fitForwardChain(item: JsonObject, hitPath: string, facts: ListFacts): F
   return { fits: true, names: routeNames(facts, forwardPort(chain)) };
 }
 
+/**
+ * An AuthorizationPolicy's `to.operation.hosts`: an HTTP attribute, which a
+ * TLS connection never carries (Istio matches it against the Host header), so
+ * only names the list takes as HTTP go there; TLS names belong under
+ * `when: connection.sni`.
+ */
+function fitHttpHosts(hitPath: string, facts: ListFacts): Fit {
+  const tls = (n: string) => facts.portsOf(n).some((p) => facts.protocolOf?.(n, p) !== 'HTTP');
+  const names = facts.names.filter((n) => !tls(n));
+  const left = facts.names.filter(tls);
+  if (left.length === 0) return { fits: true, names };
+  const why = `is an HTTP attribute, which a TLS connection never carries: ${left.slice(0, 3).join(', ')}${left.length > 3 ? '…' : ''} cannot be admitted here; put TLS names under when: [{key: connection.sni, values: […]}]`;
+  if (names.length === 0) return { fits: false, refuse: false, field: hitPath, message: why };
+  return { fits: true, names, notes: [{ field: hitPath, message: `left out: ${why}` }] };
+}
+
 /** The check for a place of the given shape; `hitPath` is the concrete path of the host list. */
 export function fitPlace(
   shape: PlaceShape,
@@ -234,6 +281,8 @@ export function fitPlace(
       return fitServiceEntry(item, facts);
     case 'forward-chain':
       return fitForwardChain(item, hitPath, facts);
+    case 'http-hosts':
+      return fitHttpHosts(hitPath, facts);
     case 'plain':
       return { fits: true, names: [...facts.names] };
   }

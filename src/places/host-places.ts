@@ -68,7 +68,12 @@ export const HOST_PLACES: readonly HostPlace[] = [
     keepForeign: true,
   },
   { group: NETWORKING, kind: 'Gateway', path: 'spec.servers.*.hosts', gatewayHosts: true },
-  { group: SECURITY, kind: 'AuthorizationPolicy', path: 'spec.rules.*.to.*.operation.hosts' },
+  {
+    group: SECURITY,
+    kind: 'AuthorizationPolicy',
+    path: 'spec.rules.*.to.*.operation.hosts',
+    shape: 'http-hosts',
+  },
   {
     group: SECURITY,
     kind: 'AuthorizationPolicy',

@@ -59,7 +59,7 @@ export function applyPlan(
 ): Reconciled {
   const tally: Tally = { reached: 0, changedPlaces: 0, changedFields: 0, added: 0, removed: 0 };
   const large = plan.all.reduce((n, d) => n + d.length + 3, 0) > SIZE_CHECK_FROM;
-  const facts = listFacts(plan, o.mode);
+  const facts = listFacts(plan, o.mode, o.clusterDomain);
   const { scopeOf, ownsSidecarEntry, prefix } = mergeScopes(o, rp.userDeclared);
   const drifted: string[] = [];
   const listChange: ListChange = { added: new Set(), removed: new Set() };

@@ -7,6 +7,7 @@ import { groupOf, type Resource } from '../stack/resource.js';
 import { isObject, stringMap, textOf, type JsonObject } from '../util/data.js';
 import type { Entry } from './entry.js';
 import { about, labelOf } from './report.js';
+import { meshRouteTarget } from './roles.js';
 
 /** A forwarder of the user's own found in the input. */
 export interface FoundForwarder {
@@ -169,14 +170,28 @@ export function meshConflicts(
   if (!routesList) return [];
   const out: Result[] = [];
   for (const e of entries) {
-    if (e.role !== 'other' || e.header.kind !== 'VirtualService') continue;
+    if ((e.role !== 'other' && e.role !== 'opted-in') || e.header.kind !== 'VirtualService')
+      continue;
     const data = dataOf(e);
     if (!data) continue;
-    const both = meshHosts(data).filter((h) => names.some((n) => covers(h, n) || covers(n, h)));
+    const mesh = meshHosts(data);
+    // An opted-in VirtualService takes the list's names itself: it conflicts wherever it routes for sidecars.
+    const opted = e.role === 'opted-in';
+    // An opted-in one that routes elsewhere replaces the stack's; one that routes nowhere useful is refused by its fit check.
+    if (opted && meshRouteTarget(e, o) !== 'stack') continue;
+    const both = opted
+      ? mesh.length > 0
+        ? names.slice(0, 3)
+        : []
+      : mesh.filter((h) => names.some((n) => covers(h, n) || covers(n, h)));
     if (both.length === 0) continue;
+    const fix = opted
+      ? "It routes them to the stack's own gateway, so the stack's VirtualService stays (it also holds the route at the gateway that istiod needs to keep the gateway's listener): remove the annotation and let the function render the route, or route the list to a forwarder of your own"
+      : `Annotate it with wildcard-egress.dev/domain-list: ${o.listName} to have the list routed there, or take those hosts out of it`;
+    const more = opted && names.length > 3 ? ' and the rest of the list' : '';
     out.push(
       error(
-        `routes ${both.join(', ')} for sidecars too, and so does the stack's VirtualService: two mesh VirtualServices for one host conflict and istiod keeps only one (IST0109). Annotate it with wildcard-egress.dev/domain-list: ${o.listName} to have the list routed there, or take those hosts out of it`,
+        `routes ${both.join(', ')}${more} for sidecars too, and so does the stack's VirtualService: two mesh VirtualServices for one host conflict and istiod keeps only one (IST0109). ${fix}`,
         { ...about(e.header), field: { path: 'spec.hosts' } },
       ),
     );
@@ -197,7 +212,7 @@ export function overlapWarnings(entries: readonly Entry[], names: readonly strin
     if (both.length === 0) continue;
     out.push(
       warning(
-        `also declares ${both.join(', ')} (resolution ${textOf(spec.resolution, 'NONE')}): sidecars may take its path to them rather than the stack's; remove them from it, or annotate it with wildcard-egress.dev/domain-list to let the function fill it`,
+        `also declares ${both.join(', ')} (resolution ${textOf(spec.resolution, 'NONE')}): proxies may take its path to them rather than the stack's; remove them from it, or annotate it with wildcard-egress.dev/domain-list to let the function fill it`,
         { ...about(e.header), field: { path: 'spec.hosts' } },
       ),
     );

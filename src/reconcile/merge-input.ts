@@ -55,15 +55,27 @@ export function mergeable(
 }
 
 /** The list as the fit checks need it: every name and the ports it is listed on. */
-export function listFacts(plan: DomainPlan, mode: Options['mode']): ListFacts {
+export function listFacts(
+  plan: DomainPlan,
+  mode: Options['mode'],
+  clusterDomain?: string,
+): ListFacts {
   const ports = new Map<string, number[]>();
+  const protocols = new Map<string, 'TLS' | 'HTTP'>();
   for (const lane of plan.lanes)
     for (const d of lane.domains) {
       const at = ports.get(d) ?? [];
       if (!at.includes(lane.upstreamPort)) at.push(lane.upstreamPort);
       ports.set(d, at);
+      protocols.set(`${d}|${lane.upstreamPort}`, lane.protocol);
     }
-  return { names: plan.all, portsOf: (n) => ports.get(n) ?? [], mode };
+  return {
+    names: plan.all,
+    portsOf: (n) => ports.get(n) ?? [],
+    protocolOf: (n, port) => protocols.get(`${n}|${port}`),
+    mode,
+    ...(clusterDomain ? { clusterDomain } : {}),
+  };
 }
 
 /**

@@ -7,7 +7,10 @@ import { groupOf, type Resource } from '../stack/resource.js';
 import { ownsAllFields, type Entry } from './entry.js';
 import { declaredByUser, gatewaysBoundByList, routedHosts, wiringFor } from './input-facts.js';
 import { layoutResults, meshConflicts, overlapWarnings } from './layout.js';
-import { about } from './report.js';
+import { about, labelOf } from './report.js';
+import { GATEWAY_LABEL } from '../stack/names.js';
+import { isObject } from '../util/data.js';
+import { listFacts } from './merge-input.js';
 import { adoptSidecars, suppressedRoles } from './roles.js';
 
 /** What the run does with one item. */
@@ -58,6 +61,31 @@ function targetMatches(t: Target, e: Entry): boolean {
 }
 
 /**
+ * The stack's policies that select the gateway pods' label: once an adopted
+ * gateway's pods carry it, they apply to everything that gateway serves, not
+ * only to the list's lanes. A warning naming them.
+ */
+function policiesOnAdopted(e: Entry, add: readonly Resource[]): Result[] {
+  const selects = (r: Resource) => {
+    const spec = isObject(r.spec) ? r.spec : {};
+    return JSON.stringify(spec.podSelector ?? spec.selector ?? {}).includes(`"${GATEWAY_LABEL}"`);
+  };
+  const policies = add.filter(
+    (r) =>
+      (r.kind === 'AuthorizationPolicy' || r.kind === 'NetworkPolicy') &&
+      r.metadata.namespace === e.header.namespace &&
+      selects(r),
+  );
+  if (policies.length === 0) return [];
+  return [
+    warning(
+      `its pods take the stack's gateway label, so ${policies.map(labelOf).join(' and ')} now apply to them: they admit only the list's lanes, and any other traffic this gateway serves (other ports, other hosts) is refused. Give the stack a gateway of its own (spec.gateway.name) if this gateway serves more`,
+      { ...about(e.header), field: { path: 'spec.template.metadata.labels' } },
+    ),
+  ];
+}
+
+/**
  * Decides what the run does, before any text is written: which items the
  * function merges whole (those it created, or that were handed over), which
  * get only their host places (adopted, opted in, targeted, bound Gateways),
@@ -72,7 +100,12 @@ export function planReconcile(
   results: Result[],
 ): ReconcilePlan {
   const adoptedSidecars = adoptSidecars(entries, rendered, results);
-  const suppressed = suppressedRoles(entries, rendered, o);
+  const suppressed = suppressedRoles(
+    entries,
+    rendered,
+    o,
+    listFacts(plan, o.mode, o.clusterDomain),
+  );
   const present = new Set(
     entries.flatMap((e) =>
       e.rendered && !(e.role === 'created' && suppressed.has(e.rendered)) ? [e.rendered] : [],
@@ -155,6 +188,7 @@ export function planReconcile(
       continue;
     }
     const needed = !all && e.rendered ? wiring.get(e.rendered) : undefined;
+    if (needed) results.push(...policiesOnAdopted(e, add));
     actions.set(e, {
       do: 'write',
       fields: all ? 'all' : 'hosts',

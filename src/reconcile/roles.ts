@@ -5,7 +5,8 @@ import { error, warning, type Result } from '../krm/results.js';
 import type { Resource } from '../stack/resource.js';
 import { meshForwarders } from '../places/vs-routes.js';
 import { stackNames } from '../stack/names.js';
-import { isObject } from '../util/data.js';
+import { isObject, textOf, type JsonObject } from '../util/data.js';
+import { fitPlace, type ListFacts } from '../places/fit.js';
 import type { Entry } from './entry.js';
 import { about, label } from './report.js';
 
@@ -70,30 +71,24 @@ export function adoptSidecars(
 /** Kinds of the gateway's role: what a forwarder of the user's own makes redundant. */
 const GATEWAY_ROLE = new Set(['Gateway', 'DestinationRule', 'EnvoyFilter', 'Telemetry']);
 
-/**
- * Rendered resources not to add because the input already has its own of
- * that role, each with the reason: a kind the user opted in (a renamed
- * VirtualService or ServiceEntry), and, when an opted-in EnvoyFilter already
- * forwards SNI (sni_dynamic_forward_proxy), the whole gateway side: a second
- * forwarder for the same pods would clash in Envoy (duplicate listener and
- * cluster names) and a second VirtualService in Istio.
- */
-/**
- * Whether an opted-in VirtualService sends the list's names to a forwarder of
- * the user's own (their gateway, an SNI proxy) rather than to the stack's
- * gateway Service: then the stack's gateway side would serve nothing.
- */
-function routesElsewhere(e: Entry, o: Options): boolean {
-  if (e.header.kind !== 'VirtualService' || !e.item) return false;
-  let data: unknown;
+/** An item's data, or undefined when it cannot be read (the reconcile reports it). */
+function dataOf(e: Entry): JsonObject | undefined {
+  if (!e.item) return undefined;
   try {
     const parsed = e.item.parse();
-    data = parsed.root.toJS(parsed.doc, { maxAliasCount: 100 });
+    const data: unknown = parsed.root.toJS(parsed.doc, { maxAliasCount: 100 });
+    return isObject(data) ? data : undefined;
   } catch (err) {
     if (!(err instanceof ItemError)) throw err;
-    return false;
+    return undefined;
   }
-  if (!isObject(data)) return false;
+}
+
+/** Where an opted-in VirtualService sends the list's names for sidecars: the stack's gateway, elsewhere, or nowhere. */
+export function meshRouteTarget(e: Entry, o: Options): 'stack' | 'elsewhere' | 'none' {
+  if (e.header.kind !== 'VirtualService' || !e.item) return 'none';
+  const data = dataOf(e);
+  if (!data) return 'none';
   const destinations = meshForwarders(data);
   const gw = stackNames(o);
   const ours = (host: string) =>
@@ -101,38 +96,79 @@ function routesElsewhere(e: Entry, o: Options): boolean {
     host.startsWith(`${gw.service}.${o.gateway.namespace}.`) ||
     host === `${gw.service}.${o.gateway.namespace}` ||
     (host === gw.service && e.header.namespace === o.gateway.namespace);
-  return destinations.length > 0 && !destinations.some(ours);
+  if (destinations.length === 0) return 'none';
+  return destinations.some(ours) ? 'stack' : 'elsewhere';
 }
 
+/**
+ * Whether an opted-in VirtualService sends the list's names to a forwarder of
+ * the user's own (their gateway, an SNI proxy) rather than to the stack's
+ * gateway Service: then the stack's gateway side would serve nothing.
+ */
+function routesElsewhere(e: Entry, o: Options): boolean {
+  return meshRouteTarget(e, o) === 'elsewhere';
+}
+
+/**
+ * Rendered resources not to add because an item the user opted in already
+ * does their job, each with the reason: a ServiceEntry that fits and carries
+ * all of a rendered one's names for every namespace; a VirtualService that
+ * routes the list to a forwarder of the user's (then also the whole gateway
+ * side); an EnvoyFilter that forwards SNI itself (sni_dynamic_forward_proxy:
+ * the gateway side, whose second forwarder would clash in Envoy). An opted-in
+ * item that cannot do the job (no place for the list, ports or exports
+ * short of the rendered one's) takes nothing's place.
+ */
 export function suppressedRoles(
   entries: readonly Entry[],
   rendered: readonly Resource[],
   o: Options,
+  facts: ListFacts,
 ): Map<Resource, string> {
   const opted = entries.filter((e) => e.role === 'opted-in');
-  const byKind = new Map<string, Entry[]>();
-  for (const e of opted) {
-    const kind = e.header.kind ?? '';
-    if (!byKind.has(kind)) byKind.set(kind, []);
-    byKind.get(kind)!.push(e);
-  }
-  const forwarder =
-    opted.find(
-      (e) => e.header.kind === 'EnvoyFilter' && e.source.includes('sni_dynamic_forward_proxy'),
-    ) ?? opted.find((e) => routesElsewhere(e, o));
+  const forwardProxy = opted.find(
+    (e) => e.header.kind === 'EnvoyFilter' && e.source.includes('sni_dynamic_forward_proxy'),
+  );
+  const elsewhere = opted.find((e) => routesElsewhere(e, o));
+  const forwarder = forwardProxy ?? elsewhere;
+  // A ServiceEntry of the user's takes a rendered one's place only where it carries all of its
+  // names, for every namespace: it fits, and exports to all.
+  const carriers = opted.flatMap((e) => {
+    if (e.header.kind !== 'ServiceEntry') return [];
+    const data = dataOf(e);
+    if (!data) return [];
+    const spec = isObject(data.spec) ? data.spec : {};
+    const exportTo = Array.isArray(spec.exportTo) ? spec.exportTo.map((x) => textOf(x)) : ['*'];
+    if (!exportTo.includes('*')) return [];
+    const fit = fitPlace('service-entry', data, 'spec.hosts', facts);
+    const ports = new Set(
+      (Array.isArray(spec.ports) ? spec.ports : []).map((p) =>
+        isObject(p) ? textOf(p.number) : '',
+      ),
+    );
+    return fit.fits ? [{ entry: e, names: new Set(fit.names), ports }] : [];
+  });
   const out = new Map<Resource, string>();
   for (const r of rendered) {
-    if (r.kind === 'Sidecar') continue;
-    const own = byKind.get(r.kind);
-    if (own)
-      out.set(
-        r,
-        `the input has its own ${r.kind} for this list (${own.map((e) => label(e.header)).join(', ')})`,
+    if (r.kind === 'ServiceEntry') {
+      const spec = isObject(r.spec) ? r.spec : {};
+      const hosts = Array.isArray(spec.hosts) ? spec.hosts.map((h) => textOf(h)) : [];
+      const ports = (Array.isArray(spec.ports) ? spec.ports : []).map((p) =>
+        isObject(p) ? textOf(p.number) : '',
       );
-    else if (
-      forwarder &&
-      (GATEWAY_ROLE.has(r.kind) || r.metadata.namespace === o.gateway.namespace)
-    ) {
+      const carrier = carriers.find(
+        (c) => hosts.every((h) => c.names.has(h)) && ports.every((p) => c.ports.has(p)),
+      );
+      if (carrier) {
+        out.set(r, `${label(carrier.entry.header)} carries its names for the list`);
+        continue;
+      }
+    }
+    if (r.kind === 'VirtualService' && elsewhere) {
+      out.set(r, `${label(elsewhere.header)} routes the list's names for sidecars`);
+      continue;
+    }
+    if (forwarder && (GATEWAY_ROLE.has(r.kind) || r.metadata.namespace === o.gateway.namespace)) {
       out.set(
         r,
         `${label(forwarder.header)} already ${forwarder.header.kind === 'EnvoyFilter' ? "forwards the list's names" : "routes the list's names to a forwarder of your own"}; this would belong to a second gateway`,
