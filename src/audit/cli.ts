@@ -164,6 +164,7 @@ export function runAudit(args: readonly string[], io: AuditIo): AuditOutput {
     lanes: table.lanes,
     served,
     defaultPort: options.upstreamPort,
+    ...(a.from !== undefined ? { namespace: a.from } : {}),
   });
 
   const stderr = unreadableNotes(unreadable);

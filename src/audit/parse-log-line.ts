@@ -5,6 +5,7 @@ import {
   type AccessLogFields,
 } from './access-log-format.js';
 import { isObject, type JsonObject } from '../util/data.js';
+import { hubbleFlowOf, readHubbleFlow } from './hubble-flow.js';
 
 /**
  * What one access-log line says about a connection:
@@ -13,10 +14,20 @@ import { isObject, type JsonObject } from '../util/data.js';
  * - `sidecar-lane`: a sidecar sent it to one of the gateway's lanes (`outbound|<port>|<subset>|<gateway host>`);
  * - `passthrough`: a sidecar let it out directly (ALLOW_ANY, `PassthroughCluster`);
  * - `blackhole`: a sidecar refused it (REGISTRY_ONLY, `BlackHoleCluster`);
+ * - `cni-forwarded`, `cni-refused`: Cilium let a pod's connection out, or refused it (a Hubble flow, hubble-flow.ts);
+ * - `cni-dns-refused`: Cilium's DNS proxy refused a pod's query for a name;
  * - `other`: any other connection (in-mesh traffic, the gateway's mTLS listener).
  */
 export type LineKind =
-  'gateway-forwarded' | 'gateway-refused' | 'sidecar-lane' | 'passthrough' | 'blackhole' | 'other';
+  | 'gateway-forwarded'
+  | 'gateway-refused'
+  | 'sidecar-lane'
+  | 'passthrough'
+  | 'blackhole'
+  | 'cni-forwarded'
+  | 'cni-refused'
+  | 'cni-dns-refused'
+  | 'other';
 
 /** One connection as the audit sees it. */
 export interface LogLine {
@@ -33,6 +44,8 @@ export interface LogLine {
   listener?: string;
   /** Gateway Service port a sidecar-lane line went to. */
   servicePort?: number;
+  /** The source pod's namespace (Hubble flows carry it). */
+  namespace?: string;
 }
 
 /** Names of the stack the lines are recognised by (from `stackNames` and the rendered EnvoyFilter). */
@@ -77,9 +90,12 @@ export function parseLogLine(raw: string, names: StackLogNames): LineOutcome {
     const record = parseJsonObject(text);
     // A JSON line is an access log when it has Istio's keys; one cut short still shows them.
     if (!record)
-      return ACCESS_LOG_JSON_KEYS.some((k) => text.includes(`"${k}"`))
+      return ACCESS_LOG_JSON_KEYS.some((k) => text.includes(`"${k}"`)) ||
+        (text.includes('"flow"') && text.includes('"verdict"'))
         ? { unreadable: true }
         : { ignored: true };
+    const flow = hubbleFlowOf(record);
+    if (flow) return { line: readHubbleFlow(flow) };
     if (!ACCESS_LOG_JSON_KEYS.some((k) => k in record)) return { ignored: true };
     fields = readJsonLine(record);
   } else if (ENVOY_TEXT_LINE.test(text)) {

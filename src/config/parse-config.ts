@@ -5,6 +5,7 @@ import { planDomains, type DomainPlan } from '../domains/plan.js';
 import { validate } from '../generated/validate-domain-list.js';
 import { error, type Result } from '../krm/results.js';
 import { fromConfigMap } from './config-map.js';
+import { fqdnPolicyProblems } from './fqdn-rules.js';
 import { modeProblems } from './mode-rules.js';
 import {
   appNamespaces,
@@ -77,7 +78,13 @@ function fromDomainList(doc: Json, pathOf: (specPath: string) => string = (p) =>
   return {
     options,
     plan,
-    results: [...list.results, ...planResults, ...crossField, ...modeProblems(options, plan, file)],
+    results: [
+      ...list.results,
+      ...planResults,
+      ...crossField,
+      ...modeProblems(options, plan, file),
+      ...fqdnPolicyProblems(options, file),
+    ],
   };
 }
 
