@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { runFunction } from '../src/run.js';
+import { parseOutput, resourceList, ROOT } from './helpers.js';
 import { ciliumProblems } from './support/cilium-rules.js';
 import { expectedOf, goldenCases } from './support/golden-cases.js';
 
@@ -37,6 +39,29 @@ describe('CiliumNetworkPolicies: Cilium CRD schema and agent checks', () => {
     const names = fqdns.map((s: Item) => s.matchName ?? s.matchPattern);
     expect(names.length).toBe(1060);
     expect(new Set(names).size).toBe(1060);
+  });
+
+  it('sidecar mode keeps IPv6 closed on the upstream ports unless dualStackCapture says the mesh captures it', () => {
+    const render = (extra: string) => {
+      const config = readFileSync(
+        `${ROOT}testdata/fqdn-cilium-sidecar/config.yaml`,
+        'utf8',
+      ).replace('  production:\n', `  production:\n${extra}`);
+      const out = runFunction(resourceList([], config));
+      expect(out.exitCode).toBe(0);
+      return cnps(parseOutput(out.stdout).items).filter(
+        (i) => i.metadata.name === 'wildcard-egress',
+      );
+    };
+    for (const p of render(''))
+      expect(p.spec.egressDeny).toEqual([
+        {
+          toCIDRSet: [{ cidr: '::/0' }],
+          toPorts: [{ ports: expect.arrayContaining([{ port: '443', protocol: 'TCP' }]) }],
+        },
+      ]);
+    for (const p of render('    dualStackCapture: true\n'))
+      expect(p.spec.egressDeny).toBeUndefined();
   });
 
   it('the checks refuse what Cilium refuses (so the passes above mean something)', () => {

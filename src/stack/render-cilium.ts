@@ -176,16 +176,25 @@ function clusterRules(o: Options, plan: DomainPlan, ns: string): Rule[] {
  */
 export function renderCiliumPolicies(o: Options, plan: DomainPlan): Resource[] {
   const n = stackNames(o);
-  const apps = appNamespaces(o.production).flatMap((ns) =>
-    policies(
+  const apps = appNamespaces(o.production).flatMap((ns) => {
+    const lanes = plan.lanes.filter((l) => serves(o, l, ns));
+    // Sidecar mode without dualStackCapture: istio-iptables captures no IPv6 on an IPv4-first pod, so IPv6 stays
+    // closed on the upstream ports, as the NetworkPolicies keep it (deny wins over the toFQDNs allow).
+    const ports = [...new Set(lanes.map((l) => l.upstreamPort))].sort((a, b) => a - b);
+    const ipv4Only =
+      o.mode === 'sidecar' && !o.production.dualStackCapture && ports.length > 0
+        ? { egressDeny: [{ toCIDRSet: [{ cidr: '::/0' }], toPorts: toPorts(ports, 'TCP') }] }
+        : {};
+    return policies(
       o,
       { name: APP_RESOURCE_NAME, namespace: ns },
       {},
       clusterRules(o, plan, ns),
-      namePorts(plan.lanes.filter((l) => serves(o, l, ns))),
+      namePorts(lanes),
       o.mode === 'sidecar',
-    ),
-  );
+      ipv4Only,
+    );
+  });
   if (o.mode === 'sidecar') return apps;
   const forwarder =
     o.mode === 'waypoint'

@@ -3,6 +3,7 @@ import { sortDomains } from '../domains/normalize-list.js';
 import type { DomainPlan } from '../domains/plan.js';
 import { serves } from './lane-scope.js';
 import { renderCiliumPolicies } from './render-cilium.js';
+import { renderClusterNetworkPolicies } from './render-cluster-network-policy.js';
 import { renderGuard } from './render-guard.js';
 import { renderNetworkPolicies } from './render-network-policies.js';
 import { SIDECAR_HOST_BYTES } from './limits.js';
@@ -134,6 +135,7 @@ export function renderProduction(o: Options, plan: DomainPlan): Resource[] {
     ...(p.sidecars && o.mode !== 'waypoint' ? renderSidecars(o, plan) : []),
     ...(p.networkPolicies ? renderNetworkPolicies(o, plan) : []),
     ...(p.fqdnPolicies === 'cilium' ? renderCiliumPolicies(o, plan) : []),
+    ...(p.fqdnPolicies === 'kubernetes' ? renderClusterNetworkPolicies(o, plan) : []),
     ...(p.authorization && gateway ? [renderAuthorization(o, plan)] : []),
     ...(gateway ? renderAvailability(o) : []),
     ...(p.guard ? renderGuard(o) : []),
