@@ -146,7 +146,9 @@ describe('auditConnections', () => {
       [gw('en.wikipedia.org'), gw('de.wikipedia.org'), lane('en.wikipedia.org')],
       scopeOf(domainList(['*.wikipedia.org', 'api.github.com'])),
     );
-    expect(r.used).toEqual([{ entry: '*.wikipedia.org', count: 2, gateway: 2, sidecar: 1 }]);
+    expect(r.used).toEqual([
+      { entry: '*.wikipedia.org', count: 2, gateway: 2, sidecar: 1, cni: 0 },
+    ]);
     expect(r.unused).toEqual(['api.github.com']);
   });
 
@@ -230,6 +232,7 @@ describe('auditConnections', () => {
         blackhole: 1,
         lane: 2,
         gateway: 1,
+        cni: 0,
       },
     ]);
   });

@@ -254,7 +254,7 @@ describe('explain: docs/explain.md', () => {
     const blocks = [
       ...section.matchAll(/```console\n\$ wildcard-egress (explain [^\n]+)\n([\s\S]*?)```/g),
     ];
-    expect(blocks).toHaveLength(4);
+    expect(blocks).toHaveLength(5);
     for (const [, command, shown] of blocks) {
       const r = runBundle('', command.split(' ')); // relative paths: vitest runs in the project root
       expect(r.stdout).toBe(shown);

@@ -820,7 +820,7 @@ describe('11. the guard refuses self-service bypasses at admission', () => {
     ]);
   });
 
-  it('matches CREATE and UPDATE of the kinds that could open a path out (WorkloadGroups and ProxyConfigs too)', () => {
+  it('matches CREATE and UPDATE of the kinds that could open a path out (WorkloadGroups, ProxyConfigs and CiliumNetworkPolicies too)', () => {
     expect(policy('wildcard-egress-guard').spec.matchConstraints.resourceRules).toEqual([
       {
         apiGroups: ['networking.istio.io'],
@@ -841,6 +841,12 @@ describe('11. the guard refuses self-service bypasses at admission', () => {
         apiVersions: ['*'],
         operations: ['CREATE', 'UPDATE'],
         resources: ['networkpolicies'],
+      },
+      {
+        apiGroups: ['cilium.io'],
+        apiVersions: ['*'],
+        operations: ['CREATE', 'UPDATE'],
+        resources: ['ciliumnetworkpolicies'],
       },
     ]);
   });

@@ -57,6 +57,8 @@ describe('production: the recommended set', () => {
       'ValidatingAdmissionPolicyBinding/undefined',
       'ValidatingAdmissionPolicy/undefined',
       'ValidatingAdmissionPolicyBinding/undefined',
+      'ValidatingAdmissionPolicy/undefined',
+      'ValidatingAdmissionPolicyBinding/undefined',
     ]);
     expect(allProblems(items)).toEqual([]);
     expect(wiringProblems(items)).toEqual([]);

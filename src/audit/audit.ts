@@ -14,6 +14,8 @@ export interface EntryUse {
   gateway: number;
   /** Sidecar lines to the entry's lane. */
   sidecar: number;
+  /** Hubble flows Cilium let out to an address the entry's names resolved to. */
+  cni: number;
 }
 
 /** A name on a port the list does not admit, with the connections that tried it. */
@@ -28,6 +30,8 @@ export interface UnlistedName {
   lane: number;
   /** Gateway lines: refused (no filter chain) or, if the deployed list differs, forwarded. */
   gateway: number;
+  /** Hubble flows: Cilium refused the connection or the DNS query, or (if the deployed policy differs) let it out. */
+  cni: number;
 }
 
 /** Connections without an SNI that left directly or were refused, by destination address. */
@@ -70,6 +74,8 @@ export interface AuditScope {
   served: (lane: AuditLane) => boolean;
   /** Port of a gateway line whose lane is unknown. */
   defaultPort: number;
+  /** `--from`: Hubble flows from other namespaces are left out. */
+  namespace?: string;
 }
 
 function counter<K>() {
@@ -117,11 +123,13 @@ export function auditConnections(lines: Iterable<LogLine>, scope: AuditScope): A
     );
   const gatewayUse = counter<string>();
   const sidecarUse = counter<string>();
+  const cniUse = counter<string>();
   const views = {
     passthrough: counter<string>(),
     blackhole: counter<string>(),
     lane: counter<string>(),
     gateway: counter<string>(),
+    cni: counter<string>(),
   };
   const bypassed = counter<string>();
   const blockedListed = counter<string>();
@@ -156,6 +164,24 @@ export function auditConnections(lines: Iterable<LogLine>, scope: AuditScope): A
       const entry = admittingEntry(line.sni, lane);
       if (entry) sidecarUse.add(entry);
       else unlisted('lane', line.sni, lane.lane.upstreamPort);
+    } else if (
+      line.kind === 'cni-forwarded' ||
+      line.kind === 'cni-refused' ||
+      line.kind === 'cni-dns-refused'
+    ) {
+      // Hubble flows: a DNS query has no port (counted on the default upstream port); a flow whose namespace a
+      // --from review leaves out is skipped.
+      if (scope.namespace && line.namespace && line.namespace !== scope.namespace) continue;
+      if (!line.sni) {
+        if (line.kind === 'cni-refused') unnamed.add(line.address ?? '-');
+        continue;
+      }
+      const port = line.port ?? scope.defaultPort;
+      const entry =
+        line.kind === 'cni-dns-refused' ? entryOn(line.sni, served) : listedOn(line.sni, port);
+      if (line.kind === 'cni-forwarded' && entry) cniUse.add(entry);
+      else if (entry) refusedListed.add(key(line.sni, port));
+      else unlisted('cni', line.sni, port);
     } else if (line.kind === 'passthrough' || line.kind === 'blackhole') {
       if (!line.sni) {
         unnamed.add(line.address ?? '-');
@@ -171,7 +197,8 @@ export function auditConnections(lines: Iterable<LogLine>, scope: AuditScope): A
     .map((entry): EntryUse => {
       const gateway = gatewayUse.map.get(entry) ?? 0;
       const sidecar = sidecarUse.map.get(entry) ?? 0;
-      return { entry, count: Math.max(gateway, sidecar), gateway, sidecar };
+      const cni = cniUse.map.get(entry) ?? 0;
+      return { entry, count: Math.max(gateway, sidecar, cni), gateway, sidecar, cni };
     })
     .filter((u) => u.count > 0);
   const usedEntries = new Set(used.map((u) => u.entry));
@@ -183,10 +210,11 @@ export function auditConnections(lines: Iterable<LogLine>, scope: AuditScope): A
       blackhole: seen('blackhole'),
       lane: seen('lane'),
       gateway: seen('gateway'),
+      cni: seen('cni'),
     };
     return {
       ...unkey(k),
-      count: by.passthrough + by.blackhole + Math.max(by.lane, by.gateway),
+      count: by.passthrough + by.blackhole + Math.max(by.lane, by.gateway, by.cni),
       ...by,
     };
   });

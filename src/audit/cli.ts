@@ -145,6 +145,7 @@ export function runAudit(args: readonly string[], io: Io): AuditOutput {
     lanes: table.lanes,
     served,
     defaultPort: options.upstreamPort,
+    ...(a.from !== undefined ? { namespace: a.from } : {}),
   });
 
   const stderr = unreadableNotes(unreadable);

@@ -5,35 +5,10 @@ import {
   type AccessLogFields,
 } from './access-log-format.js';
 import { isObject, type JsonObject } from '../util/data.js';
+import { hubbleFlowOf, readHubbleFlow } from './hubble-flow.js';
+import type { LogLine } from './log-line.js';
 
-/**
- * What one access-log line says about a connection:
- * - `gateway-forwarded`: the gateway's internal listener sent it to the real host (forward proxy cluster);
- * - `gateway-refused`: the internal listener found no filter chain for its SNI (`NR`, no cluster);
- * - `sidecar-lane`: a sidecar sent it to one of the gateway's lanes (`outbound|<port>|<subset>|<gateway host>`);
- * - `passthrough`: a sidecar let it out directly (ALLOW_ANY, `PassthroughCluster`);
- * - `blackhole`: a sidecar refused it (REGISTRY_ONLY, `BlackHoleCluster`);
- * - `other`: any other connection (in-mesh traffic, the gateway's mTLS listener).
- */
-export type LineKind =
-  'gateway-forwarded' | 'gateway-refused' | 'sidecar-lane' | 'passthrough' | 'blackhole' | 'other';
-
-/** One connection as the audit sees it. */
-export interface LogLine {
-  kind: LineKind;
-  cluster?: string;
-  /** The application's SNI, lower-case, without a trailing dot; absent when none, or when it is Istio's own mTLS SNI. */
-  sni?: string;
-  /** Port of the destination address, when the line has one. */
-  port?: number;
-  /** Destination: the original destination at a sidecar (`DOWNSTREAM_LOCAL_ADDRESS`), else the upstream host. */
-  address?: string;
-  responseFlags: string[];
-  /** Internal listener that logged a gateway line (`envoy://sni_listener/` → `sni_listener`). */
-  listener?: string;
-  /** Gateway Service port a sidecar-lane line went to. */
-  servicePort?: number;
-}
+export type { LineKind, LogLine } from './log-line.js';
 
 /** Names of the stack the lines are recognised by (from `stackNames` and the rendered EnvoyFilter). */
 export interface StackLogNames {
@@ -77,9 +52,12 @@ export function parseLogLine(raw: string, names: StackLogNames): LineOutcome {
     const record = parseJsonObject(text);
     // A JSON line is an access log when it has Istio's keys; one cut short still shows them.
     if (!record)
-      return ACCESS_LOG_JSON_KEYS.some((k) => text.includes(`"${k}"`))
+      return ACCESS_LOG_JSON_KEYS.some((k) => text.includes(`"${k}"`)) ||
+        (text.includes('"flow"') && text.includes('"verdict"'))
         ? { unreadable: true }
         : { ignored: true };
+    const flow = hubbleFlowOf(record);
+    if (flow) return { line: readHubbleFlow(flow) };
     if (!ACCESS_LOG_JSON_KEYS.some((k) => k in record)) return { ignored: true };
     fields = readJsonLine(record);
   } else if (ENVOY_TEXT_LINE.test(text)) {

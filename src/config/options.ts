@@ -58,7 +58,14 @@ export interface Production {
   meshCapture: Required<MeshCaptureSpec>;
   /** Sidecar mode: the mesh captures IPv6 (ISTIO_DUAL_STACK), so public IPv6 may be opened. */
   dualStackCapture: boolean;
+  /** The CNI's FQDN policy drawn from the list; absent when off. */
+  fqdnPolicies?: FqdnPolicyEngine;
+  /** Search domains of the pods besides the cluster's own, which the DNS rules let through. */
+  dnsSearchDomains: string[];
 }
+
+/** Which CNI policy engine renders the list's FQDN policies. */
+export type FqdnPolicyEngine = NonNullable<ProductionSpec['fqdnPolicies']>;
 
 /** Limits of the forwarder's clusters and DNS caches. */
 export interface Forwarder {
@@ -78,6 +85,8 @@ export interface Options {
   mode: Mode;
   /** Istio's minor version (`30` for 1.30) when the config names one. */
   istioMinor?: number;
+  /** Cilium's minor version (`19` for 1.19) when the config names one. */
+  ciliumMinor?: number;
   gateway: {
     namespace: string;
     name: string;
@@ -120,7 +129,7 @@ export const DEFAULTS = {
   check: false,
 } as const satisfies Omit<
   Options,
-  'listName' | 'mode' | 'istioMinor' | 'targets' | 'production' | 'forwarder'
+  'listName' | 'mode' | 'istioMinor' | 'ciliumMinor' | 'targets' | 'production' | 'forwarder'
 >;
 
 /** Circuit-breaker thresholds well above Envoy's 1,024 default, and Envoy's own DNS cache defaults, written out. */
@@ -219,6 +228,8 @@ function production(p: ProductionSpec = {}, rootNamespace: string): Production {
     peerNamespaces: p.peerNamespaces ?? [],
     meshCapture: { ...MESH_CAPTURE_DEFAULTS, ...p.meshCapture },
     dualStackCapture: p.dualStackCapture ?? false,
+    ...(p.fqdnPolicies ? { fqdnPolicies: p.fqdnPolicies } : {}),
+    dnsSearchDomains: p.dnsSearchDomains ?? [],
   };
 }
 
@@ -234,6 +245,7 @@ export function withDefaults(spec: DomainListSpec, listName: string): Options {
     listName,
     mode: spec.mode ?? 'egress-gateway',
     ...(spec.istioVersion ? { istioMinor: Number(spec.istioVersion.split('.')[1]) } : {}),
+    ...(spec.ciliumVersion ? { ciliumMinor: Number(spec.ciliumVersion.split('.')[1]) } : {}),
     gateway: { ...DEFAULTS.gateway, ...spec.gateway },
     routingNamespace: spec.routingNamespace ?? DEFAULTS.routingNamespace,
     rootNamespace: spec.rootNamespace ?? DEFAULTS.rootNamespace,

@@ -7,6 +7,7 @@ import { error, type Result } from '../krm/results.js';
 import { SCHEMA_FIELDS } from '../generated/domain-list.js';
 import { fromConfigMap } from './config-map.js';
 import { suggestion } from './did-you-mean.js';
+import { fqdnPolicyProblems } from './fqdn-rules.js';
 import { modeProblems } from './mode-rules.js';
 import {
   appNamespaces,
@@ -85,7 +86,13 @@ function fromDomainList(doc: Json, pathOf: (specPath: string) => string = (p) =>
   return {
     options,
     plan,
-    results: [...list.results, ...planResults, ...crossField, ...modeProblems(options, plan, file)],
+    results: [
+      ...list.results,
+      ...planResults,
+      ...crossField,
+      ...modeProblems(options, plan, file),
+      ...fqdnPolicyProblems(options, file),
+    ],
   };
 }
 

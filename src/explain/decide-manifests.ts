@@ -7,7 +7,7 @@ import { meshVirtualServices, tlsMatches, visibleServices } from './sidecar-serv
 import { objects, ofKind, refOf, specOf, type Item } from './manifests.js';
 import { nearestEntry } from './nearest-entry.js';
 import { leaveFromPod } from './leave-pod.js';
-import { networkVerdict } from './network-policy.js';
+import { podExit } from './network-layers.js';
 import { covers, HostMultiIndex, mostSpecific } from '../domains/host-match.js';
 import { buildSidecarListener, chainOrigin, pickChain } from './sidecar-listener.js';
 import { sidecarScope } from './sidecar-scope.js';
@@ -121,7 +121,7 @@ function decideSidecarPath(
       detail: `${detail}: the connection goes to ${exit}`,
     };
     if (scope.registryOnly) return path.end('refused', step);
-    return leaveFromPod(path, 'passthrough', step, networkVerdict(items, ns, q.port));
+    return leaveFromPod(path, 'passthrough', step, podExit(items, ns, q.host, q.port));
   };
 
   const { services, rejected } = visibleServices(items, ns, scope, q.port, q.host);

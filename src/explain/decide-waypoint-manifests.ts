@@ -10,12 +10,15 @@ import {
   strings,
   type Item,
 } from './manifests.js';
-import { networkVerdict } from './network-policy.js';
+import { ciliumExternal, ciliumPeer } from './cilium-policy.js';
+import { podExit, podHop } from './network-layers.js';
 import { covers, mostSpecific } from '../domains/host-match.js';
 import { rejectedServiceEntry } from './service-entry-rules.js';
 import { namespaceOf, type Path, type Question, type Verdict } from './types.js';
 
 const USE_WAYPOINT = 'istio.io/use-waypoint';
+/** The label Istio's waypoint Deployment gives its pods: the Gateway's name. */
+const WAYPOINT_POD_LABEL = 'gateway.networking.k8s.io/gateway-name';
 const USE_WAYPOINT_NAMESPACE = 'istio.io/use-waypoint-namespace';
 
 /** The labels of an object, or of its namespace (a Namespace item in the manifests), for the waypoint binding. */
@@ -91,7 +94,7 @@ export function decideWaypointManifests(
         value: q.host,
         detail: `no ServiceEntry lists ${q.host}: ztunnel's DNS proxy returns its real address and the connection leaves from the pod (ztunnel ignores REGISTRY_ONLY)`,
       },
-      networkVerdict(items, ns, q.port),
+      podExit(items, ns, q.host, q.port),
     );
   }
   const spec = specOf(hit.se);
@@ -136,7 +139,7 @@ export function decideWaypointManifests(
         detail:
           'the ServiceEntry is bound to no waypoint: ztunnel sends the connection out directly, skipping the waypoint and its policies',
       },
-      networkVerdict(items, ns, q.port),
+      podExit(items, ns, q.host, q.port),
     );
   }
   const gw = ofKind(items, 'Gateway').find(
@@ -172,6 +175,26 @@ export function decideWaypointManifests(
     value: 'mesh 15008 HBONE',
     detail: `the ServiceEntry is bound to this waypoint (${waypoint.resource} ${waypoint.field})`,
   });
+  // Under Cilium, the hop to the waypoint (HBONE, 15008) and the waypoint's own exit meet the CNI's policies.
+  const waypointPods = { [WAYPOINT_POD_LABEL]: waypoint.name };
+  const to = {
+    namespace: waypoint.namespace,
+    labels: waypointPods,
+    port: 15008,
+    what: 'the waypoint pods',
+  };
+  if (ciliumPeer(items, ns, to).kind !== 'none') {
+    const hop = podHop(items, ns, to);
+    const step = {
+      layer: hop.by ? 'cilium' : 'network',
+      ...('resource' in hop ? { resource: hop.resource } : {}),
+      ...('field' in hop ? { field: hop.field } : {}),
+      detail: `the ${hop.by ?? 'NetworkPolicy'} of ${ns}: ${hop.detail}`,
+    };
+    if (hop.kind === 'refuses' || hop.kind === 'unknown')
+      return path.end(hop.kind === 'refuses' ? 'refused' : 'unknown', step);
+    path.pass(step);
+  }
   const seNs = namespaceOfItem(hit.se);
   const peer = { namespace: ns, trustDomain, port: q.port };
   for (const target of [
@@ -200,5 +223,16 @@ export function decideWaypointManifests(
     ...path.rule,
     detail: `the waypoint ${String(spec.resolution) === 'DYNAMIC_DNS' ? 'resolves the requested name' : 'resolves the host'} and dials port ${q.port}`,
   });
+  if (ciliumExternal(items, waypoint.namespace, q.host, q.port, waypointPods).kind === 'none')
+    return 'allowed';
+  const exit = podExit(items, waypoint.namespace, q.host, q.port, waypointPods);
+  const step = {
+    layer: exit.by ? 'cilium' : 'network',
+    ...('resource' in exit ? { resource: exit.resource } : {}),
+    ...('field' in exit ? { field: exit.field } : {}),
+    detail: `the waypoint's ${exit.by ?? 'NetworkPolicy'}: ${exit.detail}`,
+  };
+  if (exit.kind === 'refuses') return path.end('refused', step);
+  path.pass(step);
   return 'allowed';
 }

@@ -22,7 +22,7 @@ import {
   strings,
   type Item,
 } from './manifests.js';
-import { podPeerVerdict } from './network-policy.js';
+import { podHop } from './network-layers.js';
 import { rejectedServiceEntry } from './service-entry-rules.js';
 import type { Destination } from './sidecar-listener.js';
 import { exportedTo } from './sidecar-scope.js';
@@ -93,7 +93,7 @@ export function followGateway(
     detail: `Istio mTLS to the gateway Service, pod port ${pods.podPort}`,
   });
 
-  const hop = podPeerVerdict(items, q.namespace, {
+  const hop = podHop(items, q.namespace, {
     namespace: pods.namespace,
     labels: pods.labels,
     port: pods.podPort,
@@ -101,16 +101,16 @@ export function followGateway(
   });
   if (hop.kind === 'refuses' || hop.kind === 'unknown')
     return path.end(hop.kind === 'refuses' ? 'refused' : 'unknown', {
-      layer: 'network',
+      layer: hop.by ? 'cilium' : 'network',
       resource: hop.resource,
       detail: `the sidecar's connection to the gateway pods is ${hop.kind === 'refuses' ? 'dropped' : 'not known to pass'}: ${hop.detail}`,
     });
   if (hop.kind === 'admits')
     path.pass({
-      layer: 'network',
+      layer: hop.by ? 'cilium' : 'network',
       resource: hop.resource,
       field: hop.field,
-      detail: `the NetworkPolicy of ${q.namespace} ${hop.detail}`,
+      detail: `the ${hop.by ?? 'NetworkPolicy'} of ${q.namespace} ${hop.detail}`,
     });
 
   const servers = gatewayServers(items, pods).filter(
@@ -268,5 +268,5 @@ function dialFromGateway(
     value: hit.h,
     detail: `resolution ${resolution}: the gateway ${resolution === 'DYNAMIC_DNS' ? `resolves ${q.host} itself` : `resolves ${dest.host}`} and dials port ${target}${dest.host !== q.host && resolution !== 'DYNAMIC_DNS' ? ` (the route's host, not ${q.host}: the connection reaches ${dest.host}'s addresses)` : ''}`,
   });
-  return leaveFromGateway(items, path, pods, target);
+  return leaveFromGateway(items, path, pods, q.host, target);
 }

@@ -223,5 +223,5 @@ function forward(
     value: String(f.forwardPort),
     detail: `sni_dynamic_forward_proxy resolves ${q.host} and dials port ${f.forwardPort} through ${f.cluster}`,
   });
-  return leaveFromGateway(items, path, pods, f.forwardPort);
+  return leaveFromGateway(items, path, pods, q.host, f.forwardPort);
 }

@@ -1,6 +1,6 @@
 import type { GatewayPods } from './gateway-pods.js';
 import type { Item } from './manifests.js';
-import { networkVerdict, type NetworkVerdict } from './network-policy.js';
+import { podExit, type ExitVerdict } from './network-layers.js';
 import type { Path, Step, Verdict } from './types.js';
 
 /**
@@ -14,23 +14,24 @@ export function leaveFromPod(
   path: Path,
   verdict: Verdict,
   step: Omit<Step, 'outcome'>,
-  np: NetworkVerdict,
+  np: ExitVerdict,
 ): Verdict {
+  const by = np.by ?? 'NetworkPolicy';
   if (np.kind === 'refuses') {
     path.note({ ...step, detail: `${step.detail} (${verdict} as far as Istio goes)` });
     return path.end('refused', {
-      layer: 'network',
+      layer: np.by ? 'cilium' : 'network',
       resource: np.resource,
-      detail: `NetworkPolicy: ${np.detail}`,
+      detail: `${by}: ${np.detail}`,
     });
   }
   const npStep =
     np.kind === 'admits'
       ? {
-          layer: 'network',
+          layer: np.by ? 'cilium' : 'network',
           resource: np.resource,
           field: np.field,
-          detail: `NetworkPolicy ${np.detail}`,
+          detail: `${by} ${np.detail}`,
         }
       : { layer: 'network', detail: np.detail };
   if (verdict === 'allowed') {
@@ -43,29 +44,30 @@ export function leaveFromPod(
 }
 
 /**
- * A connection the gateway dials out on `port`: the gateway pods' own
- * NetworkPolicy has the last word (a policy selecting them by their labels
- * counts). Ends the path allowed, or refused.
+ * A connection the gateway dials out to `host` on `port`: the gateway pods'
+ * own NetworkPolicy (and CiliumNetworkPolicies) have the last word (a policy
+ * selecting them by their labels counts). Ends the path allowed, or refused.
  */
 export function leaveFromGateway(
   items: readonly Item[],
   path: Path,
   pods: GatewayPods,
+  host: string,
   port: number,
 ): Verdict {
-  const np = networkVerdict(items, pods.namespace, port, pods.labels);
+  const np = podExit(items, pods.namespace, host, port, pods.labels);
   if (np.kind === 'refuses')
     return path.end('refused', {
-      layer: 'network',
+      layer: np.by ? 'cilium' : 'network',
       resource: np.resource,
-      detail: `the gateway pods may not leave: ${np.detail}`,
+      detail: `the gateway pods may not leave: ${np.by ? `${np.by}: ` : ''}${np.detail}`,
     });
   if (np.kind === 'admits')
     path.pass({
-      layer: 'network',
+      layer: np.by ? 'cilium' : 'network',
       resource: np.resource,
       field: np.field,
-      detail: `the gateway's NetworkPolicy ${np.detail}`,
+      detail: `the gateway's ${np.by ?? 'NetworkPolicy'} ${np.detail}`,
     });
   return 'allowed';
 }

@@ -2,7 +2,7 @@ import { followGateway } from './gateway-path.js';
 import { httpRoute } from './gateway-routes.js';
 import { leaveFromPod } from './leave-pod.js';
 import type { Item } from './manifests.js';
-import { networkVerdict } from './network-policy.js';
+import { podExit } from './network-layers.js';
 import type { ServiceView } from './sidecar-listener.js';
 import { namespaceOf, type Path, type Question, type StackMode, type Verdict } from './types.js';
 
@@ -75,7 +75,7 @@ export function direct(
   s: ServiceView,
 ): Verdict {
   const ns = namespaceOf(q);
-  const np = networkVerdict(items, ns, q.port);
+  const np = podExit(items, ns, q.host, q.port);
   if (s.resolution === 'NONE') {
     return leaveFromPod(
       path,

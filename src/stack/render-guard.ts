@@ -12,6 +12,7 @@ import {
   podVariables,
   sidecarPodValidations,
 } from './guard-pod-rules.js';
+import { byAdmins, ciliumClusterwideRule, ciliumNetworkPolicyRule } from './guard-cilium-rules.js';
 import { guardValidations } from './guard-rules.js';
 import { GATEWAY_LABEL, stackNames } from './names.js';
 import type { Resource } from './resource.js';
@@ -110,6 +111,7 @@ export function renderGuard(o: Options): Resource[] {
   const managed = `${GUARD_NAME}-managed`;
   const pods = `${GUARD_NAME}-pods`;
   const gatewayLabel = `${GUARD_NAME}-gateway-label`;
+  const clusterwide = `${GUARD_NAME}-cilium-clusterwide`;
   const apps = appNamespaces(o.production);
   const admins = celList(o.production.guardAdmins);
   const istiod = `system:serviceaccount:${o.production.istiodNamespace}:istiod`;
@@ -131,6 +133,7 @@ export function renderGuard(o: Options): Resource[] {
           ],
         ),
         resources('networking.k8s.io', ['CREATE', 'UPDATE'], ['networkpolicies']),
+        resources('cilium.io', ['CREATE', 'UPDATE'], ['ciliumnetworkpolicies']),
       ],
       // istiod, revisioned or not (its service account is istiod-<revision> then), registers WorkloadEntries.
       matchConditions: [
@@ -139,13 +142,14 @@ export function renderGuard(o: Options): Resource[] {
           expression: `request.userInfo.username != '${istiod}' && !request.userInfo.username.startsWith('${istiod}-')`,
         },
       ],
-      validations: guardValidations(o),
+      validations: [...guardValidations(o), ciliumNetworkPolicyRule(admins)],
     }),
     binding(GUARD_NAME, namespaceName('NotIn', exempt)),
     policy(managed, {
       resourceRules: [
         resources('networking.istio.io', ['UPDATE', 'DELETE'], ['sidecars']),
         resources('networking.k8s.io', ['UPDATE', 'DELETE'], ['networkpolicies']),
+        resources('cilium.io', ['UPDATE', 'DELETE'], ['ciliumnetworkpolicies']),
       ],
       // Rendered ones carry the managed-by label; a namespace's own Sidecar that the function adopted carries the
       // mark of adoption (the reconcile writes it when it puts the list into that Sidecar); an opted-in one
@@ -158,12 +162,25 @@ export function renderGuard(o: Options): Resource[] {
       ],
       validations: [
         rule(
-          `request.userInfo.username in ${admins} || (has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in ${admins}))`,
+          byAdmins(admins),
           "this object keeps the namespace on the egress allowlist: only the guard's admins (production.guardAdmins) may change or delete it",
         ),
       ],
     }),
     binding(managed, namespaceName('NotIn', exempt)),
+    // Cluster-scoped: the binding has no namespace to select by.
+    policy(clusterwide, {
+      resourceRules: [
+        resources('cilium.io', ['CREATE', 'UPDATE'], ['ciliumclusterwidenetworkpolicies']),
+      ],
+      validations: [ciliumClusterwideRule(admins)],
+    }),
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: clusterwide },
+      spec: { policyName: clusterwide, validationActions: ['Deny'] },
+    },
     ...(apps.length === 0
       ? []
       : [

@@ -96,6 +96,11 @@ function clusterRules(o: Options, plan: DomainPlan): Record<string, unknown>[] {
  */
 export function renderNetworkPolicies(o: Options, plan: DomainPlan): Resource[] {
   const n = stackNames(o);
+  // With Cilium's FQDN policies (render-cilium.ts) DNS and external egress are theirs: Cilium allows the union of
+  // every policy that selects a pod, so a rule here to 0.0.0.0/0, or to the resolver without DNS rules, would
+  // widen them again (cilium/cilium Documentation/security/policy/intro.rst).
+  const cni = o.production.fqdnPolicies === 'cilium';
+  const dns = cni ? [] : dnsRules(o);
   const extra = o.production.egressCIDRs.map((d) => ({
     to: [{ ipBlock: { cidr: d.cidr } }],
     ...(d.ports ? { ports: tcp(d.ports) } : {}),
@@ -121,9 +126,9 @@ export function renderNetworkPolicies(o: Options, plan: DomainPlan): Resource[] 
         policyTypes: ['Egress'],
         egress: [
           ...clusterRules(o, plan),
-          ...dnsRules(o),
+          ...dns,
           ...extra,
-          ...(ports.length > 0 ? [external(ports, o.production.dualStackCapture)] : []),
+          ...(ports.length > 0 && !cni ? [external(ports, o.production.dualStackCapture)] : []),
         ],
       },
     };
@@ -141,13 +146,13 @@ export function renderNetworkPolicies(o: Options, plan: DomainPlan): Resource[] 
       podSelector: { matchLabels: forwarder.selector },
       policyTypes: ['Egress'],
       egress: [
-        external([...new Set(plan.lanes.map((l) => l.upstreamPort))], true),
+        ...(cni ? [] : [external([...new Set(plan.lanes.map((l) => l.upstreamPort))], true)]),
         // istiod: configuration (xDS) and certificates.
         {
           to: [podsIn(o.production.istiodNamespace, { app: 'istiod' })],
           ports: tcp([ISTIOD_PORT]),
         },
-        ...dnsRules(o),
+        ...dns,
       ],
     },
   };

@@ -2,6 +2,8 @@ import { appNamespaces, type Options } from '../config/options.js';
 import { sortDomains } from '../domains/normalize-list.js';
 import type { DomainPlan } from '../domains/plan.js';
 import { serves } from './lane-scope.js';
+import { renderCiliumPolicies } from './render-cilium.js';
+import { renderClusterNetworkPolicies } from './render-cluster-network-policy.js';
 import { renderGuard } from './render-guard.js';
 import { renderNetworkPolicies } from './render-network-policies.js';
 import { SIDECAR_HOST_BYTES } from './limits.js';
@@ -132,6 +134,8 @@ export function renderProduction(o: Options, plan: DomainPlan): Resource[] {
   return [
     ...(p.sidecars && o.mode !== 'waypoint' ? renderSidecars(o, plan) : []),
     ...(p.networkPolicies ? renderNetworkPolicies(o, plan) : []),
+    ...(p.fqdnPolicies === 'cilium' ? renderCiliumPolicies(o, plan) : []),
+    ...(p.fqdnPolicies === 'kubernetes' ? renderClusterNetworkPolicies(o, plan) : []),
     ...(p.authorization && gateway ? [renderAuthorization(o, plan)] : []),
     ...(gateway ? renderAvailability(o) : []),
     ...(p.guard ? renderGuard(o) : []),

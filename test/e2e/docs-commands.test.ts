@@ -90,6 +90,17 @@ const COMMANDS: Record<string, How> = {
       covered: 'test/explain-cli.test.ts',
       test: 'each worked example prints what docs/explain.md shows',
     },
+  'wildcard-egress explain en.wikipedia.org --from shop --manifests testdata/fqdn-cilium-sidecar/expected.yaml':
+    {
+      covered: 'test/explain-cli.test.ts',
+      test: 'each worked example prints what docs/explain.md shows',
+    },
+  'hubble observe --since 168h --protocol tcp --protocol dns -o json > flows.json': CLUSTER,
+  'wildcard-egress audit --config egress.yaml gateway.txt flows.json': {
+    covered: 'test/audit-hubble.test.ts',
+    test: 'counts connections Cilium let out for their entry, and what it refused as unlisted or unnamed',
+    note: 'with testdata/audit/config.yaml and Hubble flows written by the test (no gateway log)',
+  },
   "kpt fn eval . --exec wildcard-egress -- domains='*.wikipedia.org,api.github.com' dnsLookupFamily=AUTO":
     RUN,
   'KPT_FN_RUNTIME=podman kpt fn render examples/kpt-package': {
