@@ -148,4 +148,36 @@ describe('configuration and reading', () => {
     expect(out.exitCode, out.stderr).toBe(0);
     expect(out.stdout).toContain('  - api.github.com\r\n');
   });
+
+  it('D11: a flow list written one entry a line keeps each line and comment, and gains one line', () => {
+    const input = read('constructed/flow.yaml');
+    const out = runStream(input, config('kiali'));
+    expect(out.exitCode, out.stderr).toBe(0);
+    // The user's documents come out first, changed by a comma and one line only.
+    const expected = input.replace(
+      '    api.facebook.com      # facebook\n',
+      '    api.facebook.com,      # facebook\n    api.github.com\n',
+    );
+    expect(expected).not.toBe(input);
+    expect(out.stdout.startsWith(expected)).toBe(true);
+  });
+
+  it("C5: a JSON document's list over several lines gains a line and the document stays JSON", () => {
+    const se = optIn(
+      read('kiali-service-entries/bookinfo-service-entry-external.yaml'),
+      'ServiceEntry',
+      'external-svc-https',
+    );
+    const json = `${JSON.stringify(parseAllDocuments(se)[0].toJS(), null, 4)}\n`;
+    const out = runStream(json, config('kiali'));
+    expect(out.exitCode, out.stderr).toBe(0);
+    const first = out.stdout.slice(0, out.stdout.indexOf('\n}\n') + 3);
+    const expected = json.replace(
+      '"api.facebook.com"\n',
+      '"api.facebook.com",\n            "api.github.com"\n',
+    );
+    expect(expected).not.toBe(json);
+    expect(first).toBe(expected);
+    expect(JSON.parse(first).spec.hosts).toContain('api.github.com');
+  });
 });

@@ -112,6 +112,42 @@ describe('keptListSplice: a one-line change is a one-line diff', () => {
       ['b.org', 'c.org'],
       'hosts: [b.org, c.org] # two\n',
     ],
+    'a flow list of one entry a line keeps every line and comment; a new entry gets a line': [
+      'hosts: [\n    a.org,   # one\n    b.org    # two\n  ]\nnext: 1\n',
+      ['a.org', 'b.org', 'c.org'],
+      'hosts: [\n    a.org,   # one\n    b.org,    # two\n    c.org\n  ]\nnext: 1\n',
+    ],
+    'removing from a flow list of one entry a line deletes that line only': [
+      'hosts: [\n  a.org,  # one\n  b.org,  # two\n  c.org   # three\n]\n',
+      ['a.org', 'c.org'],
+      'hosts: [\n  a.org,  # one\n  c.org   # three\n]\n',
+    ],
+    'removing the last entry of such a list takes the comma off the new last one (JSON allows none)':
+      [
+        'hosts: [\n  a.org,  # one\n  b.org   # two\n]\n',
+        ['a.org'],
+        'hosts: [\n  a.org  # one\n]\n',
+      ],
+    'a list whose last entry has a comma keeps one after its new last': [
+      'hosts: [\n  a.org,\n  b.org,\n]\n',
+      ['b.org', 'c.org'],
+      'hosts: [\n  b.org,\n  c.org,\n]\n',
+    ],
+    'a JSON array over several lines gains a line and stays JSON': [
+      '{\n  "hosts": [\n    "a.org",\n    "b.org"\n  ],\n  "x": 1\n}\n',
+      ['a.org', 'b.org', 'c.org'],
+      '{\n  "hosts": [\n    "a.org",\n    "b.org",\n    "c.org"\n  ],\n  "x": 1\n}\n',
+    ],
+    'such a list in alphabetical order gets new entries in their place': [
+      'hosts: [\n  "a.org", # a\n  "c.org", # c\n  "d.org"  # d\n]\n',
+      ['a.org', 'c.org', 'd.org', 'b.org'],
+      'hosts: [\n  "a.org", # a\n  "b.org",\n  "c.org", # c\n  "d.org"  # d\n]\n',
+    ],
+    'a CRLF flow list of one entry a line gets CRLF lines': [
+      'hosts: [\r\n  a.org\r\n]\r\n',
+      ['a.org', 'b.org'],
+      'hosts: [\r\n  a.org,\r\n  b.org\r\n]\r\n',
+    ],
     'emptied block list at the key column': [
       'hosts:\n- a.org\nnext: 1\n',
       [],

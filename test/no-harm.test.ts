@@ -136,6 +136,23 @@ describe('1. nothing of the user is taken over or removed', () => {
     }
   });
 
+  it('check mode fails on each field an adopted item keeps that differs from the render, naming the fields', () => {
+    const first = run(helmGateway('  namespace: istio-egress'), domainList(LIST));
+    const checked = run(again(first.stdout), domainList(LIST, 'check: true'));
+    expect(checked.exitCode).toBe(1);
+    expect(checked.errors.map((r) => r.resourceRef?.kind)).toEqual([
+      'Deployment',
+      'Role',
+      'RoleBinding',
+    ]);
+    expect(checked.errors[0].message).toMatch(
+      /^4 field\(s\) differ from what the function renders \(spec\.template\.metadata\.labels, .*spec\.template\.spec\.containers\[0\]\.image.*\); the item is yours, so runs keep them as written: .*wildcard-egress\.dev\/manage: all/,
+    );
+    expect(checked.errors[2].message).toMatch(/^1 field\(s\) differ .*\(subjects\[0\]\.name\)/);
+    // The same items without check: the difference is an info, the run passes.
+    expect(run(again(first.stdout), domainList(LIST)).exitCode).toBe(0);
+  });
+
   it("the user's istio-system/mesh-default Telemetry is adopted, never removed by accessLogging: false", () => {
     const telemetry =
       'apiVersion: telemetry.istio.io/v1\nkind: Telemetry\nmetadata:\n  name: mesh-default\n  namespace: istio-system\nspec:\n  tracing:\n  - randomSamplingPercentage: 1.0\n';

@@ -1,5 +1,6 @@
 import { isScalar, isSeq, type Node, type Scalar, type YAMLSeq } from 'yaml';
 import { textOf } from '../util/data.js';
+import { flowLinesSplice } from './flow-lines.js';
 import { plainReadsAsString } from './scalars.js';
 import { columnOf, lineStart, type Splice } from './text-edits.js';
 
@@ -94,8 +95,9 @@ function entryValues(seq: YAMLSeq): string[] {
  * A splice that turns a list of strings into `wanted` while keeping what
  * stays: kept entries keep their line (comments and quoting included) and
  * position, dropped ones lose their line, new ones are written in the list's
- * style at the place its order gives. A flow list is written anew in the new
- * order; a field with no list (`hosts:`) gets a flow list. Undefined when
+ * style at the place its order gives. A flow list written one entry a line
+ * is edited line by line (flow-lines.ts); another flow list is written anew
+ * in the new order; a field with no list (`hosts:`) gets a flow list. Undefined when
  * the list already holds exactly these entries.
  */
 export function keptListSplice(
@@ -113,6 +115,11 @@ export function keptListSplice(
   if (unchanged) return undefined;
   const style = listStyle(value);
   const [start, end] = range;
+  if (isSeq(value) && value.flow && value.items.length > 0 && order.length > 0) {
+    const quoted = order.map((x) => (typeof x === 'number' ? x : quoteIn(style, x)));
+    const lines = flowLinesSplice(source, value, quoted, depth);
+    if (lines) return lines;
+  }
   if (!isSeq(value) || value.flow || value.items.length === 0 || order.length === 0) {
     const names = order.map((x) => (typeof x === 'number' ? current[x] : x));
     const flow = `[${names.map((h) => quoteIn(style, h)).join(', ')}]`;

@@ -140,7 +140,7 @@ export function applyPlan(
         text = merge.text;
       }
       if (action.fields === 'hosts' && e.role === 'adopted' && e.rendered) {
-        const drift = driftOf(e, e.rendered, text, scopeOf(e));
+        const drift = driftOf(e, e.rendered, text, scopeOf(e), o.check);
         if (drift.fields.length > 0) drifted.push(label(e.header));
         results.push(...drift.results);
       }

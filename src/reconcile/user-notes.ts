@@ -1,12 +1,13 @@
 import type { YAMLMap } from 'yaml';
 import { ItemSource } from '../krm/item-source.js';
-import { info, warning, type Result } from '../krm/results.js';
+import { error, info, warning, type Result } from '../krm/results.js';
 import { mergeItem } from '../merge/merge-item.js';
 import type { MergeScope } from '../merge/merge-values.js';
 import type { PlaceOutcome } from '../places/edit-host-places.js';
 import type { Resource } from '../stack/resource.js';
 import type { Entry } from './entry.js';
 import { hostPlacePaths, mergeable } from './merge-input.js';
+import { MANAGE_ANNOTATION } from '../places/host-places.js';
 import { about, label } from './report.js';
 
 /** What the run tells the user about items of theirs it adopted or filled. */
@@ -16,14 +17,15 @@ const DRIFT_SHOWN = 6;
 
 /**
  * An adopted item keeps its own fields: an info names those that differ
- * from what the function renders (a dry-run merge), and one warning for the
- * run names the items and says how to hand them over.
+ * from what the function renders (a dry-run merge), an error in check mode,
+ * and one warning for the run names the items and says how to hand them over.
  */
 export function driftOf(
   e: Entry,
   rendered: Resource,
   text: string,
   scope: MergeScope,
+  check: boolean,
 ): { fields: string[]; results: Result[] } {
   const dry = mergeItem(
     text,
@@ -39,10 +41,15 @@ export function driftOf(
   return {
     fields,
     results: [
-      info(
-        `kept as written: ${fields.length} field(s) differ from what the function renders (${shown}${more})`,
-        about(e.header),
-      ),
+      check
+        ? error(
+            `${fields.length} field(s) differ from what the function renders (${shown}${more}); the item is yours, so runs keep them as written: set them as rendered, or annotate it with ${MANAGE_ANNOTATION}: all to hand them to the function`,
+            about(e.header),
+          )
+        : info(
+            `kept as written: ${fields.length} field(s) differ from what the function renders (${shown}${more})`,
+            about(e.header),
+          ),
     ],
   };
 }
