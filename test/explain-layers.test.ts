@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explainConfig, explainManifests, fixture } from './explain-harness.js';
+import { explainConfig, explainManifests, fixture, renderStackText } from './explain-harness.js';
 
 /**
  * Manifests edited so that the layers disagree (testdata/explain/layers-*,
@@ -226,5 +226,29 @@ describe('explain: layouts written by others', () => {
     expect(a.nearest).toBe(
       'edition.cnn.com admits edition.cnn.com, but this connection never reaches it: it leaves by the path above, around the stack',
     );
+  });
+
+  it('an ingress Gateway beside a sidecar-mode stack does not make it egress-gateway mode', () => {
+    const config = `apiVersion: wildcard-egress.dev/v1alpha1
+kind: DomainList
+metadata: {name: egress}
+spec:
+  mode: sidecar
+  istioVersion: "1.31"
+  domains: ["*.wikipedia.org"]
+`;
+    const ingress = `---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: alpha, namespace: shop}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]
+`;
+    const stack = renderStackText(config);
+    const alone = explainManifests(stack, 'en.wikipedia.org', { from: 'shop' });
+    const beside = explainManifests(`${stack}${ingress}`, 'en.wikipedia.org', { from: 'shop' });
+    expect([alone.mode, alone.verdict]).toEqual(['sidecar', 'allowed']);
+    expect([beside.mode, beside.verdict]).toEqual(['sidecar', 'allowed']);
   });
 });

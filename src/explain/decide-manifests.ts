@@ -1,4 +1,4 @@
-import { isObject } from '../util/data.js';
+import { isObject, textOf } from '../util/data.js';
 import { decideWaypointManifests } from './decide-waypoint-manifests.js';
 import { followGateway } from './gateway-path.js';
 import { direct, routeByHost } from './sidecar-exits.js';
@@ -26,6 +26,29 @@ const HTTP_PROTOCOLS = ['HTTP', 'HTTP2', 'GRPC'];
 /** Trust domain of the principals explain checks AuthorizationPolicies against. */
 export const DEFAULT_TRUST_DOMAIN = 'cluster.local';
 
+/**
+ * Why an Istio Gateway is an egress gateway, or undefined when nothing shows
+ * it is one (an ingress Gateway beside a sidecar-mode stack): it selects the
+ * egress gateway pods (`istio: egressgateway`), or a VirtualService binds it
+ * together with `mesh`, routing sidecars' traffic to it.
+ */
+function egressGatewayBy(gateway: Item, items: readonly Item[]): string | undefined {
+  const selector = specOf(gateway).selector;
+  if (isObject(selector) && selector.istio === 'egressgateway')
+    return 'is an Istio Gateway selecting istio: egressgateway';
+  const ns = textOf(gateway.metadata?.namespace);
+  const name = textOf(gateway.metadata?.name);
+  const binder = ofKind(items, 'VirtualService').find((vs) => {
+    const gateways = specOf(vs).gateways;
+    if (!Array.isArray(gateways) || !gateways.includes('mesh')) return false;
+    const own = textOf(vs.metadata?.namespace);
+    return gateways.some(
+      (g) => g === `${ns}/${name}` || (g === name && (own === ns || own === '')),
+    );
+  });
+  return binder ? `is the Istio Gateway ${refOf(binder)} binds with mesh` : undefined;
+}
+
 /** Which forwarder the manifests hold, and the resource that shows it. */
 export function detectMode(items: readonly Item[]): { mode: StackMode; because: string } {
   const waypoint = items.find(
@@ -50,8 +73,14 @@ export function detectMode(items: readonly Item[]): { mode: StackMode; because: 
       mode: 'egress-gateway',
       because: `${refOf(forwarder)} adds internal listeners at a gateway`,
     };
-  const gateway = ofKind(items, 'Gateway', 'networking.istio.io')[0];
-  if (gateway) return { mode: 'egress-gateway', because: `${refOf(gateway)} is an Istio Gateway` };
+  const gateway = ofKind(items, 'Gateway', 'networking.istio.io').find((g) =>
+    egressGatewayBy(g, items),
+  );
+  if (gateway)
+    return {
+      mode: 'egress-gateway',
+      because: `${refOf(gateway)} ${egressGatewayBy(gateway, items)}`,
+    };
   return {
     mode: 'sidecar',
     because: 'no egress gateway or waypoint in the manifests: the sidecars forward by ServiceEntry',
