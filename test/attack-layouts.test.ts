@@ -180,4 +180,26 @@ describe('configuration and reading', () => {
     expect(first).toBe(expected);
     expect(JSON.parse(first).spec.hosts).toContain('api.github.com');
   });
+
+  it("M1: a root-namespace allow-nothing AuthorizationPolicy that would refuse the stack's gateway is named, with the option that fits", () => {
+    const input = read('kubeflow-istio-install/deny_all_authorizationpolicy.yaml');
+    const out = runStream(input, config('base'));
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect(out.stderr).toMatch(
+      /^warning AuthorizationPolicy\/istio-system\/global-deny-all spec: applies to every workload of the mesh, the stack's gateway pods \(istio-egressgateway\) included: it allows nothing, .* spec\.production\.authorization: true/m,
+    );
+    // With the gateway's own ALLOW policy rendered, the lanes are admitted: nothing to say.
+    const withPolicy = runStream(
+      input,
+      corpusConfigFile(
+        'apiVersion: wildcard-egress.dev/v1alpha1\nkind: DomainList\nmetadata: {name: egress}\nspec: {domains: ["*.wikipedia.org"], production: {authorization: true, namespaces: [shop]}}\n',
+      ),
+    );
+    expect(withPolicy.exitCode, withPolicy.stderr).toBe(0);
+    expect(withPolicy.stderr).not.toContain('global-deny-all');
+    // A policy that selects other pods is none of the gateway's business.
+    const other = input.replace('spec:\n  {}', 'spec:\n  selector: {matchLabels: {app: notebook}}');
+    expect(other).not.toBe(input);
+    expect(runStream(other, config('base')).stderr).not.toContain('global-deny-all');
+  });
 });

@@ -12,8 +12,9 @@ import { isObject, stringMap } from '../util/data.js';
 import type { Entry } from './entry.js';
 import { about, labelOf } from './report.js';
 
-/** Kinds a later step reads beyond their header: Sidecars, VirtualServices, Gateways, EnvoyFilters, ServiceEntries. */
+/** Kinds a later step reads beyond their header (AuthorizationPolicies: policy-notes.ts). */
 const READ_KINDS = new Set([
+  'AuthorizationPolicy',
   'Sidecar',
   'VirtualService',
   'Gateway',

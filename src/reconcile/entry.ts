@@ -1,6 +1,7 @@
 import type { ItemHeader } from '../krm/item-header.js';
-import type { ItemSource } from '../krm/item-source.js';
+import { ItemError, type ItemSource } from '../krm/item-source.js';
 import type { Resource } from '../stack/resource.js';
+import { isObject, type JsonObject } from '../util/data.js';
 
 /**
  * How an input item relates to the list, decided from the item alone and the
@@ -36,4 +37,17 @@ export function ownsAllFields(e: Entry): boolean {
   if (!e.rendered) return false;
   if (e.role === 'created') return e.manage !== 'hosts';
   return e.role === 'adopted' && e.manage === 'all';
+}
+
+/** An item's data, or undefined when it has none or cannot be read (the reconcile reports that). */
+export function entryData(e: Entry): JsonObject | undefined {
+  if (!e.item) return undefined;
+  try {
+    const parsed = e.item.parse();
+    const data: unknown = parsed.root.toJS(parsed.doc, { maxAliasCount: 100 });
+    return isObject(data) ? data : undefined;
+  } catch (err) {
+    if (!(err instanceof ItemError)) throw err;
+    return undefined;
+  }
 }

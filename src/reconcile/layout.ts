@@ -1,11 +1,10 @@
 import type { Options } from '../config/options.js';
-import { ItemError } from '../krm/item-source.js';
 import { error, warning, type Result } from '../krm/results.js';
 import { covers } from '../domains/host-match.js';
 import { gatewayRouting, meshHosts } from '../places/vs-routes.js';
 import { groupOf, type Resource } from '../stack/resource.js';
-import { isObject, stringMap, textOf, type JsonObject } from '../util/data.js';
-import type { Entry } from './entry.js';
+import { isObject, stringMap, textOf } from '../util/data.js';
+import { entryData, type Entry } from './entry.js';
 import { about, labelOf } from './report.js';
 import { meshRouteTarget } from './roles.js';
 
@@ -16,17 +15,6 @@ export interface FoundForwarder {
     'per-host egress gateway' | 'egress gateway route' | 'SNI forward proxy' | 'ambient waypoint';
   field: string;
   detail: string;
-}
-
-function dataOf(e: Entry): JsonObject | undefined {
-  try {
-    const parsed = e.item?.parse();
-    const data: unknown = parsed?.root.toJS(parsed.doc, { maxAliasCount: 100 });
-    return isObject(data) ? data : undefined;
-  } catch (err) {
-    if (!(err instanceof ItemError)) throw err;
-    return undefined;
-  }
 }
 
 /** What kind of forwarder an item of the user's own is, if it is one. */
@@ -42,7 +30,7 @@ function forwarderOf(e: Entry): FoundForwarder | undefined {
     };
   }
   if (kind === 'VirtualService') {
-    const data = dataOf(e);
+    const data = entryData(e);
     const found = data ? gatewayRouting(data) : undefined;
     if (found)
       return {
@@ -53,7 +41,7 @@ function forwarderOf(e: Entry): FoundForwarder | undefined {
       };
   }
   if (kind === 'Gateway' && group === 'gateway.networking.k8s.io') {
-    const data = dataOf(e);
+    const data = entryData(e);
     const spec = data && isObject(data.spec) ? data.spec : {};
     const metadata = data && isObject(data.metadata) ? data.metadata : {};
     const className = textOf(spec.gatewayClassName);
@@ -67,7 +55,7 @@ function forwarderOf(e: Entry): FoundForwarder | undefined {
     }
   }
   if (kind === 'ServiceEntry') {
-    const data = dataOf(e);
+    const data = entryData(e);
     const metadata = data && isObject(data.metadata) ? data.metadata : {};
     const waypoint = stringMap(metadata.labels)['istio.io/use-waypoint'];
     if (waypoint) {
@@ -172,7 +160,7 @@ export function meshConflicts(
   for (const e of entries) {
     if ((e.role !== 'other' && e.role !== 'opted-in') || e.header.kind !== 'VirtualService')
       continue;
-    const data = dataOf(e);
+    const data = entryData(e);
     if (!data) continue;
     const mesh = meshHosts(data);
     // An opted-in VirtualService takes the list's names itself: it conflicts wherever it routes for sidecars.
@@ -205,7 +193,7 @@ export function overlapWarnings(entries: readonly Entry[], names: readonly strin
   const out: Result[] = [];
   for (const e of entries) {
     if (e.role !== 'other' || e.header.kind !== 'ServiceEntry') continue;
-    const data = dataOf(e);
+    const data = entryData(e);
     const spec = data && isObject(data.spec) ? data.spec : {};
     const hosts = Array.isArray(spec.hosts) ? spec.hosts.map((h) => textOf(h)) : [];
     const both = hosts.filter((h) => listed.has(h));

@@ -7,6 +7,7 @@ import { groupOf, type Resource } from '../stack/resource.js';
 import { ownsAllFields, type Entry } from './entry.js';
 import { declaredByUser, gatewaysBoundByList, routedHosts, wiringFor } from './input-facts.js';
 import { layoutResults, meshConflicts, overlapWarnings } from './layout.js';
+import { gatewayPolicyWarnings } from './policy-notes.js';
 import { about, labelOf } from './report.js';
 import { GATEWAY_LABEL } from '../stack/names.js';
 import { isObject } from '../util/data.js';
@@ -126,6 +127,7 @@ export function planReconcile(
     ...layoutResults(entries, o, add),
     ...meshConflicts(entries, plan.all, o, routesList),
     ...overlapWarnings(entries, plan.all),
+    ...gatewayPolicyWarnings(entries, o),
   );
   const bound = gatewaysBoundByList(entries);
   const wiring = wiringFor(entries, rendered, add);

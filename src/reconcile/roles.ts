@@ -5,9 +5,9 @@ import { error, warning, type Result } from '../krm/results.js';
 import type { Resource } from '../stack/resource.js';
 import { meshForwarders } from '../places/vs-routes.js';
 import { stackNames } from '../stack/names.js';
-import { isObject, textOf, type JsonObject } from '../util/data.js';
+import { isObject, textOf } from '../util/data.js';
 import { fitPlace, type ListFacts } from '../places/fit.js';
-import type { Entry } from './entry.js';
+import { entryData, type Entry } from './entry.js';
 import { about, label } from './report.js';
 
 /** Whether an item is a Sidecar for its whole namespace (no workloadSelector). */
@@ -71,23 +71,10 @@ export function adoptSidecars(
 /** Kinds of the gateway's role: what a forwarder of the user's own makes redundant. */
 const GATEWAY_ROLE = new Set(['Gateway', 'DestinationRule', 'EnvoyFilter', 'Telemetry']);
 
-/** An item's data, or undefined when it cannot be read (the reconcile reports it). */
-function dataOf(e: Entry): JsonObject | undefined {
-  if (!e.item) return undefined;
-  try {
-    const parsed = e.item.parse();
-    const data: unknown = parsed.root.toJS(parsed.doc, { maxAliasCount: 100 });
-    return isObject(data) ? data : undefined;
-  } catch (err) {
-    if (!(err instanceof ItemError)) throw err;
-    return undefined;
-  }
-}
-
 /** Where an opted-in VirtualService sends the list's names for sidecars: the stack's gateway, elsewhere, or nowhere. */
 export function meshRouteTarget(e: Entry, o: Options): 'stack' | 'elsewhere' | 'none' {
   if (e.header.kind !== 'VirtualService' || !e.item) return 'none';
-  const data = dataOf(e);
+  const data = entryData(e);
   if (!data) return 'none';
   const destinations = meshForwarders(data);
   const gw = stackNames(o);
@@ -135,7 +122,7 @@ export function suppressedRoles(
   // names, for every namespace: it fits, and exports to all.
   const carriers = opted.flatMap((e) => {
     if (e.header.kind !== 'ServiceEntry') return [];
-    const data = dataOf(e);
+    const data = entryData(e);
     if (!data) return [];
     const spec = isObject(data.spec) ? data.spec : {};
     const exportTo = Array.isArray(spec.exportTo) ? spec.exportTo.map((x) => textOf(x)) : ['*'];
