@@ -62,7 +62,12 @@ async function main(): Promise<void> {
     const input = needsStdin(inv, COMMANDS) ? await readStdin() : undefined;
     const io: Io = {
       readFile: (path) => readFileSync(path, 'utf8'),
-      stdin: () => input ?? readFileSync(0, 'utf8'),
+      stdin: () => {
+        if (input !== undefined) return input;
+        // A subcommand asked for stdin at a terminal: nobody is piping anything, so say so rather than wait.
+        if (stdinIsTTY) throw new Error('stdin is a terminal: pipe the input in, or name a file');
+        return readFileSync(0, 'utf8');
+      },
       listDir,
     };
     out = await runCli(inv, io, WILDCARD_EGRESS_VERSION);

@@ -166,6 +166,27 @@ describe('wildcard-egress as a command', () => {
     },
   );
 
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)(
+    'audit and explain asked to read a terminal on stdin: say so and exit 2, no wait for input',
+    () => {
+      const config = `${ROOT}testdata/explain/production.yaml`;
+      for (const args of [`audit --config ${config}`, `explain api.github.com --manifests -`]) {
+        const r = spawnSync(
+          'script',
+          ['-qec', `${process.execPath} ${BUNDLE} ${args}`, '/dev/null'],
+          {
+            encoding: 'utf8',
+            timeout: 10_000,
+          },
+        );
+        expect([r.status, r.stdout]).toEqual([
+          2,
+          expect.stringContaining('stdin is a terminal: pipe the input in, or name a file'),
+        ]);
+      }
+    },
+  );
+
   it('an unknown option: the reason and the usage on stderr, exit 2', () => {
     const r = runBundle('', ['--bogus']);
     expect(r.status).toBe(2);

@@ -104,6 +104,21 @@ describe('readConfigFile: one reader for stream mode, explain and audit', () => 
     expect(audit.stderr).toContain('no access-log line in log.txt');
   });
 
+  it('a DomainList without metadata.name is refused: its name marks every resource it renders', () => {
+    const text =
+      'apiVersion: wildcard-egress.dev/v1alpha1\nkind: DomainList\nspec:\n  domains: [a.org]\n';
+    const file = readConfigFile('domains.yaml', memoryIo({ 'domains.yaml': text }));
+    expect('outcome' in file && file.outcome.results).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        message: expect.stringMatching(
+          /^the list has no name: .*write metadata: \{name: egress\}$/,
+        ),
+        field: { path: 'metadata.name' },
+      }),
+    ]);
+  });
+
   it('an unknown field: its path once, and the field it most likely meant', () => {
     const file = readConfigFile(
       'domains.yaml',

@@ -112,6 +112,30 @@ describe('normalizeList and planDomains', () => {
     ]);
   });
 
+  it("refuses names inside the cluster's domain and single-label names, naming why", () => {
+    const out = normalizeList(
+      raw(['*.svc.cluster.local', 'db.prod.svc.corp.internal', 'localhost', 'a.org']),
+      'spec.domains',
+      undefined,
+      'corp.internal',
+    );
+    expect(out.entries.map((e) => e.domain)).toEqual(['*.svc.cluster.local', 'a.org']);
+    expect(out.results.map((r) => [r.field?.path, r.message])).toEqual([
+      [
+        'spec.domains[1]',
+        expect.stringMatching(
+          /^domain "db\.prod\.svc\.corp\.internal" is a name inside the cluster \(under corp\.internal\)/,
+        ),
+      ],
+      [
+        'spec.domains[2]',
+        expect.stringMatching(/^domain "localhost" is a single label: istiod reads/),
+      ],
+    ]);
+    // With the default cluster domain, the mesh's own names are refused.
+    expect(normalizeList(raw(['*.svc.cluster.local']), 'spec.domains').entries).toEqual([]);
+  });
+
   it('refuses an empty list', () => {
     const out = normalizeList([], 'spec.domains');
     expect(out.results).toEqual([

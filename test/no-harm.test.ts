@@ -153,6 +153,22 @@ describe('1. nothing of the user is taken over or removed', () => {
     expect(run(again(first.stdout), domainList(LIST)).exitCode).toBe(0);
   });
 
+  it("a name the list drops from an adopted item's host place is a warning naming the field", () => {
+    const se =
+      'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: wildcard\n  namespace: istio-system\nspec:\n  hosts:\n  - internal-billing.corp.example   # partner API\n  ports:\n  - {number: 443, name: tls, protocol: TLS}\n  resolution: NONE\n  location: MESH_EXTERNAL\n';
+    const out = run([se], domainList(LIST));
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect(out.warnings.map((w) => [w.resourceRef?.kind, w.field?.path, w.message])).toContainEqual(
+      [
+        'ServiceEntry',
+        'spec.hosts',
+        expect.stringMatching(
+          /removed internal-billing\.corp\.example .*this item is yours and shares the stack's name/,
+        ),
+      ],
+    );
+  });
+
   it("the user's istio-system/mesh-default Telemetry is adopted, never removed by accessLogging: false", () => {
     const telemetry =
       'apiVersion: telemetry.istio.io/v1\nkind: Telemetry\nmetadata:\n  name: mesh-default\n  namespace: istio-system\nspec:\n  tracing:\n  - randomSamplingPercentage: 1.0\n';

@@ -128,6 +128,24 @@ describe('runStream', () => {
     ]);
   });
 
+  it('the list line names what left the list, not names that only moved to another object', () => {
+    const two = domainList(['*.wikipedia.org', 'api.github.com']);
+    const stack = runStream(undefined, configFile(two)).stdout;
+    // A mode switch moves api.github.com into another ServiceEntry: nothing left the list.
+    const side = runStream(
+      stack,
+      configFile(
+        domainList(['*.wikipedia.org', 'api.github.com'], 'mode: sidecar\nistioVersion: "1.30"'),
+      ),
+    );
+    expect(side.exitCode, side.stderr).toBe(0);
+    expect(side.stderr).not.toMatch(/list "egress"/);
+    const swapped = runStream(stack, configFile(domainList(['*.wikipedia.org', 'api.gitlab.com'])));
+    expect(swapped.stderr.split('\n')[0]).toBe(
+      'info: list "egress": added api.gitlab.com; removed api.github.com',
+    );
+  });
+
   it('--verbose: every change on its own line, after what changed in the list', () => {
     const out = runStream(OWNED, CONFIG, true);
     expect(out.exitCode).toBe(0);
@@ -240,6 +258,10 @@ describe('runStream', () => {
       'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n',
       'error: stdin holds a ResourceList: run without --config',
     ],
+    'a v1 List (kubectl get -o yaml): refused, not doubled beside the stack it holds': [
+      'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: egressgateway, namespace: istio-egress}\n',
+      "error: stdin: the document at line 1 is a List of 1 item(s): write one document per resource (kubectl kustomize flattens a List listed in a kustomization's resources)",
+    ],
     'a document that is a list': [
       '- a\n- b\n',
       'error: stdin: the document at line 1 is not an object',
@@ -257,4 +279,12 @@ describe('runStream', () => {
       expect(out.stderr).toContain(message);
     });
   }
+
+  it('a syntax error in the only document is the one error, not also "no YAML document"', () => {
+    const out = runStream('kind: ConfigMap\nmetadata:\n\tname: x\n', CONFIG);
+    expect(out.exitCode).toBe(1);
+    expect(out.stderr.split('\n').filter((l) => l.startsWith('error'))).toEqual([
+      expect.stringMatching(/^error: stdin is not valid YAML at line 3, column 1: Tabs/),
+    ]);
+  });
 });

@@ -227,7 +227,8 @@ export function auditConnections(lines: Iterable<LogLine>, scope: AuditScope): A
       .sort(
         (a, b) => b.count - a.count || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0),
       ),
-    suggest: foldSuggestions(names),
+    // A name of one label is never suggested: the list refuses it (normalize-list.ts).
+    suggest: foldSuggestions(names.filter((n) => n.host.includes('.'))),
     bypassed: named(bypassed.map),
     blockedListed: named(blockedListed.map),
     refusedListed: named(refusedListed.map),

@@ -34,7 +34,8 @@ export function runStream(
 ): CommandOutput {
   // A byte-order mark is no part of the YAML (kpt drops it too): without it the first key reads as written.
   const read = readDocuments(repairKptQuotes((input ?? '').replace(/^\uFEFF/, '')));
-  if (input !== undefined && read.documents === 0) {
+  // Only when nothing else was wrong: a document that failed to parse is no empty stdin.
+  if (input !== undefined && read.documents === 0 && read.problems.length === 0) {
     read.problems.push(
       error(
         'stdin holds no YAML document: did the command before the pipe fail? (--no-input renders the stack from the config alone)',
@@ -158,6 +159,17 @@ function readDocuments(stream: string): ReadDocuments {
       out.problems.push(
         error(
           'stdin holds a ResourceList: run without --config, the function config comes inside it',
+        ),
+      );
+      continue;
+    }
+    // A List (`kubectl get -o yaml`) wraps its resources in items: read as one document, the
+    // stack would be added beside the ones it holds.
+    const items = parsed.contents.get('items', true);
+    if (isScalar(kind) && /List$/.test(String(kind.value)) && isSeq(items)) {
+      out.problems.push(
+        error(
+          `stdin: the document at line ${segment.firstLine} is a ${String(kind.value)} of ${items.items.length} item(s): write one document per resource (kubectl kustomize flattens a List listed in a kustomization's resources)`,
         ),
       );
       continue;

@@ -73,13 +73,23 @@ function fromDomainList(doc: Json, pathOf: (specPath: string) => string = (p) =>
   const spec = doc.spec as DomainListSpec;
   const metadata = isObject(doc.metadata) ? doc.metadata : {};
   const listName = typeof metadata.name === 'string' ? metadata.name : '';
+  if (listName === '')
+    return {
+      plan: NO_PLAN,
+      results: [
+        error(
+          'the list has no name: every resource it renders carries it (annotation wildcard-egress.dev/domain-list), and a later run with another name would refuse them; write metadata: {name: egress}',
+          { field: { path: 'metadata.name' }, ...(file ? { file } : {}) },
+        ),
+      ],
+    };
   const raw: RawDomain[] = [
     ...spec.domains.map((d, i) => rawDomain(d, pathOf(`spec.domains[${i}]`))),
     ...(spec.production?.teams ?? []).flatMap((t, ti) =>
       t.domains.map((d, i) => rawDomain(d, `spec.production.teams[${ti}].domains[${i}]`, t.name)),
     ),
   ];
-  const list = normalizeList(raw, pathOf('spec.domains'), file);
+  const list = normalizeList(raw, pathOf('spec.domains'), file, spec.clusterDomain);
   const options = withDefaults(spec, listName);
   const crossField = productionProblems(options, file);
   const { plan, results: planResults } = planDomains(list.entries, options);

@@ -66,6 +66,7 @@ export function normalizeList(
   raw: readonly RawDomain[],
   listPath: string,
   file?: Result['file'],
+  clusterDomain = 'cluster.local',
 ): DomainListOutcome {
   const results: Result[] = [];
   const where = (path: string, value: string) => ({
@@ -81,6 +82,13 @@ export function normalizeList(
           `domain ${JSON.stringify(entry.value)} ${check.reason}`,
           where(entry.path, entry.value),
         ),
+      );
+      continue;
+    }
+    const inCluster = clusterName(check.domain, clusterDomain);
+    if (inCluster) {
+      results.push(
+        error(`domain ${JSON.stringify(entry.value)} ${inCluster}`, where(entry.path, entry.value)),
       );
       continue;
     }
@@ -124,4 +132,21 @@ export function normalizeList(
   const keys = new Map(entries.map((e) => [e, domainOrder(e.domain)]));
   entries.sort((a, b) => (keys.get(a)! < keys.get(b)! ? -1 : keys.get(a)! > keys.get(b)! ? 1 : 0));
   return { entries, results };
+}
+
+/**
+ * Why a name is no external host, or undefined: a name under the cluster's
+ * own domain is a Service of the mesh, and a name of one label (`localhost`,
+ * `intranet`) is read by istiod as short for `<name>.<namespace>.svc.<cluster
+ * domain>` in a VirtualService (istio/api networking/v1alpha3
+ * virtual_service.proto, `hosts`) while a ServiceEntry and Envoy take it as
+ * written, so the places would disagree.
+ */
+function clusterName(domain: string, clusterDomain: string): string | undefined {
+  const bare = domain.startsWith('*.') ? domain.slice(2) : domain;
+  if (bare === clusterDomain || bare.endsWith(`.${clusterDomain}`))
+    return `is a name inside the cluster (under ${clusterDomain}): the list holds external hosts only; the mesh reaches its own Services without it`;
+  if (!domain.startsWith('*.') && !bare.includes('.'))
+    return 'is a single label: istiod reads a short VirtualService host as a Service of the namespace, so the places would disagree; list the full name';
+  return undefined;
 }

@@ -154,3 +154,36 @@ export function meshHosts(item: JsonObject): string[] {
     ),
   ];
 }
+
+/**
+ * An egress gateway route written over two VirtualServices (as the Sail
+ * operator's docs do): `mesh` sends a host to a forwarder, and `atGateway`,
+ * bound only to gateways, takes the same host there and hands it to one fixed
+ * upstream (a per-host gateway) or sends it on. Undefined when they are not
+ * such a pair (no shared host, or either side missing).
+ */
+export function pairedGatewayRouting(
+  mesh: JsonObject,
+  atGateway: JsonObject,
+): { field: string; detail: string; perHost: boolean } | undefined {
+  const none: RouteFacts = { names: [] };
+  const toGateway = routesOf(mesh).find(
+    (r) => r.mesh && r.destinations.length > 0 && !perDestination(r, none),
+  );
+  if (!toGateway) return undefined;
+  const shares = (r: Route) =>
+    r.own.some((h) => toGateway.own.some((m) => covers(h, m) || covers(m, h)));
+  const there = routesOf(atGateway).filter((r) => !r.mesh && r.atGateway && shares(r));
+  const fixed = there.find((r) => toFixedHost(r));
+  const onward = there.find((r) => r.destinations.length > 0);
+  const onGateway = fixed ?? onward;
+  if (!onGateway) return undefined;
+  const what = fixed
+    ? toFixedHost(fixed)!
+    : `sends it on to ${JSON.stringify(onGateway.destinations.join(', '))}`;
+  return {
+    field: toGateway.path,
+    detail: `${toGateway.path} sends ${JSON.stringify(toGateway.own.join(', '))} to ${JSON.stringify(toGateway.destinations.join(', '))}, and another VirtualService's ${onGateway.path} ${what} at the gateway`,
+    perHost: fixed !== undefined,
+  };
+}

@@ -62,7 +62,7 @@ export function applyPlan(
   const facts = listFacts(plan, o.mode, o.clusterDomain);
   const { scopeOf, ownsSidecarEntry, prefix } = mergeScopes(o, rp.userDeclared);
   const drifted: string[] = [];
-  const listChange: ListChange = { added: new Set(), removed: new Set() };
+  const listChange: ListChange = { before: new Set(), after: new Set() };
   const items: string[] = [];
   const origins: (number | undefined)[] = [];
   const emit = (text: string, origin: number | undefined) => {
@@ -171,7 +171,7 @@ export function applyPlan(
         for (const oc of edit.outcomes) {
           if (refused && oc.left) continue;
           tally.reached++;
-          results.push(...reportPlace(oc, h, o.check));
+          results.push(...reportPlace(oc, h, o.check, e.role === 'adopted'));
           if (oc.changed) {
             tally.changedPlaces++;
             noteListChange(listChange, oc.current, oc.proposed);
@@ -281,6 +281,6 @@ export function applyPlan(
   return {
     items,
     origins,
-    results: o.check ? results : [...listChangeResult(o, listChange), ...results],
+    results: o.check ? results : [...listChangeResult(o, listChange, plan.all), ...results],
   };
 }

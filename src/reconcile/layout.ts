@@ -1,11 +1,11 @@
 import type { Options } from '../config/options.js';
 import { error, warning, type Result } from '../krm/results.js';
 import { covers } from '../domains/host-match.js';
-import { gatewayRouting, meshHosts } from '../places/vs-routes.js';
+import { gatewayRouting, meshHosts, pairedGatewayRouting } from '../places/vs-routes.js';
 import { groupOf, type Resource } from '../stack/resource.js';
 import { isObject, stringMap, textOf } from '../util/data.js';
 import { entryData, type Entry } from './entry.js';
-import { about, labelOf } from './report.js';
+import { about, label, labelOf } from './report.js';
 import { meshRouteTarget } from './roles.js';
 
 /** A forwarder of the user's own found in the input. */
@@ -70,6 +70,33 @@ function forwarderOf(e: Entry): FoundForwarder | undefined {
   return undefined;
 }
 
+/** Egress gateway routes written over two VirtualServices of the user's (a mesh side and a gateway side). */
+function pairedForwarders(entries: readonly Entry[]): FoundForwarder[] {
+  const services = entries.flatMap((e) => {
+    if (e.header.kind !== 'VirtualService' || (e.role !== 'other' && e.role !== 'opted-in'))
+      return [];
+    const data = entryData(e);
+    return data ? [{ e, data }] : [];
+  });
+  const out: FoundForwarder[] = [];
+  for (const a of services) {
+    if (gatewayRouting(a.data)) continue; // one VirtualService holding both sides: forwarderOf
+    for (const b of services) {
+      if (b === a) continue;
+      const pair = pairedGatewayRouting(a.data, b.data);
+      if (!pair) continue;
+      out.push({
+        entry: a.e,
+        kind: pair.perHost ? 'per-host egress gateway' : 'egress gateway route',
+        field: pair.field,
+        detail: `${pair.detail} (${label(b.e.header)})`,
+      });
+      break;
+    }
+  }
+  return out;
+}
+
 /** What the mode would add that a forwarder of the user's own makes a second one. */
 function secondForwarder(o: Options, rendered: readonly Resource[]): string | undefined {
   const first = (kind: string) => rendered.find((r) => r.kind === kind);
@@ -97,12 +124,22 @@ export function layoutResults(
   o: Options,
   added: readonly Resource[],
 ): Result[] {
-  if (!o.generate) return [];
   const found = entries
     .filter((e) => e.role === 'other' && !e.rendered)
     .map(forwarderOf)
     .filter((f): f is FoundForwarder => f !== undefined);
   const out: Result[] = [];
+  for (const pair of pairedForwarders(entries)) {
+    if (pair.entry.role === 'other') found.push(pair);
+    else if (pair.kind === 'per-host egress gateway')
+      out.push(
+        error(
+          `${pair.detail}: opted in, it would send every name of the list to a gateway that forwards only its own host, and drops the rest. Opt in a VirtualService that routes to the egress gateway of this stack, or remove the annotation`,
+          { ...about(pair.entry.header), field: { path: pair.field } },
+        ),
+      );
+  }
+  if (!o.generate) return out;
   const say = (f: FoundForwarder, message: string) =>
     (o.coexist ? warning : error)(`${f.detail}: ${message}`, {
       ...about(f.entry.header),

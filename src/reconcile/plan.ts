@@ -7,6 +7,7 @@ import { groupOf, type Resource } from '../stack/resource.js';
 import { ownsAllFields, type Entry } from './entry.js';
 import { declaredByUser, gatewaysBoundByList, routedHosts, wiringFor } from './input-facts.js';
 import { layoutResults, meshConflicts, overlapWarnings } from './layout.js';
+import { duplicateWarnings } from './duplicates.js';
 import { gatewayPolicyWarnings } from './policy-notes.js';
 import { about, labelOf } from './report.js';
 import { GATEWAY_LABEL } from '../stack/names.js';
@@ -128,6 +129,7 @@ export function planReconcile(
     ...meshConflicts(entries, plan.all, o, routesList),
     ...overlapWarnings(entries, plan.all),
     ...gatewayPolicyWarnings(entries, o),
+    ...duplicateWarnings(entries),
   );
   const bound = gatewaysBoundByList(entries);
   const wiring = wiringFor(entries, rendered, add);

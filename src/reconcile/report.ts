@@ -111,8 +111,17 @@ export function hostDrift(current: readonly string[], proposed: readonly string[
   return parts.length > 0 ? parts.join('; ') : 'same names, other order';
 }
 
-/** Results for one host place: a refusal, a problem, or the change (an error naming the drift in check mode). */
-export function reportPlace(oc: PlaceOutcome, h: ItemHeader, check: boolean): Result[] {
+/**
+ * Results for one host place: a refusal, a problem, or the change (an error
+ * naming the drift in check mode). On an adopted item (the user's own, taken
+ * by its name) a change that removes names is a warning: they were the user's.
+ */
+export function reportPlace(
+  oc: PlaceOutcome,
+  h: ItemHeader,
+  check: boolean,
+  adopted = false,
+): Result[] {
   const where = about(h);
   if (oc.refused) {
     return [
@@ -139,44 +148,55 @@ export function reportPlace(oc: PlaceOutcome, h: ItemHeader, check: boolean): Re
       }),
     ];
   }
+  const drops = adopted && oc.current.some((n) => !oc.proposed.includes(n));
   return [
     ...notes,
-    info(
-      `${hostChange(oc.current, oc.proposed)} (${oc.current.length} before, ${oc.proposed.length} after)`,
+    (drops ? warning : info)(
+      `${hostChange(oc.current, oc.proposed)} (${oc.current.length} before, ${oc.proposed.length} after)${drops ? `: this item is yours and shares the stack's name, so its ${oc.path} holds the list only; rename it to keep your names there` : ''}`,
       { ...where, field: { path: oc.path } },
     ),
   ];
 }
 
-/** Names the run added to and removed from the list's places (a Sidecar's `ns/` prefix dropped). */
+/** Names the list's places held before the run and hold after it (a Sidecar's `ns/` prefix dropped). */
 export interface ListChange {
-  added: Set<string>;
-  removed: Set<string>;
+  before: Set<string>;
+  after: Set<string>;
 }
 
-/** Adds one place's change to the run's list change. */
+/**
+ * Adds one place's names to the run's list change: the names the places held
+ * before and after, over all places, so that a name moving from one object to
+ * another (a split list, a mode switch) is neither added nor removed.
+ */
 export function noteListChange(change: ListChange, current: unknown, proposed: unknown): void {
   if (!Array.isArray(current) || !Array.isArray(proposed)) return;
   const bare = (v: unknown) => String(v).slice(String(v).lastIndexOf('/') + 1);
-  const before = new Set(current.map(bare));
-  const after = new Set(proposed.map(bare));
-  for (const n of after) if (!before.has(n)) change.added.add(n);
-  for (const n of before) if (!after.has(n)) change.removed.add(n);
+  for (const n of current) change.before.add(bare(n));
+  for (const n of proposed) change.after.add(bare(n));
 }
 
 /** Names shown in the list-change line before the rest are counted. */
 const CHANGE_SHOWN = 10;
 
 /** The run's first result: what changed in the list itself, or nothing when no place's names changed. */
-export function listChangeResult(o: Options, change: ListChange): Result[] {
+export function listChangeResult(
+  o: Options,
+  change: ListChange,
+  listed: readonly string[],
+): Result[] {
+  const before = change.before;
+  const now = new Set([...change.after, ...listed]);
+  const added = new Set([...change.after].filter((n) => !before.has(n)));
+  const removed = new Set([...before].filter((n) => !now.has(n)));
   const names = (set: Set<string>) => {
     const all = [...set].sort();
     const more = all.length - CHANGE_SHOWN;
     return all.slice(0, CHANGE_SHOWN).join(', ') + (more > 0 ? ` and ${more} more` : '');
   };
   const parts = [
-    change.added.size > 0 ? `added ${names(change.added)}` : '',
-    change.removed.size > 0 ? `removed ${names(change.removed)}` : '',
+    added.size > 0 ? `added ${names(added)}` : '',
+    removed.size > 0 ? `removed ${names(removed)}` : '',
   ].filter(Boolean);
   return parts.length > 0 ? [info(`list ${JSON.stringify(o.listName)}: ${parts.join('; ')}`)] : [];
 }

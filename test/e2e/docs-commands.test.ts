@@ -168,11 +168,11 @@ describe('every shell command of the README and docs/', () => {
   });
 });
 
-/** The YAML block under a `# name` comment line in the README. */
+/** The YAML block that starts with a `# name` comment line in the README, that line included (a reader copying the block keeps it). */
 function readmeFile(name: string): string {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const block = new RegExp(
-    `^\`\`\`yaml\\n# ${name.replace('.', '\\.')}\\n([\\s\\S]*?)^\`\`\``,
+    `^\`\`\`yaml\\n(# ${name.replace('.', '\\.')}\\n[\\s\\S]*?)^\`\`\``,
     'm',
   ).exec(readme);
   if (!block) throw new Error(`no ${name} block in the README`);

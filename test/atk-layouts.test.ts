@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runStream } from '../src/cli/stream.js';
+import { ROOT } from './helpers.js';
+import { corpusConfigFile } from './support/real-corpus.js';
+
+/**
+ * The second attack's public layouts (testdata/atk-layouts, sources in its
+ * SOURCES.md): an egress gateway route written over two VirtualServices is
+ * recognised as one, and opting its mesh side in is refused.
+ */
+
+const CASES = join(ROOT, 'testdata/atk-layouts');
+const read = (path: string) => readFileSync(join(CASES, path), 'utf8');
+const config = (name: string) => corpusConfigFile(read(`tools/cfg/${name}.yaml`));
+const errors = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('error'));
+
+describe('a per-host egress gateway split over two VirtualServices (Sail operator docs)', () => {
+  it('is recognised: the run fails naming both VirtualServices and the mode or option that fits', () => {
+    const out = runStream(read('sail-egress-docs/extracted.yaml'), config('base'));
+    expect(out.exitCode).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(errors(out.stderr)).toEqual([
+      expect.stringMatching(
+        /^error VirtualService\/direct-httpbin-through-egress-gateway spec\.http\[0\]: spec\.http\[0\] sends "httpbin\.org" to "istio-egressgateway\.istio-egressgateway\.svc\.cluster\.local", and another VirtualService's spec\.http\[0\] forwards "httpbin\.org" to "httpbin\.org" at the gateway \(VirtualService\/gateway-to-httpbin\): a per-host egress gateway of your own/,
+      ),
+    ]);
+  });
+
+  it('with coexist: true the stack is added beside it, and a warning says so', () => {
+    const out = runStream(read('sail-egress-docs/extracted.yaml'), config('coexist'));
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect(out.stderr).toMatch(/^warning VirtualService\/direct-httpbin-through-egress-gateway /m);
+  });
+
+  it('opting its mesh VirtualService in is refused: the gateway forwards only its own host', () => {
+    const out = runStream(read('constructed/sail-docs-optin-vs.yaml'), config('httpbin'));
+    expect(out.exitCode).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(errors(out.stderr)).toEqual([
+      expect.stringMatching(
+        /^error VirtualService\/direct-httpbin-through-egress-gateway spec\.http\[0\]: .*opted in, it would send every name of the list to a gateway that forwards only its own host/,
+      ),
+    ]);
+  });
+});
+
+describe('the same identity given twice', () => {
+  it('is named in a warning on the later item, with both positions', () => {
+    const out = runStream(read('constructed/tele-dup.yaml'), config('base'));
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect(out.stderr).toMatch(
+      /^warning Telemetry\/istio-system\/mesh-default: is given twice \(items 0 and 1\): kustomize refuses a build with both/m,
+    );
+    expect(
+      runStream(read('sail-egress-docs/extracted.yaml'), config('coexist')).stderr,
+    ).not.toContain('given twice');
+  });
+});
