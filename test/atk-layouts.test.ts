@@ -58,3 +58,35 @@ describe('the same identity given twice', () => {
     ).not.toContain('given twice');
   });
 });
+
+describe('hosts written as block scalars in an opted-in ServiceEntry', () => {
+  it('a host carrying its line break is quoted in the change line, not split over two lines', () => {
+    const out = runStream(read('constructed/se-block.yaml'), config('base'));
+    expect(out.exitCode, out.stderr).toBe(0);
+    const change = out.stderr.split('\n').find((l) => l.startsWith('info: list '));
+    expect(change).toMatch(/removed "api\.a\.com\\n", api\.c\.com$/);
+    expect(out.stderr).not.toMatch(/^, /m);
+  });
+});
+
+describe("Istio's Gateway API egress sample (Sail operator)", () => {
+  const input = () => read('sail-egress-gateway-api/egress-gateway-gw-api.yaml');
+
+  it('is recognised: the route attached to the ServiceEntry is named, and no second gateway is added', () => {
+    const out = runStream(input(), config('base'));
+    expect(out.exitCode).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(errors(out.stderr)).toEqual([
+      expect.stringMatching(
+        /^error HTTPRoute\/direct-httpbin-to-egress-gateway spec\.rules\[0\]\.backendRefs: spec\.parentRefs\[0\] attaches it to ServiceEntry "httpbin-ext" and spec\.rules\[0\] sends that traffic to "httpbin-egress-gateway-istio" \(a Gateway API egress gateway\): a per-host egress gateway of your own; the run would add a second egress gateway .*spec\.coexist: true/,
+      ),
+    ]);
+  });
+
+  it('with coexist: true the stack is added beside it and every input document is kept byte for byte', () => {
+    const out = runStream(input(), config('coexist'));
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect(out.stderr).toMatch(/^warning HTTPRoute\/direct-httpbin-to-egress-gateway /m);
+    for (const doc of input().split(/^---\n/m)) expect(out.stdout).toContain(doc.trimEnd());
+  });
+});

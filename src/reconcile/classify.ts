@@ -21,6 +21,10 @@ const READ_KINDS = new Set([
   'EnvoyFilter',
   'ServiceEntry',
   'DestinationRule',
+  'HTTPRoute',
+  'TLSRoute',
+  'TCPRoute',
+  'GRPCRoute',
 ]);
 
 /** Labels of a parsed item, read only for items that carry the list's annotation. */

@@ -54,6 +54,11 @@ function forwarderOf(e: Entry): FoundForwarder | undefined {
       };
     }
   }
+  if (kind && ROUTE_KINDS.has(kind) && group === 'gateway.networking.k8s.io') {
+    const data = entryData(e);
+    const found = data ? gatewayApiEgress(data) : undefined;
+    if (found) return { entry: e, kind: 'per-host egress gateway', ...found };
+  }
   if (kind === 'ServiceEntry') {
     const data = entryData(e);
     const metadata = data && isObject(data.metadata) ? data.metadata : {};
@@ -66,6 +71,47 @@ function forwarderOf(e: Entry): FoundForwarder | undefined {
         detail: `is bound to the waypoint ${JSON.stringify(waypoint)} (istio.io/use-waypoint)`,
       };
     }
+  }
+  return undefined;
+}
+
+const ROUTE_KINDS = new Set(['HTTPRoute', 'TLSRoute', 'TCPRoute', 'GRPCRoute']);
+
+const refsOf = (v: unknown) => (Array.isArray(v) ? v.filter(isObject) : []);
+
+/**
+ * A Gateway API route of Istio's egress pattern: attached to a ServiceEntry
+ * (a parentRef of kind ServiceEntry) and sent to a gateway Service, or sent
+ * from a gateway to a host by name (a backendRef of kind Hostname). Either
+ * forwards only the hosts it names.
+ */
+function gatewayApiEgress(
+  data: Record<string, unknown>,
+): { field: string; detail: string } | undefined {
+  const spec = isObject(data.spec) ? data.spec : {};
+  const rules = refsOf(spec.rules);
+  const parents = refsOf(spec.parentRefs);
+  const entry = parents.findIndex((p) => textOf(p.kind) === 'ServiceEntry');
+  if (entry >= 0) {
+    const seName = textOf(parents[entry]?.name);
+    for (const [i, rule] of rules.entries()) {
+      const backend = refsOf(rule.backendRefs).find(
+        (b) => !(textOf(b.kind) === 'ServiceEntry' && textOf(b.name) === seName),
+      );
+      if (backend)
+        return {
+          field: `spec.rules[${i}].backendRefs`,
+          detail: `spec.parentRefs[${entry}] attaches it to ServiceEntry ${JSON.stringify(seName)} and spec.rules[${i}] sends that traffic to ${JSON.stringify(textOf(backend.name))} (a Gateway API egress gateway)`,
+        };
+    }
+  }
+  for (const [i, rule] of rules.entries()) {
+    const host = refsOf(rule.backendRefs).find((b) => textOf(b.kind) === 'Hostname');
+    if (host)
+      return {
+        field: `spec.rules[${i}].backendRefs`,
+        detail: `spec.rules[${i}] forwards to the host ${JSON.stringify(textOf(host.name))} by name (a Gateway API egress gateway)`,
+      };
   }
   return undefined;
 }

@@ -89,13 +89,20 @@ export function reportField(c: FieldChange, h: ItemHeader, check: boolean): Resu
   return info(change, { ...about(h), field: { path: c.path } });
 }
 
+/** A host as a message shows it: quoted when it holds spaces, line breaks or other unprintables. */
+export function shownHost(h: string): string {
+  return /^[\x21-\x7e]+$/.test(h) ? h : JSON.stringify(h);
+}
+
+const joined = (hosts: readonly string[]) => hosts.map(shownHost).join(', ');
+
 /** `added a.com, b.org; removed c.net`: what a change did to a host list. */
 export function hostChange(current: readonly string[], proposed: readonly string[]): string {
   const added = proposed.filter((h) => !current.includes(h));
   const removed = current.filter((h) => !proposed.includes(h));
   const parts = [
-    added.length > 0 ? `added ${added.join(', ')}` : '',
-    removed.length > 0 ? `removed ${removed.join(', ')}` : '',
+    added.length > 0 ? `added ${joined(added)}` : '',
+    removed.length > 0 ? `removed ${joined(removed)}` : '',
   ].filter(Boolean);
   return parts.length > 0 ? parts.join('; ') : 'same names, other order';
 }
@@ -105,8 +112,8 @@ export function hostDrift(current: readonly string[], proposed: readonly string[
   const missing = proposed.filter((h) => !current.includes(h));
   const extra = current.filter((h) => !proposed.includes(h));
   const parts = [
-    missing.length > 0 ? `missing ${missing.join(', ')}` : '',
-    extra.length > 0 ? `extra ${extra.join(', ')}` : '',
+    missing.length > 0 ? `missing ${joined(missing)}` : '',
+    extra.length > 0 ? `extra ${joined(extra)}` : '',
   ].filter(Boolean);
   return parts.length > 0 ? parts.join('; ') : 'same names, other order';
 }
@@ -192,7 +199,7 @@ export function listChangeResult(
   const names = (set: Set<string>) => {
     const all = [...set].sort();
     const more = all.length - CHANGE_SHOWN;
-    return all.slice(0, CHANGE_SHOWN).join(', ') + (more > 0 ? ` and ${more} more` : '');
+    return joined(all.slice(0, CHANGE_SHOWN)) + (more > 0 ? ` and ${more} more` : '');
   };
   const parts = [
     added.size > 0 ? `added ${names(added)}` : '',
