@@ -39,7 +39,14 @@ export function fromConfigMap(cm: Record<string, unknown>): ConvertedConfigMap {
       }),
     );
   } else {
-    if (!('domains' in data)) {
+    if (Object.keys(data).length === 0) {
+      results.push(
+        error(
+          "no domains given: kpt fn eval without a config sends an empty ConfigMap. Add -- domains='*.example.com,api.example.com' to the command, or --fn-config domains.yaml (a DomainList)",
+          { field: { path: 'data.domains' } },
+        ),
+      );
+    } else if (!('domains' in data)) {
       results.push(
         error('ConfigMap has no data.domains: list the domains separated by commas or newlines', {
           field: { path: 'data.domains' },

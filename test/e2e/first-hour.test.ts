@@ -196,6 +196,25 @@ describeWithTool(
   },
 );
 
+describeWithTool('kpt', '6b. kpt fn eval with no config at all', () => {
+  it('says how to give the domains, and the package is unchanged', () => {
+    const pkg = copyExample('kpt-package');
+    const before = snapshot(pkg);
+    const r = sh(
+      'kpt',
+      ['fn', 'eval', pkg, '--exec', 'wildcard-egress', '--truncate-output=false'],
+      {
+        path: localCommand(),
+      },
+    );
+    expect(r.status).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain(
+      "[error] data.domains: no domains given: kpt fn eval without a config sends an empty ConfigMap. Add -- domains='*.example.com,api.example.com' to the command, or --fn-config domains.yaml (a DomainList)",
+    );
+    expect(snapshot(pkg)).toEqual(before);
+  });
+});
+
 describeWithTool('kpt', '7. results say each thing once', () => {
   it('a validator error names the resource and the field once, and kpt shows no second copy on Stderr', () => {
     const pkg = copyExample('kpt-validator');
