@@ -9,6 +9,7 @@ import { declaredByUser, gatewaysBoundByList, routedHosts, wiringFor } from './i
 import { layoutResults, meshConflicts, overlapWarnings } from './layout.js';
 import { duplicateWarnings } from './duplicates.js';
 import { gatewayPolicyWarnings } from './policy-notes.js';
+import { stackImpactWarnings } from './guard-notes.js';
 import { about, labelOf } from './report.js';
 import { GATEWAY_LABEL } from '../stack/names.js';
 import { isObject } from '../util/data.js';
@@ -129,6 +130,7 @@ export function planReconcile(
     ...meshConflicts(entries, plan.all, o, routesList),
     ...overlapWarnings(entries, plan.all),
     ...gatewayPolicyWarnings(entries, o),
+    ...stackImpactWarnings(entries, o),
     ...duplicateWarnings(entries),
   );
   const bound = gatewaysBoundByList(entries);

@@ -35,6 +35,23 @@ export function gatewayProxyLabels(o: Options): Record<string, string> {
 }
 
 /**
+ * Whether an Istio Gateway with this selector could select the stack's gateway
+ * pods: the same test as the guard's Gateway rule below (absent selector, or
+ * every key either one whose value the cluster decides or one the pods carry
+ * with that value), for the reconcile to say it before the guard refuses it.
+ */
+export function selectsGatewayPods(
+  selector: Record<string, string> | undefined,
+  o: Options,
+): boolean {
+  if (selector === undefined) return true;
+  const known = gatewayProxyLabels(o);
+  return Object.entries(selector).every(
+    ([k, v]) => CLUSTER_DECIDED_LABELS.includes(k) || (Object.hasOwn(known, k) && known[k] === v),
+  );
+}
+
+/**
  * The rules for every namespace but the stack's own and the exempt ones:
  * each refuses one way a namespace could open its own path out around the
  * list, or attach to the project's gateway.

@@ -87,6 +87,19 @@ const policy = (
   },
 });
 
+/** The namespaces the main guard policy leaves alone: the stack's own and production.exemptNamespaces. */
+export function guardExemptNamespaces(o: Options): string[] {
+  const n = stackNames(o);
+  const stackNamespaces = [
+    o.rootNamespace,
+    o.routingNamespace,
+    o.gateway.namespace,
+    n.envoyFilterNamespace,
+    n.destinationRuleNamespace,
+  ];
+  return [...new Set([...stackNamespaces, ...o.production.exemptNamespaces])];
+}
+
 /**
  * Self-service bypasses closed at admission (admissionregistration.k8s.io/v1,
  * Kubernetes 1.30+, Deny bindings, failing closed, the cluster's own
@@ -99,15 +112,7 @@ const policy = (
  * their proxy; and the gateway's label kept to the gateway's namespace.
  */
 export function renderGuard(o: Options): Resource[] {
-  const n = stackNames(o);
-  const stackNamespaces = [
-    o.rootNamespace,
-    o.routingNamespace,
-    o.gateway.namespace,
-    n.envoyFilterNamespace,
-    n.destinationRuleNamespace,
-  ];
-  const exempt = [...new Set([...stackNamespaces, ...o.production.exemptNamespaces])];
+  const exempt = guardExemptNamespaces(o);
   const managed = `${GUARD_NAME}-managed`;
   const pods = `${GUARD_NAME}-pods`;
   const gatewayLabel = `${GUARD_NAME}-gateway-label`;

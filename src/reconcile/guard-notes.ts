@@ -1,0 +1,71 @@
+import type { Options } from '../config/options.js';
+import { warning, type Result } from '../krm/results.js';
+import { selectsGatewayPods } from '../stack/guard-rules.js';
+import { stackNames } from '../stack/names.js';
+import { GUARD_NAME, guardExemptNamespaces } from '../stack/render-guard.js';
+import { groupOf } from '../stack/resource.js';
+import { isObject, stringMap, textOf } from '../util/data.js';
+import { entryData, type Entry } from './entry.js';
+import { about } from './report.js';
+
+/**
+ * Items of the user's that the rendered stack changes the meaning of, said
+ * before they bite:
+ * - an Istio Gateway whose selector could select the stack's gateway pods
+ *   (istiod merges every such Gateway, from any namespace, into those pods'
+ *   configuration), in egress-gateway mode;
+ * - with production.guard, a Sidecar in a guarded namespace that does not say
+ *   REGISTRY_ONLY, which the guard refuses at its next create or update (and
+ *   whose pods meanwhile take the mesh default).
+ * Only items whose namespace is written are judged.
+ */
+export function stackImpactWarnings(entries: readonly Entry[], o: Options): Result[] {
+  if (!o.generate) return [];
+  const guarded = o.production.guard ? new Set(guardExemptNamespaces(o)) : undefined;
+  const isGuarded = (ns: string) => guarded !== undefined && !guarded.has(ns);
+  const out: Result[] = [];
+  for (const e of entries) {
+    const ns = e.header.namespace;
+    if (e.role !== 'other' || !ns) continue;
+    if (groupOf(e.header.apiVersion ?? '') !== 'networking.istio.io') continue;
+    if (e.header.kind === 'Gateway' && o.mode === 'egress-gateway') {
+      const found = gatewayImpact(e, o, isGuarded(ns));
+      if (found) out.push(found);
+    }
+    if (e.header.kind === 'Sidecar' && isGuarded(ns)) {
+      const found = sidecarImpact(e);
+      if (found) out.push(found);
+    }
+  }
+  return out;
+}
+
+function gatewayImpact(e: Entry, o: Options, guarded: boolean): Result | undefined {
+  const data = entryData(e);
+  const spec = data && isObject(data.spec) ? data.spec : {};
+  const selector = isObject(spec.selector) ? stringMap(spec.selector) : undefined;
+  if (!selectsGatewayPods(selector, o)) return undefined;
+  const shown = selector ? JSON.stringify(selector) : 'none';
+  const refused = guarded
+    ? `; the guard this run adds (ValidatingAdmissionPolicy ${GUARD_NAME}) refuses it at its next create or update`
+    : '';
+  return warning(
+    `its selector (${shown}) selects the stack's gateway pods (Deployment ${o.gateway.namespace}/${stackNames(o).deployment}) too: istiod merges every Gateway whose selector the pods' labels satisfy, from any namespace, so its servers are served by the locked-down gateway${refused}. Give it a selector label those pods do not carry`,
+    { ...about(e.header), field: { path: 'spec.selector' } },
+  );
+}
+
+function sidecarImpact(e: Entry): Result | undefined {
+  const data = entryData(e);
+  const spec = data && isObject(data.spec) ? data.spec : {};
+  const policy = isObject(spec.outboundTrafficPolicy) ? spec.outboundTrafficPolicy : {};
+  const mode = textOf(policy.mode);
+  if (mode === 'REGISTRY_ONLY') return undefined;
+  const says = mode
+    ? `sets outboundTrafficPolicy.mode ${JSON.stringify(mode)}, which lets the pods it selects reach unlisted hosts`
+    : 'sets no outboundTrafficPolicy.mode, so the mesh default applies to the pods it selects (with ALLOW_ANY, unlisted hosts are reachable)';
+  return warning(
+    `${says}; the guard this run adds (ValidatingAdmissionPolicy ${GUARD_NAME}) refuses this Sidecar at its next create or update. Set spec.outboundTrafficPolicy.mode: REGISTRY_ONLY`,
+    { ...about(e.header), field: { path: 'spec.outboundTrafficPolicy.mode' } },
+  );
+}
