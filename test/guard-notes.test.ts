@@ -18,16 +18,17 @@ import { corpusConfigFile } from './support/real-corpus.js';
 const ATTACK = join(ROOT, 'testdata/attack');
 const read = (path: string) => readFileSync(join(ATTACK, path), 'utf8');
 const config = (name: string) => corpusConfigFile(read(`tools/cfg/${name}.yaml`));
+const kubeflow = () =>
+  ['install.yaml', 'sidecar-prune-egress.yaml']
+    .map((f) => read(`kubeflow-istio-install/${f}`))
+    .join('\n---\n');
 const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('warning'));
 
 describe('M3: Sidecars in a locked namespace that the guard will refuse', () => {
   it("Kubeflow's two exception Sidecars are named, each with its field and the fix", () => {
-    const input = ['install.yaml', 'sidecar-prune-egress.yaml']
-      .map((f) => read(`kubeflow-istio-install/${f}`))
-      .join('\n---\n');
-    const out = runStream(input, config('prod-kf1'));
+    const out = runStream(kubeflow(), config('prod-kf1'));
     expect(out.exitCode, out.stderr).toBe(0);
-    const sidecars = warnings(out.stderr).filter((l) => l.startsWith('warning Sidecar/'));
+    const sidecars = warnings(out.stderr).filter((l) => l.startsWith('warning Sidecar/kubeflow/'));
     expect(sidecars.map((l) => l.split(' ').slice(0, 3).join(' ')).sort()).toEqual([
       'warning Sidecar/kubeflow/ml-pipeline-ui-exception spec.outboundTrafficPolicy.mode:',
       'warning Sidecar/kubeflow/notebook-controller-exception spec.outboundTrafficPolicy.mode:',
@@ -118,5 +119,33 @@ describe('the warning agrees with the rendered guard', () => {
     const results = selectors.map((s) => run(gateway(s)).refused);
     expect(results).toContain(true);
     expect(results).toContain(false);
+  });
+});
+
+describe('namespace-wide Sidecars of the user that the added ones displace', () => {
+  it("M2: Kubeflow's mesh default Sidecar is named with the imports the locked namespace loses", () => {
+    const out = runStream(kubeflow(), config('prod-kf1'));
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect(warnings(out.stderr)).toContainEqual(
+      expect.stringMatching(
+        /^warning Sidecar\/istio-system\/default spec\.egress: is the mesh's default Sidecar; the Sidecars this run adds in kubeflow replace it there, so its egress hosts \(kubeflow\/\*, kubeflow-system\/\*, knative-serving\/\*, knative-eventing\/\*, istio-system\/\*\) no longer apply/,
+      ),
+    );
+  });
+
+  it('M6: a namespace-less, namespace-wide Sidecar (Kiali test data) is named with the namespaces it would double', () => {
+    const out = runStream(
+      read('kiali-service-entries/bookinfo-se-sidecar-foreign-multimatch.yaml'),
+      config('prod'),
+    );
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect(warnings(out.stderr)).toContainEqual(
+      'warning Sidecar/kiali-test-sidecar-import-se metadata.namespace: has no namespace and no workloadSelector: applied into bookinfo, default, payments, shop (where this run adds a namespace-wide Sidecar), it would be a second one there, which Istio leaves undefined. Write its namespace in the item: the run then puts the list into it instead of adding its own',
+    );
+  });
+
+  it('no word when the run adds no Sidecar (production off)', () => {
+    const out = runStream(kubeflow(), config('base'));
+    expect(out.stderr).not.toMatch(/^warning Sidecar\//m);
   });
 });

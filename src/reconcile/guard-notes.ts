@@ -3,7 +3,7 @@ import { warning, type Result } from '../krm/results.js';
 import { selectsGatewayPods } from '../stack/guard-rules.js';
 import { stackNames } from '../stack/names.js';
 import { GUARD_NAME, guardExemptNamespaces } from '../stack/render-guard.js';
-import { groupOf } from '../stack/resource.js';
+import { groupOf, type Resource } from '../stack/resource.js';
 import { isObject, stringMap, textOf } from '../util/data.js';
 import { entryData, type Entry } from './entry.js';
 import { about } from './report.js';
@@ -68,4 +68,54 @@ function sidecarImpact(e: Entry): Result | undefined {
     `${says}; the guard this run adds (ValidatingAdmissionPolicy ${GUARD_NAME}) refuses this Sidecar at its next create or update. Set spec.outboundTrafficPolicy.mode: REGISTRY_ONLY`,
     { ...about(e.header), field: { path: 'spec.outboundTrafficPolicy.mode' } },
   );
+}
+
+/**
+ * Namespace-wide Sidecars of the user's that the Sidecars this run adds
+ * displace: the root namespace's (the mesh default, which a namespace's own
+ * Sidecar replaces whole, its egress hosts included), and one written with
+ * no namespace, which applied into a namespace the run locks would be a
+ * second namespace-wide Sidecar there (Istio leaves that undefined).
+ */
+export function sidecarScopeWarnings(
+  entries: readonly Entry[],
+  add: readonly Resource[],
+  o: Options,
+): Result[] {
+  const added = add
+    .filter((r) => r.kind === 'Sidecar' && !(isObject(r.spec) && 'workloadSelector' in r.spec))
+    .map((r) => r.metadata.namespace ?? '')
+    .sort();
+  if (added.length === 0) return [];
+  const where = added.join(', ');
+  const out: Result[] = [];
+  for (const e of entries) {
+    if (e.role !== 'other' || e.header.kind !== 'Sidecar') continue;
+    if (groupOf(e.header.apiVersion ?? '') !== 'networking.istio.io') continue;
+    const data = entryData(e);
+    const spec = data && isObject(data.spec) ? data.spec : {};
+    if ('workloadSelector' in spec) continue;
+    const ns = e.header.namespace;
+    if (!ns) {
+      out.push(
+        warning(
+          `has no namespace and no workloadSelector: applied into ${where} (where this run adds a namespace-wide Sidecar), it would be a second one there, which Istio leaves undefined. Write its namespace in the item: the run then puts the list into it instead of adding its own`,
+          { ...about(e.header), field: { path: 'metadata.namespace' } },
+        ),
+      );
+      continue;
+    }
+    if (ns !== o.rootNamespace) continue;
+    const hosts = (Array.isArray(spec.egress) ? spec.egress : [])
+      .flatMap((l) => (isObject(l) && Array.isArray(l.hosts) ? l.hosts.map((h) => textOf(h)) : []))
+      .filter((h) => h !== './*');
+    if (hosts.length === 0) continue;
+    out.push(
+      warning(
+        `is the mesh's default Sidecar; the Sidecars this run adds in ${where} replace it there, so its egress hosts (${hosts.join(', ')}) no longer apply to those namespaces. To keep them, give such a namespace a Sidecar of your own without workloadSelector that lists them: the run puts the list into it instead of adding its own`,
+        { ...about(e.header), field: { path: 'spec.egress' } },
+      ),
+    );
+  }
+  return out;
 }

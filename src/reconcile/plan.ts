@@ -9,7 +9,7 @@ import { declaredByUser, gatewaysBoundByList, routedHosts, wiringFor } from './i
 import { layoutResults, meshConflicts, overlapWarnings } from './layout.js';
 import { duplicateWarnings } from './duplicates.js';
 import { gatewayPolicyWarnings } from './policy-notes.js';
-import { stackImpactWarnings } from './guard-notes.js';
+import { sidecarScopeWarnings, stackImpactWarnings } from './guard-notes.js';
 import { about, labelOf } from './report.js';
 import { GATEWAY_LABEL } from '../stack/names.js';
 import { isObject } from '../util/data.js';
@@ -131,6 +131,7 @@ export function planReconcile(
     ...overlapWarnings(entries, plan.all),
     ...gatewayPolicyWarnings(entries, o),
     ...stackImpactWarnings(entries, o),
+    ...sidecarScopeWarnings(entries, add, o),
     ...duplicateWarnings(entries),
   );
   const bound = gatewaysBoundByList(entries);
