@@ -202,4 +202,24 @@ describe('configuration and reading', () => {
     expect(other).not.toBe(input);
     expect(runStream(other, config('base')).stderr).not.toContain('global-deny-all');
   });
+
+  it('M1 (b): an ALLOW policy on the adopted waypoint (Solo workshop) is named; with production.authorization it is not', () => {
+    const input = read('solo-workshops-2-9-ambient-egress/extracted.yaml');
+    const out = runStream(input, config('wp-egress'));
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect(out.stderr).toMatch(
+      /^warning AuthorizationPolicy\/egress\/httpbin spec\.targetRefs\[0\]: targets the stack's waypoint \(Gateway egress\/waypoint\): .*HTTP attributes such as methods and paths never match TLS passthrough.*spec\.production\.authorization: true/m,
+    );
+    const withPolicy = runStream(
+      input,
+      corpusConfigFile(
+        read('tools/cfg/wp-egress.yaml').replace(
+          'gateway: {namespace: egress}',
+          'gateway: {namespace: egress}\n  production: {authorization: true, namespaces: [clients]}',
+        ),
+      ),
+    );
+    expect(withPolicy.exitCode, withPolicy.stderr).toBe(0);
+    expect(withPolicy.stderr).not.toContain('AuthorizationPolicy/egress/httpbin');
+  });
 });

@@ -1,6 +1,7 @@
 import type { Options } from '../config/options.js';
 import { warning, type Result } from '../krm/results.js';
 import { stackNames } from '../stack/names.js';
+import { WAYPOINT_NAME } from '../stack/render-native.js';
 import { isObject, stringMap, textOf } from '../util/data.js';
 import { entryData, type Entry } from './entry.js';
 import { about } from './report.js';
@@ -18,7 +19,9 @@ import { about } from './report.js';
  */
 export function gatewayPolicyWarnings(entries: readonly Entry[], o: Options): Result[] {
   // The stack's own ALLOW policy (production.authorization) admits the lanes whatever else applies.
-  if (o.mode !== 'egress-gateway' || !o.generate || o.production.authorization) return [];
+  if (!o.generate || o.production.authorization) return [];
+  if (o.mode === 'waypoint') return waypointPolicyWarnings(entries, o);
+  if (o.mode !== 'egress-gateway') return [];
   const names = stackNames(o);
   const pods: Record<string, string> = names.podLabels;
   const out: Result[] = [];
@@ -44,6 +47,47 @@ export function gatewayPolicyWarnings(entries: readonly Entry[], o: Options): Re
       warning(
         `applies to ${where}, the stack's gateway pods (${names.deployment}) included: ${effect}. Check with wildcard-egress explain; ${fix}`,
         { ...about(e.header), field: { path: 'spec' } },
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * In waypoint mode: ALLOW AuthorizationPolicies of the user's that target the
+ * stack's waypoint Gateway. Such a policy applies to every connection the
+ * waypoint handles, so the waypoint admits only what one of its rules
+ * matches; HTTP attributes (methods, paths) never match TLS passthrough.
+ * The stack's own ALLOW policies (production.authorization) target the
+ * list's ServiceEntries and admit its lanes whatever else applies.
+ */
+function waypointPolicyWarnings(entries: readonly Entry[], o: Options): Result[] {
+  const out: Result[] = [];
+  for (const e of entries) {
+    if (e.role !== 'other' || e.header.kind !== 'AuthorizationPolicy') continue;
+    if (e.header.namespace !== o.gateway.namespace) continue;
+    const data = entryData(e);
+    const spec = data && isObject(data.spec) ? data.spec : {};
+    if (textOf(spec.action, 'ALLOW') !== 'ALLOW') continue;
+    const refs = Array.isArray(spec.targetRefs) ? spec.targetRefs : [spec.targetRef];
+    const at = refs.findIndex(
+      (r) =>
+        isObject(r) &&
+        textOf(r.kind) === 'Gateway' &&
+        textOf(r.name) === WAYPOINT_NAME &&
+        textOf(r.group, 'gateway.networking.k8s.io') === 'gateway.networking.k8s.io',
+    );
+    if (at < 0) continue;
+    const rules = Array.isArray(spec.rules) ? spec.rules : [];
+    out.push(
+      warning(
+        `targets the stack's waypoint (Gateway ${o.gateway.namespace}/${WAYPOINT_NAME}): the waypoint then admits only what ${rules.length === 0 ? 'its rules match, and it has none' : 'its rules match (HTTP attributes such as methods and paths never match TLS passthrough)'}, so the list's names may be refused. Check with wildcard-egress explain; set spec.production.authorization: true to render the list's own ALLOW policies (they target its ServiceEntries), or target your ServiceEntries instead of the waypoint`,
+        {
+          ...about(e.header),
+          field: {
+            path: Array.isArray(spec.targetRefs) ? `spec.targetRefs[${at}]` : 'spec.targetRef',
+          },
+        },
       ),
     );
   }
