@@ -223,3 +223,19 @@ describe('configuration and reading', () => {
     expect(withPolicy.stderr).not.toContain('AuthorizationPolicy/egress/httpbin');
   });
 });
+
+describe('C3: an opted-in Sidecar with a port-specific listener', () => {
+  it('the list goes only into the listener without a port; the MYSQL listener is kept byte for byte', () => {
+    const input = read('constructed/sc-ports.yaml');
+    const out = runStream(input, config('base'));
+    expect(out.exitCode, out.stderr).toBe(0);
+    const sidecar = ofKind(kinds(out.stdout), 'Sidecar').find((s) => s.metadata.name === 'default');
+    expect(sidecar?.spec.egress[0].hosts).toEqual(['*/mysql.foo.com']);
+    expect(sidecar?.spec.egress[1].hosts).toEqual([
+      'istio-system/*',
+      'istio-system/*.wikipedia.org',
+    ]);
+    const mysql = input.slice(input.indexOf('  - port:'), input.indexOf('  - hosts:'));
+    expect(out.stdout).toContain(mysql);
+  });
+});

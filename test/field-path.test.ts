@@ -16,6 +16,10 @@ describe('field paths', () => {
           route: [{ destination: { host: 'b.org' } }],
         },
       ],
+      egress: [
+        { port: { number: 3306, protocol: 'MYSQL' }, hosts: ['*/mysql.foo.com'] },
+        { hosts: ['istio-system/*'] },
+      ],
     },
   };
   const text = (x: unknown) => (typeof x === 'string' ? x : undefined);
@@ -23,6 +27,11 @@ describe('field paths', () => {
     'every element': ['spec.tls.*.match.*.sniHosts', ['a.org', 'b.org']],
     'an element by its position (merge keys)': ['spec.tls.1.route.0.destination.host', ['b.org']],
     'a selector': ['spec.tls.*.match.[gateways=mesh].sniHosts', ['a.org']],
+    'elements where a key is absent': ['spec.egress.[!port].hosts', ['istio-system/*']],
+    'elements where a key is absent or holds a value': [
+      'spec.egress.[port.protocol~MYSQL].hosts',
+      ['*/mysql.foo.com', 'istio-system/*'],
+    ],
     'a dot inside a key, escaped (label keys)': [
       'metadata.labels.wildcard-egress\\.dev/gateway',
       ['egw'],

@@ -7,13 +7,19 @@ import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
  * dot inside a key, as in label keys), `*` for every element of a list, a
  * number for one element (`route.0.destination.host`), `[key=value]` for the
  * elements of a list of maps whose `key` (itself a path, list values
- * flattened) includes `value`, and `[key~value]`, which also accepts
- * elements where `key` is absent.
+ * flattened) includes `value`, `[key~value]`, which also accepts
+ * elements where `key` is absent, and `[!key]`, which accepts only those.
  */
 export type Segment =
   | { type: 'key'; key: string }
   | { type: 'each' }
-  | { type: 'select'; path: Segment[]; value: string; orAbsent: boolean };
+  | { type: 'select'; path: Segment[]; value: string; orAbsent: boolean; absentOnly?: boolean };
+
+/** Whether a `select` segment keeps an element where its key reached `found` (undefined: absent). */
+function holds(seg: Extract<Segment, { type: 'select' }>, found: readonly string[] | undefined) {
+  if (found === undefined) return seg.orAbsent;
+  return !seg.absentOnly && found.includes(seg.value);
+}
 
 /** Thrown for a path that cannot be parsed; the message quotes it. */
 export class FieldPathError extends Error {}
@@ -46,6 +52,16 @@ export function parseFieldPath(path: string): Segment[] {
     if (part === '')
       throw new FieldPathError(`field path ${JSON.stringify(path)} has an empty segment`);
     if (part === '*') return { type: 'each' };
+    if (part.startsWith('[!') && part.endsWith(']') && !/[=~]/.test(part)) {
+      const key = part.slice(2, -1);
+      return {
+        type: 'select',
+        path: parseFieldPath(key),
+        value: '',
+        orAbsent: true,
+        absentOnly: true,
+      };
+    }
     if (part.startsWith('[') && part.endsWith(']')) {
       const m = /^\[([^=~]+)([=~])(.*)\]$/.exec(part);
       if (!m)
@@ -95,7 +111,7 @@ export function valuesAt(
     for (const el of x as unknown[]) {
       if (seg.type === 'select') {
         const found = isObject(el) ? valuesAt(el, seg.path, scalar) : undefined;
-        if (found === undefined ? !seg.orAbsent : !found.includes(seg.value)) continue;
+        if (!holds(seg, found)) continue;
       }
       const v = walkData(el, i + 1);
       if (v !== undefined) {
@@ -156,9 +172,7 @@ function walk(
 
 function matches(item: unknown, seg: Extract<Segment, { type: 'select' }>): boolean {
   if (!isMap(item)) return false;
-  const found = collectValues(item, seg.path, 0);
-  if (found === undefined) return seg.orAbsent;
-  return found.includes(seg.value);
+  return holds(seg, collectValues(item, seg.path, 0));
 }
 
 /** Scalar values at a path, lists flattened; `undefined` when the path is absent. */
@@ -218,7 +232,7 @@ export function listPathsInData(data: unknown, segments: readonly Segment[]): st
   const selects = (el: unknown, seg: Extract<Segment, { type: 'select' }>): boolean => {
     if (!isObject(el)) return false;
     const found = values(el, seg.path);
-    return found === undefined ? seg.orAbsent : found.map(String).includes(seg.value);
+    return holds(seg, found?.map(String));
   };
   const walkData = (x: unknown, i: number, at: string): void => {
     const seg = segments[i];

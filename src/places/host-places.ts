@@ -15,7 +15,8 @@ export interface HostPlace {
   /**
    * Keep entries the list does not own: those outside `{routingNamespace}/`
    * and the namespace-wide `{routingNamespace}/*`. For lists users share with
-   * other destinations, such as a Sidecar's egress hosts.
+   * other destinations, such as a Sidecar's egress hosts (only its listeners
+   * without a port: a port-specific one serves the port it names).
    */
   keepForeign?: boolean;
   /** Most entries the field may hold; a longer list is refused for this place. */
@@ -63,7 +64,7 @@ export const HOST_PLACES: readonly HostPlace[] = [
   {
     group: NETWORKING,
     kind: 'Sidecar',
-    path: 'spec.egress.*.hosts',
+    path: 'spec.egress.[!port].hosts',
     format: '{routingNamespace}/{host}',
     keepForeign: true,
   },
