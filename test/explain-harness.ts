@@ -88,7 +88,12 @@ const parsed = new Map<string, Item[]>();
 /** `explain --manifests` on a manifests text (parsed once per text; a host the domain rules refuse goes through the command). */
 export function explainManifests(manifests: string, host: string, ask: Ask = {}): Answer {
   const hostArg = parseHostArg(host);
-  if (!hostArg.ok || !hostArg.name.ok || hostArg.raw !== hostArg.name.host) {
+  if (
+    !hostArg.ok ||
+    !hostArg.name.ok ||
+    hostArg.raw !== hostArg.name.host ||
+    hostArg.notes.length > 0
+  ) {
     const out = runExplain(
       [...askArgs(host, ask), '--manifests', 'stack.yaml'],
       memoryIo({ 'stack.yaml': manifests }),

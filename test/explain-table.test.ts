@@ -169,11 +169,11 @@ const ROWS: Row[] = [
     by: 'host',
   },
   {
-    name: 'an IP address is refused by the domain rules',
+    name: 'an IP address is followed as a connection with no name: passthrough under ALLOW_ANY',
     config: 'basic',
     host: '203.0.113.7',
-    verdict: 'refused',
-    by: 'host',
+    verdict: 'passthrough',
+    by: 'sidecar',
   },
   {
     name: 'a partial wildcard is refused by the domain rules',
@@ -184,6 +184,14 @@ const ROWS: Row[] = [
   },
 
   // Production: Sidecars (REGISTRY_ONLY), NetworkPolicies, AuthorizationPolicy for shop and billing.
+  {
+    name: 'production: an IP address from a listed namespace goes nowhere (REGISTRY_ONLY)',
+    config: 'production',
+    host: '203.0.113.7',
+    from: 'shop',
+    verdict: 'refused',
+    by: 'sidecar',
+  },
   {
     name: 'production: a listed name from a listed namespace',
     config: 'production',

@@ -81,7 +81,7 @@ export function normalizeDomain(raw: string): DomainCheck {
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const IPV6 = /^[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}(:\d{1,3}(\.\d{1,3}){3})?$/i;
 
-function looksLikeIp(text: string): boolean {
+export function looksLikeIp(text: string): boolean {
   return IPV4.test(text) || IPV6.test(text);
 }
 

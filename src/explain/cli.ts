@@ -190,7 +190,7 @@ export function runExplain(args: readonly string[], io: Io): ExplainOutput {
     delete explanation.nearest;
   } else {
     explanation = decide();
-    if (hostArg.raw !== q.host)
+    if (hostArg.raw !== q.host && hostArg.raw !== `[${q.host}]`)
       explanation.steps.unshift({
         outcome: 'note',
         layer: 'host',

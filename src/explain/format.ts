@@ -34,7 +34,7 @@ function decidingStep(e: Explanation): Step | undefined {
 export function formatText(e: Explanation): string {
   const lines = [
     e.verdict,
-    `${e.host}:${e.port} from ${e.from ?? ANY_OTHER_NAMESPACE} (${e.mode} mode)`,
+    `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port} from ${e.from ?? ANY_OTHER_NAMESPACE} (${e.mode} mode)`,
     '',
   ];
   for (const s of e.steps) {

@@ -1,4 +1,4 @@
-import { normalizeDomain } from '../domains/normalize-domain.js';
+import { looksLikeIp, normalizeDomain } from '../domains/normalize-domain.js';
 
 /** Port of a connection when HOST is given without one: HTTPS. */
 export const DEFAULT_PORT = 443;
@@ -81,6 +81,18 @@ export function parseHostArg(arg: string): HostArg {
     raw = bracket ? `[${bracket[1]}]` : named![1];
   }
   if (raw === '') return { ok: false, usage: `no host in ${JSON.stringify(arg)}` };
+  const address = raw.replace(/^\[(.*)\]$/, '$1');
+  if (looksLikeIp(address))
+    return {
+      ok: true,
+      raw,
+      port,
+      notes: [
+        ...notes,
+        `${address} is an address: followed as a connection dialled to it with no name (no SNI); the list holds DNS names, so no entry of it admits an address`,
+      ],
+      name: { ok: true, host: address, warnings: [] },
+    };
   const check = normalizeDomain(raw);
   if (!check.ok) return { ok: true, raw, port, notes, name: { ok: false, reason: check.reason } };
   if (check.domain.startsWith('*.')) {
