@@ -90,3 +90,17 @@ describe("Istio's Gateway API egress sample (Sail operator)", () => {
     for (const doc of input().split(/^---\n/m)) expect(out.stdout).toContain(doc.trimEnd());
   });
 });
+
+describe('a per-destination VirtualService with the identity of the stack', () => {
+  it("is refused naming why it is the stack's, with no word of an annotation it does not carry", () => {
+    const out = runStream(read('constructed/adopted-vs-per-destination.yaml'), config('base'));
+    expect(out.exitCode).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(errors(out.stderr)).toEqual([
+      expect.stringMatching(
+        /^error VirtualService\/istio-system\/direct-wildcard-through-egress-gateway spec\.tls\[0\]\.route: .*one route per destination.*; rename it or move it to another namespace \(it is taken as the stack's VirtualService\/istio-system\/direct-wildcard-through-egress-gateway because its kind, namespace and name are that resource's\)/,
+      ),
+    ]);
+    expect(out.stderr).not.toContain('annotation,');
+  });
+});
