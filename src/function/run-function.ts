@@ -1,3 +1,4 @@
+import { isObject } from '../util/data.js';
 import { parseConfig, type ConfigOutcome } from '../config/parse-config.js';
 import {
   readResourceList,
@@ -38,6 +39,12 @@ export interface ListOutcome {
 /** kpt's readers mark every item with this annotation; kustomize's do not. */
 const KPT_ITEM_MARK = 'internal.config.kubernetes.io/seqindent:';
 
+/** `kpt fn eval … -- key=value` (or with no config at all) hands the function a ConfigMap named `function-input`. */
+function isKptInput(config: unknown): boolean {
+  if (!isObject(config) || config.kind !== 'ConfigMap' || !isObject(config.metadata)) return false;
+  return config.metadata.name === 'function-input';
+}
+
 /**
  * The whole function as a pure step: ResourceList text in, ResourceList text
  * out. Any error result leaves every item as it came in and exits 1.
@@ -61,7 +68,8 @@ export function runFunction(input: string): RunOutput {
   }
   const aliases = itemAliasProblems(list.items, input);
   const done = aliases.length > 0 ? settle(list.items, aliases) : processList(list);
-  const underKpt = list.items.some((item) => item.includes(KPT_ITEM_MARK));
+  const underKpt =
+    list.items.some((item) => item.includes(KPT_ITEM_MARK)) || isKptInput(list.functionConfig);
   return {
     stdout: writeResourceList(done.items, list.functionConfig, printResults(done.results)),
     exitCode: done.exitCode,

@@ -213,6 +213,21 @@ describeWithTool('kpt', '6b. kpt fn eval with no config at all', () => {
     );
     expect(snapshot(pkg)).toEqual(before);
   });
+
+  it('in an empty directory too, and kpt shows the error once (no second copy under Stderr)', () => {
+    const dir = tempDir('kpt-empty');
+    const r = sh(
+      'kpt',
+      ['fn', 'eval', dir, '--exec', 'wildcard-egress', '--truncate-output=false'],
+      {
+        path: localCommand(),
+      },
+    );
+    expect(r.status).not.toBe(0);
+    const out = r.stdout + r.stderr;
+    expect(out.match(/no domains given/g)).toHaveLength(1);
+    expect(out).not.toContain('Stderr:');
+  });
 });
 
 describeWithTool('kpt', '7. results say each thing once', () => {
