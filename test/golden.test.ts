@@ -45,8 +45,12 @@ describe('golden cases', () => {
         expect(itemsBlock(out.stdout)).toBe(itemsBlock(input));
         const shown = parseOutput(out.stdout).results.filter((r) => r.severity !== 'info');
         expect(shown.filter((r) => r.severity === 'error').length).toBeGreaterThan(0);
-        expect(out.stderr.trimEnd().split('\n')).toHaveLength(shown.length);
-        for (const r of shown) expect(out.stderr).toContain(r.message);
+        // kpt's function-input ConfigMap marks the input as kpt's, which prints results itself.
+        if (/^ +name: function-input$/m.test(input)) expect(out.stderr).toBe('');
+        else {
+          expect(out.stderr.trimEnd().split('\n')).toHaveLength(shown.length);
+          for (const r of shown) expect(out.stderr).toContain(r.message);
+        }
       });
     }
   }
