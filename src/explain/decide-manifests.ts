@@ -1,4 +1,5 @@
 import { isObject, textOf } from '../util/data.js';
+import { MANAGED_BY, MANAGED_BY_LABEL } from '../places/host-places.js';
 import { decideWaypointManifests } from './decide-waypoint-manifests.js';
 import { followGateway } from './gateway-path.js';
 import { direct, routeByHost } from './sidecar-exits.js';
@@ -51,6 +52,15 @@ function egressGatewayBy(gateway: Item, items: readonly Item[]): string | undefi
 
 /** Which forwarder the manifests hold, and the resource that shows it. */
 export function detectMode(items: readonly Item[]): { mode: StackMode; because: string } {
+  // The stack's own items, where the manifests hold them, say its mode; a user's gateway beside them does not.
+  const ours = items.filter((i) => {
+    const labels = isObject(i.metadata) && isObject(i.metadata.labels) ? i.metadata.labels : {};
+    return labels[MANAGED_BY_LABEL] === MANAGED_BY;
+  });
+  return modeOf(ours.length > 0 ? ours : items);
+}
+
+function modeOf(items: readonly Item[]): { mode: StackMode; because: string } {
   const waypoint = items.find(
     (i) =>
       i.kind === 'Gateway' &&

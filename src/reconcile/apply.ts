@@ -28,6 +28,7 @@ import {
   reportField,
   reportPlace,
   resourceRefOf,
+  shownHost,
   summary,
   type ListChange,
   type Tally,
@@ -62,6 +63,8 @@ export function applyPlan(
   const facts = listFacts(plan, o.mode, o.clusterDomain);
   const { scopeOf, ownsSidecarEntry, prefix } = mergeScopes(o, rp.userDeclared);
   const drifted: string[] = [];
+  /** Names the places written hold (a `namespace/` prefix dropped): what generate: false leaves unplaced. */
+  const placed = new Set<string>();
   const listChange: ListChange = { before: new Set(), after: new Set() };
   const items: string[] = [];
   const origins: (number | undefined)[] = [];
@@ -171,6 +174,8 @@ export function applyPlan(
         for (const oc of edit.outcomes) {
           if (refused && oc.left) continue;
           tally.reached++;
+          if (!oc.left && !oc.refused && !oc.problem)
+            for (const x of oc.proposed) placed.add(x.slice(x.lastIndexOf('/') + 1));
           results.push(...reportPlace(oc, h, o.check, e.role === 'adopted'));
           if (oc.changed) {
             tally.changedPlaces++;
@@ -278,6 +283,14 @@ export function applyPlan(
       ),
     );
   }
+  // With nothing rendered, a name no item of the user's carries is enforced nowhere: say which.
+  const unplaced = o.generate ? [] : plan.all.filter((n) => !placed.has(n));
+  if (tally.reached > 0 && unplaced.length > 0)
+    results.push(
+      warning(
+        `${unplaced.map(shownHost).join(', ')}: in the list, but in no host place (generate: false renders nothing, and no item of yours carries ${unplaced.length === 1 ? 'it' : 'them'}, e.g. no port of theirs fits). Opt in an item that can, or set generate: true`,
+      ),
+    );
   if (tally.reached === 0 && !(o.generate && !o.check)) {
     results.push(
       warning(

@@ -17,7 +17,7 @@ import { about } from './report.js';
  * - with production.guard, a Sidecar in a guarded namespace that does not say
  *   REGISTRY_ONLY, which the guard refuses at its next create or update (and
  *   whose pods meanwhile take the mesh default).
- * Only items whose namespace is written are judged.
+ * A Sidecar is judged only where its namespace is written; a Gateway always.
  */
 export function stackImpactWarnings(entries: readonly Entry[], o: Options): Result[] {
   if (!o.generate) return [];
@@ -26,13 +26,14 @@ export function stackImpactWarnings(entries: readonly Entry[], o: Options): Resu
   const out: Result[] = [];
   for (const e of entries) {
     const ns = e.header.namespace;
-    if (e.role !== 'other' || !ns) continue;
+    if (e.role !== 'other') continue;
     if (groupOf(e.header.apiVersion ?? '') !== 'networking.istio.io') continue;
+    // Gateways select pods mesh-wide, whatever namespace they are applied in.
     if (e.header.kind === 'Gateway' && o.mode === 'egress-gateway') {
-      const found = gatewayImpact(e, o, isGuarded(ns));
+      const found = gatewayImpact(e, o, ns !== undefined && isGuarded(ns));
       if (found) out.push(found);
     }
-    if (e.header.kind === 'Sidecar' && isGuarded(ns)) {
+    if (e.header.kind === 'Sidecar' && ns !== undefined && isGuarded(ns)) {
       const found = sidecarImpact(e);
       if (found) out.push(found);
     }

@@ -81,9 +81,11 @@ const refsOf = (v: unknown) => (Array.isArray(v) ? v.filter(isObject) : []);
 
 /**
  * A Gateway API route of Istio's egress pattern: attached to a ServiceEntry
- * (a parentRef of kind ServiceEntry) and sent to a gateway Service, or sent
- * from a gateway to a host by name (a backendRef of kind Hostname). Either
- * forwards only the hosts it names.
+ * (a parentRef of kind ServiceEntry) and sent to a gateway Service, or
+ * attached to a Gateway and sent on to a host by name (a backendRef of kind
+ * Hostname). Either forwards only the hosts it names. A route on a
+ * ServiceEntry that sends to a Hostname or to the ServiceEntry itself is
+ * no gateway (a timeout or retry for sidecars).
  */
 function gatewayApiEgress(
   data: Record<string, unknown>,
@@ -95,9 +97,8 @@ function gatewayApiEgress(
   if (entry >= 0) {
     const seName = textOf(parents[entry]?.name);
     for (const [i, rule] of rules.entries()) {
-      const backend = refsOf(rule.backendRefs).find(
-        (b) => !(textOf(b.kind) === 'ServiceEntry' && textOf(b.name) === seName),
-      );
+      // A Service backend is a gateway's; a Hostname or the ServiceEntry itself keeps the traffic on its way (a timeout, a retry).
+      const backend = refsOf(rule.backendRefs).find((b) => textOf(b.kind, 'Service') === 'Service');
       if (backend)
         return {
           field: `spec.rules[${i}].backendRefs`,
@@ -105,7 +106,8 @@ function gatewayApiEgress(
         };
     }
   }
-  for (const [i, rule] of rules.entries()) {
+  const onGateway = parents.some((p) => textOf(p.kind, 'Gateway') === 'Gateway');
+  for (const [i, rule] of onGateway ? rules.entries() : []) {
     const host = refsOf(rule.backendRefs).find((b) => textOf(b.kind) === 'Hostname');
     if (host)
       return {

@@ -2,7 +2,12 @@ import type { Options, Target } from '../config/options.js';
 import type { DomainPlan } from '../domains/plan.js';
 import { annotationsOf, ItemError } from '../krm/item-source.js';
 import { error, warning, type Result } from '../krm/results.js';
-import { ADOPTED_ANNOTATION, hostPlacesFor, type HostPlace } from '../places/host-places.js';
+import {
+  ADOPTED_ANNOTATION,
+  hostPlacesFor,
+  OPT_IN_ANNOTATION,
+  type HostPlace,
+} from '../places/host-places.js';
 import { groupOf, type Resource } from '../stack/resource.js';
 import { ownsAllFields, type Entry } from './entry.js';
 import { declaredByUser, gatewaysBoundByList, routedHosts, wiringFor } from './input-facts.js';
@@ -152,11 +157,25 @@ export function planReconcile(
     const places: HostPlace[] = [];
     if (!all && (e.rendered || e.role === 'opted-in'))
       places.push(...hostPlacesFor(group, h.kind ?? '').filter((p) => !p.gatewayHosts));
+    const isBound = bound.has(`${h.namespace ?? ''}/${h.name}`);
     if (
       h.kind === 'Gateway' &&
+      group === 'networking.istio.io' &&
+      e.role === 'opted-in' &&
       !all &&
-      (e.role === 'opted-in' || bound.has(`${h.namespace ?? ''}/${h.name}`))
+      !isBound
     ) {
+      // Names in a server that no route of the list takes would displace the hosts its own routes serve.
+      results.push(
+        error(
+          `opted in, but no VirtualService holding the list binds this Gateway: the names would replace the hosts its servers carry for their own routes, and no route would forward them. Annotate the VirtualService that binds it with ${OPT_IN_ANNOTATION}: ${o.listName} as well, or remove the annotation from the Gateway`,
+          { ...about(h), field: { path: 'spec.servers[*].hosts' } },
+        ),
+      );
+      actions.set(e, { do: 'keep' });
+      continue;
+    }
+    if (h.kind === 'Gateway' && !all && (e.role === 'opted-in' || isBound)) {
       places.push(...hostPlacesFor(group, 'Gateway').filter((p) => p.gatewayHosts));
     }
     let targeted = false;
