@@ -86,3 +86,18 @@ describe('5. a Gateway API timeout on a ServiceEntry (egress-control task)', () 
     expect(out.stderr).toContain('(a Gateway API egress gateway)');
   });
 });
+
+describe('7. user ServiceEntries in a namespace the guard will cover', () => {
+  it('each is named with the hosts the guard refuses', () => {
+    const out = runStream(read('constructed/egress-control-namespaced.yaml'), config('prod'));
+    expect(out.exitCode, out.stderr).toBe(0);
+    const named = out.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('warning ServiceEntry/default/'))
+      .map((l) => l.split(':')[0]);
+    expect(named.sort()).toEqual([
+      'warning ServiceEntry/default/google spec.hosts',
+      'warning ServiceEntry/default/httpbin-ext spec.hosts',
+    ]);
+  });
+});

@@ -78,10 +78,11 @@ describe('the warning agrees with the rendered guard', () => {
     );
     expect(out.exitCode, out.stderr).toBe(0);
     const items = parseOutput(out.stdout).items;
+    const kind = String(item.kind);
     const refused = admission(items, {
       group: 'networking.istio.io',
-      kind: String(item.kind),
-      resource: `${String(item.kind).toLowerCase()}s`,
+      kind,
+      resource: kind === 'ServiceEntry' ? 'serviceentries' : `${kind.toLowerCase()}s`,
       operation: 'UPDATE',
       namespace: 'shop',
       object: item,
@@ -113,6 +114,26 @@ describe('the warning agrees with the rendered guard', () => {
       const { refused, warned } = run(sidecar(mode));
       expect(warned).toBe(refused);
       expect(refused).toBe(mode !== 'REGISTRY_ONLY');
+    });
+
+  const serviceEntry = (hosts: string[]) => ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'ServiceEntry',
+    metadata: { name: 'mine', namespace: 'shop' },
+    spec: {
+      hosts,
+      ports: [{ number: 443, name: 'tls', protocol: 'TLS' }],
+      resolution: 'DNS',
+    },
+  });
+  for (const hosts of [
+    ['api.example.com'],
+    ['db.data.svc.cluster.local'],
+    ['a.svc.cluster.local', 'b.com'],
+  ])
+    it(`ServiceEntry with hosts ${JSON.stringify(hosts)}`, () => {
+      const { refused, warned } = run(serviceEntry(hosts));
+      expect(warned).toBe(refused);
     });
 
   it('at least one Gateway case is refused and one admitted (the comparison is not vacuous)', () => {

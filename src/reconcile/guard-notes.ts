@@ -16,7 +16,8 @@ import { about } from './report.js';
  *   configuration), in egress-gateway mode;
  * - with production.guard, a Sidecar in a guarded namespace that does not say
  *   REGISTRY_ONLY, which the guard refuses at its next create or update (and
- *   whose pods meanwhile take the mesh default).
+ *   whose pods meanwhile take the mesh default), and a ServiceEntry there
+ *   that declares external hosts, which it refuses likewise.
  * A Sidecar is judged only where its namespace is written; a Gateway always.
  */
 export function stackImpactWarnings(entries: readonly Entry[], o: Options): Result[] {
@@ -31,6 +32,10 @@ export function stackImpactWarnings(entries: readonly Entry[], o: Options): Resu
     // Gateways select pods mesh-wide, whatever namespace they are applied in.
     if (e.header.kind === 'Gateway' && o.mode === 'egress-gateway') {
       const found = gatewayImpact(e, o, ns !== undefined && isGuarded(ns));
+      if (found) out.push(found);
+    }
+    if (e.header.kind === 'ServiceEntry' && ns !== undefined && isGuarded(ns)) {
+      const found = serviceEntryImpact(e, o);
       if (found) out.push(found);
     }
     if (e.header.kind === 'Sidecar' && ns !== undefined && isGuarded(ns)) {
@@ -53,6 +58,20 @@ function gatewayImpact(e: Entry, o: Options, guarded: boolean): Result | undefin
   return warning(
     `its selector (${shown}) selects the stack's gateway pods (Deployment ${o.gateway.namespace}/${stackNames(o).deployment}) too: istiod merges every Gateway whose selector the pods' labels satisfy, from any namespace, so its servers are served by the locked-down gateway${refused}. Give it a selector label those pods do not carry`,
     { ...about(e.header), field: { path: 'spec.selector' } },
+  );
+}
+
+/** The guard's first ServiceEntry rule: only in-cluster hosts outside the stack's namespaces. */
+function serviceEntryImpact(e: Entry, o: Options): Result | undefined {
+  const data = entryData(e);
+  const spec = data && isObject(data.spec) ? data.spec : {};
+  const suffix = `.svc.${o.clusterDomain}`;
+  const hosts = Array.isArray(spec.hosts) ? spec.hosts.map((h) => textOf(h)) : [];
+  const external = hosts.filter((h) => !h.endsWith(suffix));
+  if (external.length === 0) return undefined;
+  return warning(
+    `declares external hosts (${external.join(', ')}) in a namespace the guard this run adds (ValidatingAdmissionPolicy ${GUARD_NAME}) covers: it refuses this ServiceEntry at its next create or update. Put those names in the list instead (the stack then declares and routes them)`,
+    { ...about(e.header), field: { path: 'spec.hosts' } },
   );
 }
 
