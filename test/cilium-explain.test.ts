@@ -167,4 +167,91 @@ describe('explain and the Cilium layer', () => {
         .verdict,
     ).toBe('allowed');
   });
+  describe("a team's own CiliumNetworkPolicy, read as the guard reads it", () => {
+    /** The sidecar case's stack with shop's Sidecar gone (ALLOW_ANY: an unlisted name passes through) and a team policy added. */
+    function withTeamPolicy(egress: Item[]): string {
+      const doc = parse(expected('fqdn-cilium-sidecar'));
+      doc.items = doc.items.filter(
+        (i: Item) => !(i.kind === 'Sidecar' && i.metadata.namespace === 'shop'),
+      );
+      doc.items.push({
+        apiVersion: 'cilium.io/v2',
+        kind: 'CiliumNetworkPolicy',
+        metadata: { name: 'team', namespace: 'shop' },
+        spec: { endpointSelector: {}, egress },
+      });
+      return stringify(doc);
+    }
+
+    it('without one, the CNI refuses an unlisted name the proxy lets through', () => {
+      const a = explainManifests(withTeamPolicy([{ toEndpoints: [{}] }]), 'evil.example.net', {
+        from: 'shop',
+      });
+      expect([a.verdict, a.layer]).toEqual(['refused', 'cilium']);
+    });
+
+    for (const [what, selector] of [
+      ['reserved:world', { matchLabels: { 'reserved:world': '' } }],
+      ['$world', { matchLabels: { $world: '' } }],
+      [
+        'the namespace key under DoesNotExist',
+        {
+          matchExpressions: [{ key: 'k8s:io.kubernetes.pod.namespace', operator: 'DoesNotExist' }],
+        },
+      ],
+    ] as const)
+      it(`a toEndpoints selector with ${what} lets every address out (the guard refuses it as opening)`, () => {
+        const a = explainManifests(
+          withTeamPolicy([{ toEndpoints: [selector] }]),
+          'evil.example.net',
+          { from: 'shop' },
+        );
+        expect(a.verdict).toBe('passthrough');
+        expect(a.steps.find((s) => s.layer === 'cilium')).toMatchObject({
+          resource: 'CiliumNetworkPolicy shop/team',
+          field: 'spec.egress[0].toEndpoints[0]',
+        });
+      });
+
+    it("a rule on the resolver's DNS port without DNS rules lets every name's query through", () => {
+      const noDns = parse(
+        edited('fqdn-cilium-sidecar', 'shop', 'wildcard-egress', (spec) => {
+          for (const r of spec.egress)
+            for (const p of r.toPorts ?? [])
+              if (p.rules?.dns)
+                p.rules.dns = p.rules.dns.filter(
+                  (x: Item) => x.matchPattern !== '**.wikipedia.org',
+                );
+        }),
+      );
+      const refused = explainManifests(stringify(noDns), 'en.wikipedia.org', { from: 'shop' });
+      expect([refused.verdict, refused.layer]).toEqual(['refused', 'cilium']);
+      noDns.items.push({
+        apiVersion: 'cilium.io/v2',
+        kind: 'CiliumNetworkPolicy',
+        metadata: { name: 'team', namespace: 'shop' },
+        spec: {
+          endpointSelector: {},
+          egress: [
+            {
+              toEndpoints: [
+                {
+                  matchLabels: {
+                    'k8s:io.kubernetes.pod.namespace': 'kube-system',
+                    'k8s-app': 'kube-dns',
+                  },
+                },
+              ],
+              toPorts: [{ ports: [{ port: '53', protocol: 'UDP' }] }],
+            },
+          ],
+        },
+      });
+      const a = explainManifests(stringify(noDns), 'en.wikipedia.org', { from: 'shop' });
+      expect(a.verdict).toBe('allowed');
+      expect(a.steps.find((s) => s.layer === 'cilium')?.detail).toMatch(
+        /CiliumNetworkPolicy shop\/team spec\.egress\[0\]\.toPorts\[0\] lets the query through/,
+      );
+    });
+  });
 });

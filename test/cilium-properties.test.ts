@@ -4,7 +4,8 @@ import { parse } from 'yaml';
 import { parseConfig } from '../src/config/parse-config.js';
 import { explainManifests, renderStackText } from './explain-harness.js';
 import { domainList } from './helpers.js';
-import { ciliumMatches } from './support/cilium-match.js';
+import { cidrContains } from '../src/util/cidr.js';
+import { ciliumMatches, ciliumMatchesBefore119 } from './support/cilium-match.js';
 
 /**
  * Issue 24's property: for random lists in every mode, with fqdnPolicies
@@ -14,6 +15,13 @@ import { ciliumMatches } from './support/cilium-match.js';
  * rendered without fqdnPolicies): the two layers drawn from one list
  * agree. The policies are judged by a transcription of Cilium's own match
  * (test/support/cilium-match.ts), not by explain's reading of them.
+ *
+ * Lists hold wildcards whose hosts lie one, two and three labels deep, and
+ * `spec.ciliumVersion` is drawn too: before 1.19 the config is refused (Cilium
+ * matched `*.` and `**.` as one label then), and the runs show the refusal is
+ * needed: deeper names a listed wildcard admits would fail that older match.
+ * In sidecar mode an admitted name that resolves to a private or metadata
+ * address stays refused (the policy's egressDeny).
  */
 
 type Item = Record<string, any>;
@@ -39,13 +47,20 @@ const config = fc.record({
   team: fc.option(fc.array(entry, { minLength: 1, maxLength: 3 }), { nil: undefined }),
   mode: fc.constantFrom('egress-gateway', 'sidecar', 'waypoint'),
 });
+/** The versions a run renders for, in turn (not drawn: the seeded lists stay those of the runs before). */
+const VERSIONS = [undefined, '1.19', '1.20'];
 
 const yamlEntry = (e: Entry) =>
   e.ports
     ? `{name: ${JSON.stringify(e.name)}, ports: [${e.ports.join(', ')}]}`
     : JSON.stringify(e.name);
 
-function configText(c: { shared: Entry[]; team?: Entry[]; mode: string }): string {
+function configText(c: {
+  shared: Entry[];
+  team?: Entry[];
+  mode: string;
+  ciliumVersion?: string;
+}): string {
   const lines = [
     'production:',
     '  recommended: true',
@@ -60,6 +75,7 @@ function configText(c: { shared: Entry[]; team?: Entry[]; mode: string }): strin
       `    domains: [${c.team.map(yamlEntry).join(', ')}]`,
     );
   lines.push(`mode: ${c.mode}`, 'istioVersion: "1.31"');
+  if (c.ciliumVersion) lines.push(`ciliumVersion: "${c.ciliumVersion}"`);
   return domainList([], lines.join('\n')).replace(
     '  domains:\n',
     `  domains: [${c.shared.map(yamlEntry).join(', ')}]\n`,
@@ -75,6 +91,7 @@ function hostsNear(entries: readonly Entry[]): string[] {
       bare,
       `x.${bare}`,
       `y.x.${bare}`,
+      `z.y.x.${bare}`,
       bare.split('.').slice(1).join('.'),
       bare.replace(/\.[a-z]+$/, '.net'),
     ])
@@ -103,11 +120,26 @@ const resolves = (cnps: Item[], host: string) =>
       (p.rules?.dns ?? []).some((s: Item) => ciliumMatches(s, host)),
     ),
   );
-/** toFQDNs on the port, and the DNS proxy let the name's query through. */
-const reaches = (cnps: Item[], host: string, port: number) =>
-  resolves(cnps, host) &&
+/** toFQDNs on the port, and the DNS proxy let the name's query through (by Cilium 1.19's match, or another). */
+const reaches = (cnps: Item[], host: string, port: number, match = ciliumMatches) =>
+  rules(cnps).some((r) =>
+    (r.toPorts ?? []).some((p: Item) => (p.rules?.dns ?? []).some((s: Item) => match(s, host))),
+  ) &&
   rules(cnps).some(
-    (r) => (r.toFQDNs ?? []).some((s: Item) => ciliumMatches(s, host)) && portsOf(r).includes(port),
+    (r) => (r.toFQDNs ?? []).some((s: Item) => match(s, host)) && portsOf(r).includes(port),
+  );
+/** An egressDeny of the policies refuses the address on the port (an except entry leaves it open). */
+const deniedAt = (cnps: Item[], ip: string, port: number) =>
+  cnps.some((c) =>
+    (c.spec.egressDeny ?? []).some(
+      (d: Item) =>
+        portsOf(d).includes(port) &&
+        d.toCIDRSet.some(
+          (set: Item) =>
+            cidrContains(set.cidr, ip) &&
+            !(set.except ?? []).some((e: string) => cidrContains(e, ip)),
+        ),
+    ),
   );
 
 describe('Cilium policies and explain agree (issue 24)', () => {
@@ -115,6 +147,8 @@ describe('Cilium policies and explain agree (issue 24)', () => {
     let decided = 0;
     let allowed = 0;
     let stricter = 0;
+    let refusedVersions = 0;
+    let deeperThanOld = 0;
     fc.assert(
       fc.property(config, (c) => {
         // Waypoint mode, names on several ports: a name folded under a wildcard on 443 but listed alone on 8443 gets
@@ -122,7 +156,16 @@ describe('Cilium policies and explain agree (issue 24)', () => {
         // whatever the port: Istio refuses name:443 that the list and the CNI admit. Found by this property; left to
         // the waypoint renderer (reported), so waypoint lists here keep one port.
         if (c.mode === 'waypoint' && [...c.shared, ...(c.team ?? [])].some((e) => e.ports)) return;
-        const text = configText(c);
+        // Before 1.19 the same list is refused, naming the version.
+        const old = parseConfig(parse(configText({ ...c, ciliumVersion: '1.18' })));
+        expect(
+          old.results.some((r) => r.severity === 'error' && r.field?.path === 'spec.ciliumVersion'),
+        ).toBe(true);
+        refusedVersions++;
+        const text = configText({
+          ...c,
+          ciliumVersion: VERSIONS[refusedVersions % VERSIONS.length],
+        });
         const outcome = parseConfig(parse(text));
         if (!outcome.options || outcome.results.some((r) => r.severity === 'error')) return;
         const stack = renderStackText(text);
@@ -140,8 +183,18 @@ describe('Cilium policies and explain agree (issue 24)', () => {
               const istio = explainManifests(istioOnly, target, { from });
               const own = cnpsOf(items, from);
               let admitted: boolean;
-              if (c.mode === 'sidecar') admitted = reaches(own, host, port);
-              else {
+              if (c.mode === 'sidecar') {
+                admitted = reaches(own, host, port);
+                // A listed name that resolves to a private or metadata address is never dialled.
+                if (admitted)
+                  for (const ip of ['10.0.0.5', '169.254.169.254', '127.0.0.1'])
+                    expect({ host, ip, denied: deniedAt(own, ip, port) }).toEqual({
+                      host,
+                      ip,
+                      denied: true,
+                    });
+                if (admitted && !reaches(own, host, port, ciliumMatchesBefore119)) deeperThanOld++;
+              } else {
                 const fwd =
                   c.mode === 'waypoint'
                     ? cnpsOf(items, 'istio-egress', waypoint)
@@ -192,8 +245,11 @@ describe('Cilium policies and explain agree (issue 24)', () => {
               if (admitted) allowed++;
             }
       }),
-      { numRuns: 40, seed: 24 },
+      { numRuns: 50, seed: 24 },
     );
+    expect(refusedVersions).toBeGreaterThan(0);
+    // Names two or three labels under a listed wildcard, which Cilium before 1.19 would have refused.
+    expect(deeperThanOld).toBeGreaterThan(0);
     expect(decided).toBeGreaterThan(400);
     expect(allowed).toBeGreaterThan(40);
     // The seeded runs include lists where the CNI layer is the stricter one.

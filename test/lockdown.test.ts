@@ -820,7 +820,7 @@ describe('11. the guard refuses self-service bypasses at admission', () => {
     ]);
   });
 
-  it('matches CREATE and UPDATE of the kinds that could open a path out (WorkloadGroups, ProxyConfigs and CiliumNetworkPolicies too)', () => {
+  it('matches CREATE and UPDATE of the kinds that could open a path out (WorkloadGroups, ProxyConfigs, CiliumNetworkPolicies and CiliumEnvoyConfigs too)', () => {
     expect(policy('wildcard-egress-guard').spec.matchConstraints.resourceRules).toEqual([
       {
         apiGroups: ['networking.istio.io'],
@@ -846,7 +846,7 @@ describe('11. the guard refuses self-service bypasses at admission', () => {
         apiGroups: ['cilium.io'],
         apiVersions: ['*'],
         operations: ['CREATE', 'UPDATE'],
-        resources: ['ciliumnetworkpolicies'],
+        resources: ['ciliumnetworkpolicies', 'ciliumenvoyconfigs'],
       },
     ]);
   });

@@ -1,3 +1,10 @@
+import {
+  ABSENT_OPERATORS,
+  isNamespaceKey,
+  isReservedKey,
+  RESERVED_KEY_PREFIXES,
+  WORLD_LABELS,
+} from '../stack/cilium-labels.js';
 import { isObject, type JsonObject, textOf } from '../util/data.js';
 import { ciliumSelects, selectorText } from './cilium-match.js';
 import { namespaceOfItem, objects, ofKind, refOf, strings, type Item } from './manifests.js';
@@ -60,6 +67,47 @@ function selectsPod(
   return podLabels.every(([k, v]) => String(labels[bare(k)]) === String(v));
 }
 
+/** Every key of a selector (matchLabels and matchExpressions) with the operator it is read under. */
+function selectorKeys(selector: unknown): { key: string; operator: string }[] {
+  if (!isObject(selector)) return [];
+  return [
+    ...Object.keys(isObject(selector.matchLabels) ? selector.matchLabels : {}).map((key) => ({
+      key,
+      operator: 'In',
+    })),
+    ...objects(selector.matchExpressions).map((e) => ({
+      key: textOf(e.key),
+      operator: textOf(e.operator),
+    })),
+  ];
+}
+
+/**
+ * Why a toEndpoints selector may select addresses outside the cluster, as
+ * the guard refuses it (src/stack/cilium-labels.ts): a reserved world label,
+ * or a namespace key under an operator that holds where the label is absent
+ * (Cilium then adds no namespace, and world carries none). Undefined when it
+ * selects pods only.
+ */
+function worldSelector(selector: unknown): string | undefined {
+  for (const { key, operator } of selectorKeys(selector)) {
+    const reserved = RESERVED_KEY_PREFIXES.find((p) => key.startsWith(p));
+    if (
+      reserved &&
+      WORLD_LABELS.includes(key.slice(reserved.length)) &&
+      operator !== 'DoesNotExist'
+    )
+      return `its selector names the reserved label ${key}: every address outside the cluster`;
+    if (isNamespaceKey(key) && ABSENT_OPERATORS.includes(operator))
+      return `its selector holds ${key} ${operator}, which identities without a namespace (world among them) satisfy: it may select every address outside the cluster`;
+  }
+  return undefined;
+}
+
+/** Whether a toEndpoints selector of a namespaced policy may select pods beyond the policy's namespace. */
+const beyondNamespace = (selector: unknown) =>
+  selectorKeys(selector).some(({ key }) => isNamespaceKey(key) || isReservedKey(key));
+
 /** The egress rule sets of the namespace's CiliumNetworkPolicies that select its pods (labels when known). */
 function selectedRules(
   items: readonly Item[],
@@ -113,6 +161,45 @@ const hasL3 = (rule: JsonObject) =>
 const refs = (rules: readonly SelectedRule[]) =>
   [...new Set(rules.map((r) => refOf(r.item)))].join(', ');
 
+/** Whether port entry `p` (a Cilium PortProtocol) holds `port`, alone or in its range. */
+function holdsPort(p: JsonObject, port: number): boolean {
+  const from = textOf(p.port);
+  if (!/^[0-9]+$/.test(from)) return false;
+  const to = p.endPort === undefined ? Number(from) : Number(p.endPort);
+  return Number(from) <= port && port <= to;
+}
+
+/**
+ * A rule that widens the DNS rules to every name, as the guard refuses it:
+ * on a port some DNS rule of these policies uses, towards pods beyond the
+ * policy's namespace, with no DNS rules of its own (pkg/policy/rule.go,
+ * mergePortProto: an L4-only rule on the same port becomes "every name").
+ */
+function widenedDns(
+  rules: readonly SelectedRule[],
+): { item: Item; field: string; port: number } | undefined {
+  const dnsPorts = new Set(
+    rules.flatMap(({ rule }) =>
+      objects(rule.egress).flatMap((r) =>
+        objects(r.toPorts)
+          .filter((pr) => isObject(pr.rules) && objects(pr.rules.dns).length > 0)
+          .flatMap((pr) => objects(pr.ports).map((p) => Number(textOf(p.port)))),
+      ),
+    ),
+  );
+  for (const { item, at, rule } of rules)
+    for (const [i, r] of objects(rule.egress).entries()) {
+      if (!objects(r.toEndpoints).some(beyondNamespace)) continue;
+      for (const [k, pr] of objects(r.toPorts).entries()) {
+        if (isObject(pr.rules) && objects(pr.rules.dns).length > 0) continue;
+        for (const port of dnsPorts)
+          if (objects(pr.ports).some((p) => holdsPort(p, port)))
+            return { item, field: `${at}.egress[${i}].toPorts[${k}]`, port };
+      }
+    }
+  return undefined;
+}
+
 /**
  * Whether the pod's DNS query for `host` passes Cilium's DNS proxy: a DNS
  * rule whose pattern selects the name. A rule that lets DNS through
@@ -143,6 +230,15 @@ export function ciliumDns(
       }
     });
   if (open) return { ...open, proxied: true };
+  const widened = widenedDns(rules);
+  if (widened)
+    return {
+      kind: 'admits',
+      resource: refOf(widened.item),
+      field: widened.field,
+      detail: `a rule on the DNS port ${widened.port} to pods beyond ${namespace} without DNS rules: Cilium merges it with the DNS rules on that port as every name, so ${namespace}'s query for ${host} passes (if it selects the resolver)`,
+      proxied: true,
+    };
   return {
     kind: 'refuses',
     resource: refs(rules),
@@ -195,6 +291,15 @@ export function ciliumExternal(
       const world = strings(r.toEntities).find((e) =>
         ['world', 'world-ipv4', 'world-ipv6', 'all'].includes(e),
       );
+      const selectors = objects(r.toEndpoints);
+      const k = selectors.findIndex((e) => worldSelector(e) !== undefined);
+      if (k >= 0)
+        return {
+          kind: 'admits',
+          resource: refOf(item),
+          field: `${field}.toEndpoints[${k}]`,
+          detail: `${worldSelector(selectors[k])}, on port ${port}`,
+        };
       if (cidrs.length > 0 || world || !hasL3(r))
         return {
           kind: 'admits',

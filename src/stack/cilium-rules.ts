@@ -1,5 +1,6 @@
 import type { Options } from '../config/options.js';
 import type { Domain } from '../domains/normalize-domain.js';
+import { cidrContains } from '../util/cidr.js';
 
 /**
  * The pieces of a CiliumNetworkPolicy (cilium.io/v2) the stack writes, as
@@ -75,3 +76,38 @@ export function clusterDnsPatterns(o: Options): FqdnSelector[] {
 export function selectorBytes(name: string): number {
   return JSON.stringify(fqdnSelector(name)).length + 1;
 }
+
+/** A destination a policy allows by address, on these ports (none: every port). */
+export interface AddressAllow {
+  cidr: string;
+  ports?: readonly number[];
+}
+
+/** A toCIDRSet entry. */
+export type CidrSetEntry = { cidr: string } | { cidr: string; except: string[] };
+
+/**
+ * The toCIDRSet of an egressDeny: `ranges`, denied on `ports`, less the
+ * addresses the same policy allows by CIDR on one of those ports (a deny
+ * wins over every allow in Cilium, so they would be cut off): an allowed
+ * range inside a denied one becomes that one's `except`, a denied range
+ * inside an allowed one is left out.
+ */
+export function deniedRanges(
+  ranges: readonly string[],
+  allowed: readonly AddressAllow[],
+  ports: readonly number[],
+): CidrSetEntry[] {
+  const meets = allowed.filter((a) => !a.ports || a.ports.some((p) => ports.includes(p)));
+  return ranges
+    .filter((r) => !meets.some((a) => cidrContains(a.cidr, r)))
+    .map((cidr) => {
+      const except = [
+        ...new Set(meets.filter((a) => cidrContains(cidr, a.cidr)).map((a) => a.cidr)),
+      ];
+      return except.length > 0 ? { cidr, except } : { cidr };
+    });
+}
+
+/** A host address as a one-address CIDR. */
+export const hostCidr = (ip: string) => `${ip}/${ip.includes(':') ? 128 : 32}`;

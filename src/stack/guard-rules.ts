@@ -1,5 +1,6 @@
 import type { Options } from '../config/options.js';
 import { celList, celMap, rule, type GuardRule } from './guard-cel.js';
+import { dnsPortCel, dnsPorts } from './guard-cilium-rules.js';
 import { stackNames } from './names.js';
 
 /**
@@ -115,5 +116,15 @@ export function guardValidations(o: Options): GuardRule[] {
       `request.kind.kind != 'NetworkPolicy' || !has(object.spec.egress) || object.spec.egress.all(r, has(r.to) && size(r.to) > 0 && r.to.all(p, !has(p.ipBlock)))`,
       'a NetworkPolicy here may allow egress only to pods (podSelector, namespaceSelector): an ipBlock, or a rule without "to", opens the internet around the egress allowlist',
     ),
+    // Cilium enforces NetworkPolicies in the same repository as its own policies: a DNS port towards the
+    // resolver's pods is merged with the stack's DNS rule as "every name" (pkg/policy/rule.go, mergePortProto).
+    ...(o.production.fqdnPolicies === 'cilium'
+      ? [
+          rule(
+            `request.kind.kind != 'NetworkPolicy' || !has(object.spec.egress) || object.spec.egress.all(r, !has(r.ports) || !has(r.to) || !(r.to.exists(t, has(t.namespaceSelector)) && r.ports.exists(q, ${dnsPortCel('q', dnsPorts(o))})))`,
+            `a NetworkPolicy here may not allow the DNS ports (${dnsPorts(o).join(', ')}) to pods of other namespaces (namespaceSelector): Cilium merges that rule with the stack's DNS rule for the resolver as every name, which reopens DNS tunnelling; the stack's policy already lets the namespace resolve its names`,
+          ),
+        ]
+      : []),
   ];
 }

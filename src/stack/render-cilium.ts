@@ -5,11 +5,14 @@ import { sortDomains } from '../domains/normalize-list.js';
 import type { DomainPlan, Lane } from '../domains/plan.js';
 import {
   clusterDnsPatterns,
+  deniedRanges,
   fqdnSelector,
+  hostCidr,
   namespacesSelector,
   podsIn,
   selectorBytes,
   toPorts,
+  type AddressAllow,
   type FqdnSelector,
 } from './cilium-rules.js';
 import { serves } from './lane-scope.js';
@@ -52,7 +55,7 @@ function dnsRules(o: Options, patterns: FqdnSelector[]): Rule[] {
   ];
   if (dns.nodeLocalAddresses.length > 0)
     out.push({
-      toCIDR: dns.nodeLocalAddresses.map((ip) => `${ip}/${ip.includes(':') ? 128 : 32}`),
+      toCIDR: dns.nodeLocalAddresses.map(hostCidr),
       toPorts: toPorts([53], 'ANY', rules),
     });
   return out;
@@ -167,8 +170,10 @@ function clusterRules(o: Options, plan: DomainPlan, ns: string): Rule[] {
  * - Each application namespace may reach the pods the mesh needs (as its
  *   NetworkPolicy), DNS only for its own scope's names and the cluster's
  *   suffixes, and: in sidecar mode, the addresses its names resolved to, on
- *   their upstream ports (toFQDNs); in egress-gateway mode, only the gateway
- *   pods on its lanes' ports; in waypoint mode, only the waypoint.
+ *   their upstream ports (toFQDNs), never the ranges the NetworkPolicy
+ *   excepts (an egressDeny, as at the gateway); in egress-gateway mode, only
+ *   the gateway pods on its lanes' ports; in waypoint mode, only the
+ *   waypoint.
  * - The gateway (or waypoint) pods may reach istiod, DNS for every listed
  *   name, and the addresses those names resolved to on the upstream ports;
  *   never the ranges the NetworkPolicy excepts (an egressDeny: deny wins
@@ -176,15 +181,27 @@ function clusterRules(o: Options, plan: DomainPlan, ns: string): Rule[] {
  */
 export function renderCiliumPolicies(o: Options, plan: DomainPlan): Resource[] {
   const n = stackNames(o);
-  const apps = appNamespaces(o.production).flatMap((ns) => {
+  const p = o.production;
+  // Addresses the policies allow by CIDR: a deny on the same port must leave them out.
+  const nodeLocal = p.dns.nodeLocalAddresses.map((ip) => ({ cidr: hostCidr(ip), ports: [53] }));
+  /** The ranges a listed name may resolve to but must never be dialled at, on the ports toFQDNs opens. */
+  const deny = (ranges: readonly string[], allowed: AddressAllow[], ports: readonly number[]) =>
+    ports.length === 0
+      ? {}
+      : {
+          egressDeny: [
+            { toCIDRSet: deniedRanges(ranges, allowed, ports), toPorts: toPorts(ports, 'TCP') },
+          ],
+        };
+  const apps = appNamespaces(p).flatMap((ns) => {
     const lanes = plan.lanes.filter((l) => serves(o, l, ns));
-    // Sidecar mode without dualStackCapture: istio-iptables captures no IPv6 on an IPv4-first pod, so IPv6 stays
-    // closed on the upstream ports, as the NetworkPolicies keep it (deny wins over the toFQDNs allow).
     const ports = [...new Set(lanes.map((l) => l.upstreamPort))].sort((a, b) => a - b);
-    const ipv4Only =
-      o.mode === 'sidecar' && !o.production.dualStackCapture && ports.length > 0
-        ? { egressDeny: [{ toCIDRSet: [{ cidr: '::/0' }], toPorts: toPorts(ports, 'TCP') }] }
-        : {};
+    // Sidecar mode: the pods dial the names themselves, so the excepted ranges are denied here as at the gateway.
+    // Without dualStackCapture, istio-iptables captures no IPv6 on an IPv4-first pod, so IPv6 stays closed on the
+    // upstream ports, as the NetworkPolicies keep it.
+    const ranges = p.dualStackCapture
+      ? p.externalExcept
+      : [...p.externalExcept.filter((c) => !c.includes(':')), '::/0'];
     return policies(
       o,
       { name: APP_RESOURCE_NAME, namespace: ns },
@@ -192,7 +209,7 @@ export function renderCiliumPolicies(o: Options, plan: DomainPlan): Resource[] {
       clusterRules(o, plan, ns),
       namePorts(lanes),
       o.mode === 'sidecar',
-      ipv4Only,
+      o.mode === 'sidecar' ? deny(ranges, [...p.egressCIDRs, ...nodeLocal], ports) : {},
     );
   });
   if (o.mode === 'sidecar') return apps;
@@ -209,20 +226,13 @@ export function renderCiliumPolicies(o: Options, plan: DomainPlan): Resource[] {
       { matchLabels: forwarder.labels },
       [
         {
-          toEndpoints: [podsIn(o.production.istiodNamespace, { app: 'istiod' })],
+          toEndpoints: [podsIn(p.istiodNamespace, { app: 'istiod' })],
           toPorts: toPorts([ISTIOD_PORT], 'TCP'),
         },
       ],
       namePorts(plan.lanes),
       true,
-      {
-        egressDeny: [
-          {
-            toCIDRSet: o.production.externalExcept.map((cidr) => ({ cidr })),
-            toPorts: toPorts(upstream, 'TCP'),
-          },
-        ],
-      },
+      deny(p.externalExcept, nodeLocal, upstream),
     ),
   ];
 }

@@ -10,24 +10,43 @@ import type { Resource } from './resource.js';
 
 /**
  * network-policy-api's ClusterNetworkPolicy (`policy.networking.k8s.io/v1alpha2`,
- * v0.2.0, experimental channel for `domainNames`) as a second FQDN engine:
- * Admin-tier policies, which every implementation evaluates before
- * NetworkPolicies (apis/v1alpha2/clusternetworkpolicy_types.go, `Tier`),
- * accept what the namespace may reach and, one priority later, deny the
- * rest. Its `domainNames` match `*.x` for one or more labels, never `x`,
- * as Istio does; they are allowed in Accept rules only.
+ * v0.2.0, experimental channel for `domainNames`) as a second FQDN engine, in
+ * the Admin tier, which every implementation evaluates before NetworkPolicies
+ * (apis/v1alpha2/clusternetworkpolicy_types.go, `Tier`). The tier's policies
+ * apply by ascending priority (lower values first; two policies of one
+ * priority that match a connection may apply in any order), the rules of one
+ * policy in the order written, and the first rule that matches decides:
+ * Accept and Deny end there, Pass hands the connection to the NetworkPolicies.
+ * So for each subject, in this order:
+ *
+ * 1. Pass the in-cluster destinations the mesh needs (the resolver, the
+ *    application and peer namespaces, istiod, the gateway or waypoint) and
+ *    `egressCIDRs`: the namespace's NetworkPolicies decide them, as without
+ *    this engine (an Accept here would override them);
+ * 2. Deny the excepted ranges on the upstream ports, wherever names are
+ *    accepted (a `networks` peer matches pod addresses too, hence after 1);
+ * 3. Accept the names on their ports (`domainNames`, Accept-only; `*.x`
+ *    matches one or more labels, never `x`, as Istio does);
+ * 4. Deny every other address.
+ *
+ * Rules whose order matters (1 and 2) go in policies of increasing priority;
+ * names fill the last of them and then `.names-<k>` policies that share the
+ * next priority (Accept only, so their order does not matter); the deny
+ * comes one priority later. Object names put a dot between the namespace and
+ * any suffix: no namespace name holds one, so no two collide.
  */
 
 const API_VERSION = 'policy.networking.k8s.io/v1alpha2';
 const NAMESPACE_NAME = 'kubernetes.io/metadata.name';
-/** Precedence of the accepting policies; the denying one is one after (lower priority values go first). */
+/** Priority of each subject's first policy; the others follow it one by one (lower values go first). */
 export const CLUSTER_POLICY_PRIORITY = 100;
-/** The API's own caps: egress rules per policy, peers per rule, domain names per peer, protocols per rule. */
-const MAX = { rules: 25, peers: 25, names: 25, protocols: 25 } as const;
+/** The API's own caps: egress rules per policy, peers per rule, domain names per peer, protocols per rule, networks per peer. */
+const MAX = { rules: 25, peers: 25, names: 25, protocols: 25, networks: 25 } as const;
 const ISTIOD_PORT = 15012;
 const HBONE_PORT = 15008;
 
 type Rule = Record<string, unknown>;
+type Action = 'Accept' | 'Deny' | 'Pass';
 
 const chunks = <T>(xs: readonly T[], n: number): T[][] =>
   Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, (i + 1) * n));
@@ -45,34 +64,47 @@ const podsIn = (ns: string, labels: Record<string, string>) => ({
     podSelector: { matchLabels: { ...labels } },
   },
 });
-const accept = (name: string, to: unknown[], protocols?: unknown[]): Rule[] =>
+const hostCidr = (ip: string) => `${ip}/${ip.includes(':') ? 128 : 32}`;
+
+/** Rules of one action to `to`, on `protocols` (none: every port), 25 protocols a rule: `name`, `name-1`, … */
+const rules = (action: Action, name: string, to: unknown[], protocols?: unknown[]): Rule[] =>
   chunks(protocols ?? [undefined], MAX.protocols).map((p, i) => ({
     name: i === 0 ? name : `${name}-${i}`,
-    action: 'Accept',
+    action,
     to,
     ...(protocols ? { protocols: p } : {}),
   }));
 
-/** DNS to the cluster's resolver (its pods, node-local addresses). */
+/** DNS to the cluster's resolver (its pods, node-local addresses): passed to the NetworkPolicies. */
 function dnsRules(o: Options): Rule[] {
   const dns = o.production.dns;
   return [
-    ...accept('dns', [podsIn(dns.namespace, dns.podSelector)], tcpUdp(dns.ports)),
+    ...rules('Pass', 'dns', [podsIn(dns.namespace, dns.podSelector)], tcpUdp(dns.ports)),
     ...(dns.nodeLocalAddresses.length > 0
-      ? accept(
+      ? rules(
+          'Pass',
           'node-local-dns',
-          [
-            {
-              networks: dns.nodeLocalAddresses.map((ip) => `${ip}/${ip.includes(':') ? 128 : 32}`),
-            },
-          ],
+          [{ networks: dns.nodeLocalAddresses.map(hostCidr) }],
           tcpUdp([53]),
         )
       : []),
   ];
 }
 
-/** Accept rules for names on their ports: 25 names a peer, 25 peers a rule. */
+/** Deny `ranges` on the ports names are accepted on: `deny-excepted-<ports chunk>-<ranges chunk>`. */
+function exceptedRules(ranges: readonly string[], ports: readonly number[]): Rule[] {
+  if (ports.length === 0) return [];
+  return chunks(tcp(ports), MAX.protocols).flatMap((protocols, j) =>
+    chunks(ranges, MAX.networks).map((networks, i) => ({
+      name: `deny-excepted-${j}-${i}`,
+      action: 'Deny',
+      to: [{ networks }],
+      protocols,
+    })),
+  );
+}
+
+/** Accept rules for names on their ports, 25 names a peer, 25 peers a rule: `names-<ports>-<k>` by position. */
 function nameRules(names: readonly Domain[], ports: Map<Domain, number[]>): Rule[] {
   const groups = new Map<string, { ports: number[]; names: Domain[] }>();
   for (const n of names) {
@@ -82,9 +114,10 @@ function nameRules(names: readonly Domain[], ports: Map<Domain, number[]>): Rule
     groups.set(p.join(','), g);
   }
   return [...groups.values()].flatMap((g) =>
-    chunks(chunks(g.names, MAX.names), MAX.peers).flatMap((peers) =>
-      accept(
-        `names-${g.ports.join('-')}`,
+    chunks(chunks(g.names, MAX.names), MAX.peers).flatMap((peers, k) =>
+      rules(
+        'Accept',
+        `names-${g.ports.join('-')}-${k}`,
         peers.map((domainNames) => ({ domainNames })),
         tcp(g.ports),
       ),
@@ -102,41 +135,45 @@ function namePorts(lanes: readonly Lane[]): Map<Domain, number[]> {
 }
 
 /**
- * The policies of one subject: its fixed rules and name rules, packed in
- * order into policies of at most 25 rules and about 128 KiB of names, then
- * one that denies everything else.
+ * The policies of one subject: the ordered rules (Pass, then Deny) in
+ * policies of at most 25 rules at increasing priorities, the name rules
+ * after them (filling the last, then `.names-<k>` policies of about 128 KiB
+ * of rules that share the next priority), and a deny of everything else one
+ * priority later.
  */
-function policies(
-  name: string,
-  subject: unknown,
-  first: Rule[],
-  names: Rule[],
-  deny: Rule[] = [],
-): Resource[] {
-  const out: Rule[][] = [[...deny, ...first]];
-  let bytes = 0;
-  for (const r of names) {
-    const size = JSON.stringify(r).length;
-    const cur = out[out.length - 1];
-    if (cur.length >= MAX.rules || bytes + size > NAME_BYTES_PER_OBJECT) {
-      out.push([r]);
-      bytes = size;
-    } else {
-      cur.push(r);
-      bytes += size;
-    }
-  }
+function policies(name: string, subject: unknown, ordered: Rule[], names: Rule[]): Resource[] {
   const policy = (n: string, priority: number, egress: Rule[]): Resource => ({
     apiVersion: API_VERSION,
     kind: 'ClusterNetworkPolicy',
     metadata: { name: n },
     spec: { tier: 'Admin', priority, subject, egress },
   });
+  const first = chunks(ordered, MAX.rules);
+  if (first.length === 0) first.push([]);
+  const packed: Rule[][] = [first[first.length - 1]];
+  let bytes = 0;
+  for (const r of names) {
+    const size = JSON.stringify(r).length;
+    const cur = packed[packed.length - 1];
+    if (cur.length >= MAX.rules || bytes + size > NAME_BYTES_PER_OBJECT) {
+      packed.push([r]);
+      bytes = size;
+    } else {
+      cur.push(r);
+      bytes += size;
+    }
+  }
+  const last = first.length - 1;
+  const namesPriority = CLUSTER_POLICY_PRIORITY + last + (packed.length > 1 ? 1 : 0);
   return [
-    ...out.map((egress, k) =>
-      policy(k === 0 ? name : `${name}-names-${k}`, CLUSTER_POLICY_PRIORITY, egress),
-    ),
-    policy(`${name}-deny`, CLUSTER_POLICY_PRIORITY + 1, [
+    ...first
+      .slice(0, last)
+      .map((egress, k) =>
+        policy(k === 0 ? name : `${name}.${k}`, CLUSTER_POLICY_PRIORITY + k, egress),
+      ),
+    policy(last === 0 ? name : `${name}.${last}`, CLUSTER_POLICY_PRIORITY + last, packed[0]),
+    ...packed.slice(1).map((egress, k) => policy(`${name}.names-${k + 1}`, namesPriority, egress)),
+    policy(`${name}.deny`, namesPriority + 1, [
       { name: 'deny-other', action: 'Deny', to: [{ networks: ['0.0.0.0/0', '::/0'] }] },
     ]),
   ];
@@ -144,20 +181,22 @@ function policies(
 
 /**
  * ClusterNetworkPolicies drawn from the list: each application namespace
- * may reach the pods the mesh needs, the resolver, and, in sidecar mode,
- * its scope's names on their ports (`domainNames`); the gateway or
- * waypoint pods the listed names on their ports, never the excepted ranges
- * (a Deny rule before the Accepts). Everything else is denied one priority
- * later, ahead of any NetworkPolicy.
+ * passes the pods the mesh needs and the resolver to its NetworkPolicies
+ * and, in sidecar mode, accepts its scope's names on their ports, never at
+ * an excepted address; the gateway or waypoint pods accept the listed names
+ * on their ports, never at an excepted address. Everything else is denied,
+ * ahead of any NetworkPolicy.
  */
 export function renderClusterNetworkPolicies(o: Options, plan: DomainPlan): Resource[] {
   const n = stackNames(o);
   const p = o.production;
   const apps = appNamespaces(p).flatMap((ns) => {
     const lanes = plan.lanes.filter((l) => serves(o, l, ns));
-    const fixed: Rule[] = [
+    const ports = namePorts(lanes);
+    const upstream = [...new Set(lanes.map((l) => l.upstreamPort))].sort((a, b) => a - b);
+    const passed: Rule[] = [
       ...dnsRules(o),
-      ...accept('cluster', [
+      ...rules('Pass', 'cluster', [
         {
           namespaces: {
             matchExpressions: [
@@ -171,32 +210,49 @@ export function renderClusterNetworkPolicies(o: Options, plan: DomainPlan): Reso
         },
       ]),
       ...(o.mode !== 'waypoint'
-        ? accept('istiod', [podsIn(p.istiodNamespace, { app: 'istiod' })], tcp([ISTIOD_PORT]))
+        ? rules(
+            'Pass',
+            'istiod',
+            [podsIn(p.istiodNamespace, { app: 'istiod' })],
+            tcp([ISTIOD_PORT]),
+          )
         : []),
       ...(o.mode === 'egress-gateway' && lanes.length > 0
-        ? accept(
+        ? rules(
+            'Pass',
             'gateway',
             [podsIn(o.gateway.namespace, n.selector)],
             tcp([...new Set(lanes.map((l) => l.gatewayPort))]),
           )
         : []),
       ...(o.mode === 'waypoint'
-        ? accept(
+        ? rules(
+            'Pass',
             'waypoint',
             [podsIn(o.gateway.namespace, { [WAYPOINT_POD_LABEL]: WAYPOINT_NAME })],
             tcp([HBONE_PORT]),
           )
         : []),
       ...p.egressCIDRs.flatMap((d, i) =>
-        accept(`egress-cidr-${i}`, [{ networks: [d.cidr] }], d.ports ? tcp(d.ports) : undefined),
+        rules(
+          'Pass',
+          `egress-cidr-${i}`,
+          [{ networks: [d.cidr] }],
+          d.ports ? tcp(d.ports) : undefined,
+        ),
       ),
     ];
-    const ports = namePorts(lanes);
+    const sidecar = o.mode === 'sidecar';
+    // As the NetworkPolicies and Cilium's policies: IPv6 stays closed on the upstream ports unless the mesh
+    // captures it (without ISTIO_DUAL_STACK an IPv4-first pod gets no ip6tables rules).
+    const excepted = p.dualStackCapture
+      ? p.externalExcept
+      : [...p.externalExcept.filter((c) => !c.includes(':')), '::/0'];
     return policies(
-      `${APP_RESOURCE_NAME}-${ns}`,
+      `${APP_RESOURCE_NAME}.${ns}`,
       { namespaces: { matchLabels: { [NAMESPACE_NAME]: ns } } },
-      fixed,
-      o.mode === 'sidecar' ? nameRules([...ports.keys()], ports) : [],
+      [...passed, ...(sidecar ? exceptedRules(excepted, upstream) : [])],
+      sidecar ? nameRules([...ports.keys()], ports) : [],
     );
   });
   if (o.mode === 'sidecar') return apps;
@@ -207,22 +263,19 @@ export function renderClusterNetworkPolicies(o: Options, plan: DomainPlan): Reso
   return [
     ...apps,
     ...policies(
-      `${APP_RESOURCE_NAME}-${o.mode === 'waypoint' ? WAYPOINT_NAME : n.deployment}`,
+      `${APP_RESOURCE_NAME}.${o.gateway.namespace}.${o.mode === 'waypoint' ? WAYPOINT_NAME : n.deployment}`,
       podsIn(o.gateway.namespace, labels),
       [
-        ...accept('istiod', [podsIn(p.istiodNamespace, { app: 'istiod' })], tcp([ISTIOD_PORT])),
+        ...rules(
+          'Pass',
+          'istiod',
+          [podsIn(p.istiodNamespace, { app: 'istiod' })],
+          tcp([ISTIOD_PORT]),
+        ),
         ...dnsRules(o),
+        ...exceptedRules(p.externalExcept, upstream),
       ],
       nameRules([...ports.keys()], ports),
-      // Before every Accept: a listed name that resolves to a private or cluster address is still refused.
-      chunks(tcp(upstream), MAX.protocols).flatMap((protocols, j) =>
-        chunks(p.externalExcept, MAX.names).map((networks, i) => ({
-          name: `deny-excepted-${j}-${i}`,
-          action: 'Deny',
-          to: [{ networks }],
-          protocols,
-        })),
-      ),
     ),
   ];
 }

@@ -12,7 +12,12 @@ import {
   podVariables,
   sidecarPodValidations,
 } from './guard-pod-rules.js';
-import { byAdmins, ciliumClusterwideRule, ciliumNetworkPolicyRule } from './guard-cilium-rules.js';
+import {
+  byAdmins,
+  ciliumClusterwideRule,
+  ciliumEnvoyConfigRule,
+  ciliumNetworkPolicyRules,
+} from './guard-cilium-rules.js';
 import { guardValidations } from './guard-rules.js';
 import { GATEWAY_LABEL, stackNames } from './names.js';
 import type { Resource } from './resource.js';
@@ -138,7 +143,11 @@ export function renderGuard(o: Options): Resource[] {
           ],
         ),
         resources('networking.k8s.io', ['CREATE', 'UPDATE'], ['networkpolicies']),
-        resources('cilium.io', ['CREATE', 'UPDATE'], ['ciliumnetworkpolicies']),
+        resources(
+          'cilium.io',
+          ['CREATE', 'UPDATE'],
+          ['ciliumnetworkpolicies', 'ciliumenvoyconfigs'],
+        ),
       ],
       // istiod, revisioned or not (its service account is istiod-<revision> then), registers WorkloadEntries.
       matchConditions: [
@@ -147,7 +156,11 @@ export function renderGuard(o: Options): Resource[] {
           expression: `request.userInfo.username != '${istiod}' && !request.userInfo.username.startsWith('${istiod}-')`,
         },
       ],
-      validations: [...guardValidations(o), ciliumNetworkPolicyRule(admins)],
+      validations: [
+        ...guardValidations(o),
+        ...ciliumNetworkPolicyRules(o, admins),
+        ciliumEnvoyConfigRule(admins),
+      ],
     }),
     binding(GUARD_NAME, namespaceName('NotIn', exempt)),
     policy(managed, {
@@ -178,7 +191,7 @@ export function renderGuard(o: Options): Resource[] {
       resourceRules: [
         resources('cilium.io', ['CREATE', 'UPDATE'], ['ciliumclusterwidenetworkpolicies']),
       ],
-      validations: [ciliumClusterwideRule(admins)],
+      validations: [ciliumClusterwideRule(o, admins)],
     }),
     {
       apiVersion: 'admissionregistration.k8s.io/v1',

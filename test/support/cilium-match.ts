@@ -35,3 +35,16 @@ export function ciliumMatches(
   if (selector.matchName) return fqdn(selector.matchName.toLowerCase()) === n;
   return selector.matchPattern !== undefined && anchored(selector.matchPattern).test(n);
 }
+
+/**
+ * The match before Cilium 1.19 (pkg/fqdn/matchpattern/matchpattern.go before
+ * PR #43420): every run of `*` stood for characters within one label, so
+ * `**.x` matched exactly as `*.x`, one label before x.
+ */
+export function ciliumMatchesBefore119(
+  selector: { matchName?: string; matchPattern?: string },
+  name: string,
+): boolean {
+  if (selector.matchPattern === undefined) return ciliumMatches(selector, name);
+  return ciliumMatches({ matchPattern: selector.matchPattern.replace(/^\*{2,}\./, '*.') }, name);
+}
