@@ -101,3 +101,24 @@ describe('7. user ServiceEntries in a namespace the guard will cover', () => {
     ]);
   });
 });
+
+describe('8. sidecar and waypoint runs beside a per-host egress gateway', () => {
+  for (const [cfg, file, kind] of [
+    ['sc', HTTPS, 'VirtualService/direct-cnn-through-egress-gateway'],
+    [
+      'wp',
+      'istio-docs-egress-gateway/derived-https-gwapi.yaml',
+      'TLSRoute/direct-cnn-to-egress-gateway',
+    ],
+  ])
+    it(`say what they found and that it is left as it is (${cfg})`, () => {
+      const out = runStream(read(file), config(cfg));
+      expect(out.exitCode, out.stderr).toBe(0);
+      expect(out.stderr).toMatch(
+        new RegExp(
+          `^info: found ${kind.replace('/', '\\/')} .*of your own, left as it is: in (sidecar|waypoint) mode`,
+          'm',
+        ),
+      );
+    });
+});

@@ -1,5 +1,5 @@
 import type { Options } from '../config/options.js';
-import { error, warning, type Result } from '../krm/results.js';
+import { error, info, warning, type Result } from '../krm/results.js';
 import { covers } from '../domains/host-match.js';
 import { gatewayRouting, meshHosts, pairedGatewayRouting } from '../places/vs-routes.js';
 import { groupOf, type Resource } from '../stack/resource.js';
@@ -202,6 +202,19 @@ export function layoutResults(
       ),
     );
     return out;
+  }
+  if (o.mode !== 'egress-gateway') {
+    // The list goes another way; a gateway of the user's keeps forwarding its own hosts.
+    const gateway = found.find(
+      (f) => f.kind === 'per-host egress gateway' || f.kind === 'egress gateway route',
+    );
+    if (gateway)
+      out.push(
+        // A line for the whole run (no resourceRef), so stream mode shows it without --verbose.
+        info(
+          `found ${label(gateway.entry.header)} ${gateway.field}: ${gateway.detail}, ${gateway.kind === 'per-host egress gateway' ? 'a' : 'an'} ${gateway.kind} of your own, left as it is: in ${o.mode} mode the list's names do not pass through it, and the hosts it routes keep its path`,
+        ),
+      );
   }
   const second = secondForwarder(o, added);
   if (!second) return out;
