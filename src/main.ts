@@ -135,4 +135,8 @@ async function main(): Promise<void> {
   writeOutput(out.stdout, out.stderr, out.exitCode);
 }
 
-void main();
+// Once main has written everything (synchronously) nothing is left to do: exit at once, with the
+// exit code it set. Left to itself Node would first run the tasks V8 queued meanwhile (a
+// scavenge of the young generation) and then tear the heap down: milliseconds of a KRM run
+// that nobody waits for.
+void main().then(() => process.exit());
