@@ -30,14 +30,23 @@ LABEL org.opencontainers.image.title="wildcard-egress" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="0.1.0"
 # The bundle is self-contained: no node_modules, no network, no writable files. Its source map
-# is read only to print an internal error's stack.
+# is read only to print an internal error's stack. wildcard-egress.js runs fn.js from V8's code
+# cache, written below by the image's own node (a cache of another node would not be taken).
 USER 65532:65532
-ENTRYPOINT ["/nodejs/bin/node", "/app/fn.js"]
+ENTRYPOINT ["/nodejs/bin/node", "/app/wildcard-egress.js"]
 
-# dist/ holds fn.js (the function), audit.js and explain.js (loaded only by their subcommands),
-# their source maps, and the package.json that marks them CommonJS.
+# dist/ holds wildcard-egress.js (the entry), fn.js (the function), audit.js and explain.js
+# (loaded only by their subcommands), their source maps, the package.json that marks them
+# CommonJS, write-code-cache.js, and code caches for the nodes of the build (unused here).
+# The cache is written as root, like the rest of /app: the function cannot change it.
 FROM runtime AS host-bundle
 COPY dist/ /app/
+USER 0:0
+RUN ["/nodejs/bin/node", "/app/write-code-cache.js"]
+USER 65532:65532
 
 FROM runtime AS image
 COPY --from=build /src/dist/ /app/
+USER 0:0
+RUN ["/nodejs/bin/node", "/app/write-code-cache.js"]
+USER 65532:65532

@@ -11,6 +11,7 @@ export const SLOW = [
   'test/cli.test.ts',
   'test/explain-cli.test.ts',
   'test/node-runtimes.test.ts',
+  'test/start-up.test.ts',
   'test/scale.test.ts',
   'test/explain-scale.test.ts',
   'test/properties.test.ts',

@@ -1,7 +1,19 @@
 // Build: precompile the DomainList schema into a standalone validator (no schema
 // compilation at start-up), write the Public Suffix List as plain rule lists, then
-// bundle the function into one file, dist/fn.js.
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// bundle the function into one file, dist/fn.js, and its entry dist/wildcard-egress.js,
+// which starts it from V8's code cache (dist/fn.js.<node>-<platform>-<arch>.cache, written
+// here for this node and for the node that runs npm).
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
@@ -80,12 +92,64 @@ if (!process.argv.includes('--schema-only')) {
     outfile: `${root}/dist/fn.js`,
     banner: { js: '#!/usr/bin/env node' },
     plugins: [commandChunks],
+    // `import()` of the subcommands becomes `require()`: the entry runs fn.js through node:vm,
+    // where an `import()` needs a callback Node still marks experimental (a warning on stderr),
+    // and a require() skips starting the ES module loader besides.
+    supported: { 'dynamic-import': false },
   });
   await build({
     ...common,
     entryPoints: { audit: `${root}/src/audit/cli.ts`, explain: `${root}/src/explain/cli.ts` },
     outdir: `${root}/dist`,
   });
+  // The entry users run, and the cache writer: small files of their own (src/start/).
+  await build({
+    ...common,
+    entryPoints: {
+      'wildcard-egress': `${root}/src/start/start.ts`,
+      'write-code-cache': `${root}/src/start/write-code-cache.ts`,
+    },
+    outdir: `${root}/dist`,
+    banner: { js: '#!/usr/bin/env node' },
+  });
   writeFileSync(`${root}/dist/package.json`, '{ "type": "commonjs" }\n');
   chmodSync(`${root}/dist/fn.js`, 0o755);
+  chmodSync(`${root}/dist/wildcard-egress.js`, 0o755);
+  writeCodeCaches();
+}
+
+/**
+ * Writes fn.js's code cache for the node running this build and for the node that runs npm
+ * (npm puts the pinned Node 24 first on PATH for scripts; a user's `wildcard-egress` runs on the
+ * node that runs npm), then removes the caches of other nodes, left by earlier builds. Each
+ * cache replaces the last one at once (a rename): a run started meanwhile reads one or the other.
+ */
+function writeCodeCaches() {
+  const written = new Set();
+  const nodes = new Map([[realpathSync(process.execPath), true]]);
+  const npmNode = process.env.npm_node_execpath;
+  if (npmNode) {
+    try {
+      if (!nodes.has(realpathSync(npmNode))) nodes.set(realpathSync(npmNode), false);
+    } catch {
+      // npm's node is gone: nothing to write for it
+    }
+  }
+  for (const [node, required] of nodes) {
+    const r = spawnSync(node, [`${root}/dist/write-code-cache.js`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+    if (r.status === 0) {
+      written.add(basename(r.stdout.trim()));
+      continue;
+    }
+    const why = `${node} dist/write-code-cache.js failed: ${r.error?.message ?? r.stderr}`;
+    // The cache only saves start-up time: without it for another node, that node compiles fn.js.
+    if (required) throw new Error(why);
+    process.stderr.write(`build: ${why.trim()} (the function runs without a code cache there)\n`);
+  }
+  for (const name of readdirSync(`${root}/dist`))
+    if (/^fn\.js\..*\.cache(\.\d+\.tmp)?$/.test(name) && !written.has(name))
+      rmSync(`${root}/dist/${name}`, { force: true });
 }

@@ -5,8 +5,8 @@
 // run leaves no half-written or error-filled YAML behind. The run's warnings and summary go to
 // stderr; npm's own banner goes to stdout and never into the file.
 //
-// For the YAML on stdout instead, run the bundle itself:
-//   node dist/fn.js --config fn-config/example.yaml --no-input > stack.yaml
+// For the YAML on stdout instead, run the command itself:
+//   node dist/wildcard-egress.js --config fn-config/example.yaml --no-input > stack.yaml
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bundle = join(root, 'dist/fn.js');
+// The command users run: dist/fn.js, started from its code cache where one fits this node.
+const command = join(root, 'dist/wildcard-egress.js');
 
 function newestSource(dir) {
   let newest = 0;
@@ -26,7 +28,7 @@ function newestSource(dir) {
 
 let built;
 try {
-  built = statSync(bundle).mtimeMs;
+  built = Math.min(statSync(bundle).mtimeMs, statSync(command).mtimeMs);
 } catch {
   built = 0;
 }
@@ -46,7 +48,7 @@ if (
 const cwd = process.env.INIT_CWD ?? process.cwd();
 const configPath = resolve(cwd, process.argv[2] ?? join(root, 'fn-config/example.yaml'));
 const outPath = resolve(cwd, process.argv[3] ?? 'stack.yaml');
-const run = spawnSync(process.execPath, [bundle, '--config', configPath, '--no-input'], {
+const run = spawnSync(process.execPath, [command, '--config', configPath, '--no-input'], {
   stdio: ['ignore', 'pipe', 'inherit'],
   maxBuffer: 1 << 30,
 });

@@ -77,6 +77,15 @@ describe.skipIf(problem !== undefined && process.env.CI !== 'true')(
       expect(r.stdout).toBe(runBundle(input).stdout);
     });
 
+    it('starts the function from the code cache its own node wrote while the image was built', () => {
+      const r = podman(
+        ['run', '--rm', '-i', ...KUSTOMIZE_FLAGS, '-e', 'NODE_DEBUG=wildcard-egress', IMAGE],
+        resourceList([], domainList(['*.wikipedia.org'])),
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^wildcard-egress: code cache used: fn\.js\.v24\.[^ ]*\.cache\n$/);
+    });
+
     it('exits 1 with the message on a malformed list', () => {
       const r = podman(
         ['run', '--rm', '-i', ...KUSTOMIZE_FLAGS, IMAGE],
