@@ -122,3 +122,19 @@ describe('8. sidecar and waypoint runs beside a per-host egress gateway', () => 
       );
     });
 });
+
+describe("6. the advice for a waypoint of the user's own", () => {
+  it('says to list the names on every port of the ServiceEntries it suggests opting in', () => {
+    const input = readFileSync(
+      join(ROOT, 'testdata/real/solo-workshops-ambient-egress-waypoint/extracted.yaml'),
+      'utf8',
+    );
+    const out = runStream(input, config('wp'));
+    expect(out.exitCode).toBe(1);
+    expect(errors(out.stderr)).toContainEqual(
+      expect.stringMatching(
+        /^error Gateway\/egress\/waypoint spec\.gatewayClassName: .*set generate: false \(list the names on every port those ServiceEntries declare, spec\.domains\[\]\.ports, or the run refuses the other ports\)/,
+      ),
+    );
+  });
+});

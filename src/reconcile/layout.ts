@@ -227,7 +227,7 @@ export function layoutResults(
       'per-host egress gateway':
         'A per-host gateway forwards each host to itself by name and cannot forward wildcards: move its hosts into the list and delete those routes',
       'egress gateway route': `To have the list forwarded through yours, annotate that VirtualService (and its ServiceEntry) with wildcard-egress.dev/domain-list: ${o.listName}: the function then fills them and adds no gateway`,
-      'ambient waypoint': `To have the list enforced on yours, set spec.gateway.namespace to its namespace if it is named "waypoint" (the function then adopts it), or annotate its ServiceEntries with wildcard-egress.dev/domain-list: ${o.listName} and set generate: false`,
+      'ambient waypoint': `To have the list enforced on yours, set spec.gateway.namespace to its namespace if it is named "waypoint" (the function then adopts it), or annotate its ServiceEntries with wildcard-egress.dev/domain-list: ${o.listName} and set generate: false (list the names on every port those ServiceEntries declare, spec.domains[].ports, or the run refuses the other ports)`,
     };
     out.push(
       say(
