@@ -5,7 +5,7 @@ import { followGateway } from './gateway-path.js';
 import { direct, routeByHost } from './sidecar-exits.js';
 import { listedNames } from './listed-names.js';
 import { meshVirtualServices, tlsMatches, visibleServices } from './sidecar-services.js';
-import { objects, ofKind, refOf, specOf, type Item } from './manifests.js';
+import { labelsOf, objects, ofKind, refOf, specOf, type Item } from './manifests.js';
 import { nearestEntry } from './nearest-entry.js';
 import { leaveFromPod } from './leave-pod.js';
 import { podExit } from './network-layers.js';
@@ -53,10 +53,7 @@ function egressGatewayBy(gateway: Item, items: readonly Item[]): string | undefi
 /** Which forwarder the manifests hold, and the resource that shows it. */
 export function detectMode(items: readonly Item[]): { mode: StackMode; because: string } {
   // The stack's own items, where the manifests hold them, say its mode; a user's gateway beside them does not.
-  const ours = items.filter((i) => {
-    const labels = isObject(i.metadata) && isObject(i.metadata.labels) ? i.metadata.labels : {};
-    return labels[MANAGED_BY_LABEL] === MANAGED_BY;
-  });
+  const ours = items.filter((i) => labelsOf(i)[MANAGED_BY_LABEL] === MANAGED_BY);
   return modeOf(ours.length > 0 ? ours : items);
 }
 

@@ -1,7 +1,8 @@
-import { isObject, textOf } from '../util/data.js';
+import { textOf } from '../util/data.js';
 import { authorizeAtTarget } from './authorization.js';
 import { leaveFromPod } from './leave-pod.js';
 import {
+  labelsOf,
   namespaceOfItem,
   objects,
   ofKind,
@@ -20,11 +21,6 @@ const USE_WAYPOINT = 'istio.io/use-waypoint';
 /** The label Istio's waypoint Deployment gives its pods: the Gateway's name. */
 const WAYPOINT_POD_LABEL = 'gateway.networking.k8s.io/gateway-name';
 const USE_WAYPOINT_NAMESPACE = 'istio.io/use-waypoint-namespace';
-
-/** The labels of an object, or of its namespace (a Namespace item in the manifests), for the waypoint binding. */
-function labelsOf(item: Item): Record<string, unknown> {
-  return isObject(item.metadata.labels) ? item.metadata.labels : {};
-}
 
 /** The waypoint a ServiceEntry is bound to: its own label, else its Namespace's; `none` opts out. */
 function boundWaypoint(

@@ -1,6 +1,7 @@
 import { covers } from '../domains/host-match.js';
 import { isObject, type JsonObject, textOf } from '../util/data.js';
 import {
+  labelsOf,
   namespaceOfItem,
   objects,
   ofKind,
@@ -95,7 +96,7 @@ function resolvePort(
   number: number,
 ): { port: number | string; by?: Item } {
   for (const s of services) {
-    const labels = isObject(s.metadata.labels) ? s.metadata.labels : {};
+    const labels = labelsOf(s);
     if (NO_TRANSLATION in labels) continue;
     const p = objects(specOf(s).ports).find((x) => Number(x.port) === number);
     if (p) {

@@ -108,6 +108,11 @@ export function specOf(item: Item): JsonObject {
   return isObject(item.spec) ? item.spec : {};
 }
 
+/** The labels of an item (empty when it has none). */
+export function labelsOf(item: Item): Record<string, unknown> {
+  return isObject(item.metadata.labels) ? item.metadata.labels : {};
+}
+
 /** A list field as objects (anything else in it dropped). */
 export function objects(value: unknown): JsonObject[] {
   return Array.isArray(value) ? value.filter(isObject) : [];

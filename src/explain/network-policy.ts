@@ -1,5 +1,6 @@
 import { isObject, type JsonObject, textOf } from '../util/data.js';
 import {
+  labelsOf,
   namespaceOfItem,
   objects,
   ofKind,
@@ -200,7 +201,7 @@ export function podPeerVerdict(
     };
   const nsItem = ofKind(items, 'Namespace').find((n) => n.metadata.name === to.namespace);
   const nsLabels = {
-    ...(nsItem && isObject(nsItem.metadata.labels) ? nsItem.metadata.labels : {}),
+    ...(nsItem ? labelsOf(nsItem) : {}),
     [NAMESPACE_NAME]: to.namespace,
   };
   let unknownBy: string | undefined;

@@ -83,7 +83,7 @@ function fitRoute(item: JsonObject, hitPath: string, facts: ListFacts): Fit {
 }
 
 /** A VirtualService's hosts: every route sidecars use for them must lead to a forwarder. */
-function fitVirtualServiceHosts(item: JsonObject, facts: ListFacts): Fit {
+function fitVirtualServiceHosts(item: JsonObject, facts: ListFacts, undo: string): Fit {
   const routes = routesOf(item);
   const perHost = routes.find((r) => !r.mesh && toFixedHost(r));
   const toGateway = routes.find((r) => r.mesh && !perDestination(r, facts));
@@ -92,7 +92,7 @@ function fitVirtualServiceHosts(item: JsonObject, facts: ListFacts): Fit {
       fits: false,
       refuse: true,
       field: perHost.path,
-      message: `is a per-host egress gateway route: it ${toFixedHost(perHost)} at the gateway, so the gateway would drop every other name of the list. The function forwards by SNI with a stack of its own: remove the annotation and let it render the stack (generate: true), or give each name a route of its own`,
+      message: `is a per-host egress gateway route: it ${toFixedHost(perHost)} at the gateway, so the gateway would drop every other name of the list. The function forwards by SNI with a stack of its own: ${undo} and let it render the stack (generate: true), or give each name a route of its own`,
     };
   }
   const mesh = routes.filter((r) => r.mesh);
@@ -111,7 +111,7 @@ function fitVirtualServiceHosts(item: JsonObject, facts: ListFacts): Fit {
       fits: false,
       refuse: true,
       field: `${direct[0].path}.route`,
-      message: `${perDestination(direct[0], facts)}: this VirtualService routes each host to itself, one route per destination, and has no route to a forwarder for the list; remove the annotation, or route through the egress gateway`,
+      message: `${perDestination(direct[0], facts)}: this VirtualService routes each host to itself, one route per destination, and has no route to a forwarder for the list; ${undo}, or route through the egress gateway`,
     };
   }
   // Hosts that routes the list does not fill (per destination, or at a gateway) still match by
@@ -265,16 +265,21 @@ function fitHttpHosts(hitPath: string, facts: ListFacts): Fit {
   return { fits: true, names, notes: [{ field: hitPath, message: `left out: ${why}` }] };
 }
 
-/** The check for a place of the given shape; `hitPath` is the concrete path of the host list. */
+/**
+ * The check for a place of the given shape; `hitPath` is the concrete path of
+ * the host list, `undo` how the user takes the item out of the list (for an
+ * opted-in item, removing its annotation).
+ */
 export function fitPlace(
   shape: PlaceShape,
   item: JsonObject,
   hitPath: string,
   facts: ListFacts,
+  undo = 'remove the annotation',
 ): Fit {
   switch (shape) {
     case 'vs-hosts':
-      return fitVirtualServiceHosts(item, facts);
+      return fitVirtualServiceHosts(item, facts, undo);
     case 'vs-route':
       return fitRoute(item, hitPath, facts);
     case 'service-entry':

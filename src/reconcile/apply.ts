@@ -209,18 +209,14 @@ export function applyPlan(
   ): (place: HostPlace, path: string) => PlaceDecision {
     return (place, path) => {
       if (e.role !== 'created' && place.shape) {
-        const fit = fitPlace(place.shape, data, path, facts);
-        if (!fit.fits) {
-          // An item adopted by identity carries no annotation to remove: say what makes it the stack's.
-          const message =
-            e.role === 'adopted' && e.rendered
-              ? fit.message.replaceAll(
-                  'remove the annotation',
-                  `rename it or move it to another namespace (it is taken as the stack's ${labelOf(e.rendered)} because its kind, namespace and name are that resource's)`,
-                )
-              : fit.message;
-          return { leave: { field: fit.field, message, refuse: fit.refuse } };
-        }
+        // An item adopted by identity carries no annotation to remove: say what makes it the stack's.
+        const undo =
+          e.role === 'adopted' && e.rendered
+            ? `rename it or move it to another namespace (it is taken as the stack's ${labelOf(e.rendered)} because its kind, namespace and name are that resource's)`
+            : undefined;
+        const fit = fitPlace(place.shape, data, path, facts, undo);
+        if (!fit.fits)
+          return { leave: { field: fit.field, message: fit.message, refuse: fit.refuse } };
         if (action.names === 'list' || place.gatewayHosts)
           return {
             names: fit.names,

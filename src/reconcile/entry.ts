@@ -51,3 +51,9 @@ export function entryData(e: Entry): JsonObject | undefined {
     return undefined;
   }
 }
+
+/** An item's spec, or an empty object when it has none or cannot be read. */
+export function entrySpec(e: Entry): JsonObject {
+  const data = entryData(e);
+  return data && isObject(data.spec) ? data.spec : {};
+}

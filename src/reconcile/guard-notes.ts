@@ -5,7 +5,7 @@ import { stackNames } from '../stack/names.js';
 import { GUARD_NAME, guardExemptNamespaces } from '../stack/render-guard.js';
 import { groupOf, type Resource } from '../stack/resource.js';
 import { isObject, stringMap, textOf } from '../util/data.js';
-import { entryData, type Entry } from './entry.js';
+import { entrySpec, type Entry } from './entry.js';
 import { about } from './report.js';
 
 /**
@@ -47,8 +47,7 @@ export function stackImpactWarnings(entries: readonly Entry[], o: Options): Resu
 }
 
 function gatewayImpact(e: Entry, o: Options, guarded: boolean): Result | undefined {
-  const data = entryData(e);
-  const spec = data && isObject(data.spec) ? data.spec : {};
+  const spec = entrySpec(e);
   const selector = isObject(spec.selector) ? stringMap(spec.selector) : undefined;
   if (!selectsGatewayPods(selector, o)) return undefined;
   const shown = selector ? JSON.stringify(selector) : 'none';
@@ -63,8 +62,7 @@ function gatewayImpact(e: Entry, o: Options, guarded: boolean): Result | undefin
 
 /** The guard's first ServiceEntry rule: only in-cluster hosts outside the stack's namespaces. */
 function serviceEntryImpact(e: Entry, o: Options): Result | undefined {
-  const data = entryData(e);
-  const spec = data && isObject(data.spec) ? data.spec : {};
+  const spec = entrySpec(e);
   const suffix = `.svc.${o.clusterDomain}`;
   const hosts = Array.isArray(spec.hosts) ? spec.hosts.map((h) => textOf(h)) : [];
   const external = hosts.filter((h) => !h.endsWith(suffix));
@@ -76,8 +74,7 @@ function serviceEntryImpact(e: Entry, o: Options): Result | undefined {
 }
 
 function sidecarImpact(e: Entry): Result | undefined {
-  const data = entryData(e);
-  const spec = data && isObject(data.spec) ? data.spec : {};
+  const spec = entrySpec(e);
   const policy = isObject(spec.outboundTrafficPolicy) ? spec.outboundTrafficPolicy : {};
   const mode = textOf(policy.mode);
   if (mode === 'REGISTRY_ONLY') return undefined;
@@ -112,8 +109,7 @@ export function sidecarScopeWarnings(
   for (const e of entries) {
     if (e.role !== 'other' || e.header.kind !== 'Sidecar') continue;
     if (groupOf(e.header.apiVersion ?? '') !== 'networking.istio.io') continue;
-    const data = entryData(e);
-    const spec = data && isObject(data.spec) ? data.spec : {};
+    const spec = entrySpec(e);
     if ('workloadSelector' in spec) continue;
     const ns = e.header.namespace;
     if (!ns) {

@@ -1,10 +1,10 @@
 import type { Options } from '../config/options.js';
 import { error, info, warning, type Result } from '../krm/results.js';
 import { covers } from '../domains/host-match.js';
-import { gatewayRouting, meshHosts, pairedGatewayRouting } from '../places/vs-routes.js';
+import { gatewayRouting, list, meshHosts, pairedGatewayRouting } from '../places/vs-routes.js';
 import { groupOf, type Resource } from '../stack/resource.js';
 import { isObject, stringMap, textOf } from '../util/data.js';
-import { entryData, type Entry } from './entry.js';
+import { entryData, entrySpec, type Entry } from './entry.js';
 import { about, label, labelOf } from './report.js';
 import { meshRouteTarget } from './roles.js';
 
@@ -77,8 +77,6 @@ function forwarderOf(e: Entry): FoundForwarder | undefined {
 
 const ROUTE_KINDS = new Set(['HTTPRoute', 'TLSRoute', 'TCPRoute', 'GRPCRoute']);
 
-const refsOf = (v: unknown) => (Array.isArray(v) ? v.filter(isObject) : []);
-
 /**
  * A Gateway API route of Istio's egress pattern: attached to a ServiceEntry
  * (a parentRef of kind ServiceEntry) and sent to a gateway Service, or
@@ -91,14 +89,14 @@ function gatewayApiEgress(
   data: Record<string, unknown>,
 ): { field: string; detail: string } | undefined {
   const spec = isObject(data.spec) ? data.spec : {};
-  const rules = refsOf(spec.rules);
-  const parents = refsOf(spec.parentRefs);
+  const rules = list(spec.rules);
+  const parents = list(spec.parentRefs);
   const entry = parents.findIndex((p) => textOf(p.kind) === 'ServiceEntry');
   if (entry >= 0) {
     const seName = textOf(parents[entry]?.name);
     for (const [i, rule] of rules.entries()) {
       // A Service backend is a gateway's; a Hostname or the ServiceEntry itself keeps the traffic on its way (a timeout, a retry).
-      const backend = refsOf(rule.backendRefs).find((b) => textOf(b.kind, 'Service') === 'Service');
+      const backend = list(rule.backendRefs).find((b) => textOf(b.kind, 'Service') === 'Service');
       if (backend)
         return {
           field: `spec.rules[${i}].backendRefs`,
@@ -108,7 +106,7 @@ function gatewayApiEgress(
   }
   const onGateway = parents.some((p) => textOf(p.kind, 'Gateway') === 'Gateway');
   for (const [i, rule] of onGateway ? rules.entries() : []) {
-    const host = refsOf(rule.backendRefs).find((b) => textOf(b.kind) === 'Hostname');
+    const host = list(rule.backendRefs).find((b) => textOf(b.kind) === 'Hostname');
     if (host)
       return {
         field: `spec.rules[${i}].backendRefs`,
@@ -291,8 +289,7 @@ export function overlapWarnings(entries: readonly Entry[], names: readonly strin
   const out: Result[] = [];
   for (const e of entries) {
     if (e.role !== 'other' || e.header.kind !== 'ServiceEntry') continue;
-    const data = entryData(e);
-    const spec = data && isObject(data.spec) ? data.spec : {};
+    const spec = entrySpec(e);
     const hosts = Array.isArray(spec.hosts) ? spec.hosts.map((h) => textOf(h)) : [];
     const both = hosts.filter((h) => listed.has(h));
     if (both.length === 0) continue;

@@ -3,7 +3,7 @@ import { warning, type Result } from '../krm/results.js';
 import { stackNames } from '../stack/names.js';
 import { WAYPOINT_NAME } from '../stack/render-native.js';
 import { isObject, stringMap, textOf } from '../util/data.js';
-import { entryData, type Entry } from './entry.js';
+import { entrySpec, type Entry } from './entry.js';
 import { about } from './report.js';
 
 /**
@@ -29,8 +29,7 @@ export function gatewayPolicyWarnings(entries: readonly Entry[], o: Options): Re
     if (e.role !== 'other' || e.header.kind !== 'AuthorizationPolicy') continue;
     const ns = e.header.namespace;
     if (ns !== o.rootNamespace && ns !== o.gateway.namespace) continue;
-    const data = entryData(e);
-    const spec = data && isObject(data.spec) ? data.spec : {};
+    const spec = entrySpec(e);
     const action = textOf(spec.action, 'ALLOW');
     if (action !== 'ALLOW' || 'targetRef' in spec || 'targetRefs' in spec) continue;
     const selector = isObject(spec.selector) ? stringMap(spec.selector.matchLabels) : {};
@@ -66,8 +65,7 @@ function waypointPolicyWarnings(entries: readonly Entry[], o: Options): Result[]
   for (const e of entries) {
     if (e.role !== 'other' || e.header.kind !== 'AuthorizationPolicy') continue;
     if (e.header.namespace !== o.gateway.namespace) continue;
-    const data = entryData(e);
-    const spec = data && isObject(data.spec) ? data.spec : {};
+    const spec = entrySpec(e);
     if (textOf(spec.action, 'ALLOW') !== 'ALLOW') continue;
     const refs = Array.isArray(spec.targetRefs) ? spec.targetRefs : [spec.targetRef];
     const at = refs.findIndex(
